@@ -1,0 +1,1 @@
+"""moneytrail engine: data model, stores, graph building, analysis pipeline and CLI."""

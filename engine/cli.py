@@ -1,0 +1,64 @@
+"""The ``moneytrail`` command line.
+
+Each command lives in its own module under :mod:`engine.commands` and registers itself on
+:data:`app`. Heavy libraries are imported inside the command functions, so ``--help`` is fast.
+Errors a user can cause (:class:`engine.errors.MoneytrailError`) end in one red line and exit
+code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from engine.errors import MoneytrailError
+
+app = typer.Typer(
+    name="moneytrail",
+    help="Financial-flow graph analytics for investigating smuggling and trafficking networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Command modules, in the order ``--help`` lists them. Each defines ``register(app)``.
+COMMAND_MODULES = (
+    "engine.commands.generate",
+    "engine.commands.ingest",
+    "engine.commands.analyze",
+    "engine.commands.clusters",
+    "engine.commands.dashboard",
+    "engine.commands.demo",
+    "engine.commands.bench",
+    "engine.commands.users",
+    "engine.commands.audit",
+)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # command not built yet
+                continue
+            raise
+        module.register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    try:
+        app(args=argv, standalone_mode=True)
+    except MoneytrailError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

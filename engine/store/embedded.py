@@ -1,0 +1,359 @@
+"""EmbeddedStore: the default store, a folder of Parquet files and one manifest.
+
+Layout of the folder::
+
+    manifest.json              the only mutable file; replaced atomically (write, fsync, rename)
+    batches/<id>-<nonce>/      one folder per batch: <table>.parquet and rejected.parquet
+    results/<run>-<nonce>/     one folder per analysis run: <table>.parquet
+    .lock                      a file lock held by writers
+
+Why this is safe:
+
+* Data files are immutable once written and only become visible when the manifest names them.
+  A batch is written into ``<dir>.tmp``, synced, renamed, and then the manifest is replaced; a
+  crash at any point before the manifest rename leaves the old manifest, which does not mention
+  the new files, so the store is exactly as it was. Leftovers are removed at the next write.
+* Writers hold an exclusive file lock, so two processes never interleave; a second writer waits.
+* Readers take a consistent snapshot by reading the manifest once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+from engine import schema
+from engine.errors import StoreError, StoreUnavailable
+from engine.store.base import Batch, BatchReceipt, Store
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+KEY_SEPARATOR = "\x1f"
+#: How long a writer waits for another writer before giving up, in seconds.
+LOCK_TIMEOUT = float(os.environ.get("MONEYTRAIL_LOCK_TIMEOUT", "600"))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    with open(path, "wb") as handle:
+        pq.write_table(table, handle, compression="zstd", compression_level=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def key_array(table: pa.Table, name: str) -> pa.ChunkedArray:
+    """The idempotence key of each row of input table ``name`` as one string column."""
+    columns = schema.KEYS[name]
+    if len(columns) == 1:
+        return table.column(columns[0])
+    parts = [pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns]
+    return pc.binary_join_element_wise(*parts, KEY_SEPARATOR)
+
+
+def first_occurrences(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Indices (ascending, int64) of the first row holding each distinct key."""
+    n = len(keys)
+    if pc.count_distinct(keys, mode="all").as_py() == n:
+        return pa.array(np.arange(n, dtype=np.int64))
+    rows = pa.table({"key": keys, "row": pa.array(np.arange(n, dtype=np.int64))})
+    firsts = rows.group_by("key", use_threads=False).aggregate([("row", "min")])
+    return pa.array(np.sort(firsts["row_min"].to_numpy()))
+
+
+class EmbeddedStore(Store):
+    """A store in a local folder (see the module docstring for the layout and guarantees)."""
+
+    backend = "embedded"
+
+    def __init__(self, home: str | os.PathLike[str]) -> None:
+        self.home = Path(home)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            probe = self.home / ".probe"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot use the data folder: {exc.strerror}", address=str(self.home)
+            ) from exc
+        self._lock = FileLock(str(self.home / ".lock"), timeout=LOCK_TIMEOUT)
+        self._key_cache: dict[str, tuple[int, pa.Array]] = {}
+
+    def describe(self) -> str:
+        return f"embedded store at {self.home.resolve()}"
+
+    # -- manifest ----------------------------------------------------------------------------
+
+    def _manifest(self) -> dict[str, Any]:
+        path = self.home / MANIFEST
+        try:
+            with open(path, encoding="utf-8") as handle:
+                manifest: dict[str, Any] = json.load(handle)
+        except FileNotFoundError:
+            return {"format": FORMAT_VERSION, "generation": 0, "batches": [], "results": None}
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreUnavailable(f"unreadable manifest: {exc}", address=str(path)) from exc
+        if manifest.get("format") != FORMAT_VERSION:
+            raise StoreUnavailable(
+                f"manifest format {manifest.get('format')} is not {FORMAT_VERSION}",
+                address=str(path),
+            )
+        return manifest
+
+    def _commit(self, manifest: dict[str, Any]) -> None:
+        """Atomically replace the manifest (the single commit point of every write)."""
+        manifest["generation"] = int(manifest.get("generation", 0)) + 1
+        tmp = self.home / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.home / MANIFEST)
+        _fsync_dir(self.home)
+
+    @contextlib.contextmanager
+    def _writing(self, what: str):  # type: ignore[no-untyped-def]
+        """Hold the writer lock, clean leftovers, and turn OS errors into StoreError."""
+        try:
+            self._lock.acquire()
+        except Timeout as exc:
+            raise StoreError(
+                f"{self.home}: another process has been writing for over {LOCK_TIMEOUT:.0f} s; "
+                f"{what} was not written"
+            ) from exc
+        try:
+            self._remove_leftovers()
+            yield
+        except OSError as exc:
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else str(exc.strerror or exc)
+            raise StoreError(f"{self.home}: {what} was not written: {reason}") from exc
+        finally:
+            self._lock.release()
+
+    def _remove_leftovers(self) -> None:
+        """Delete temporary files and folders that no manifest names (a crashed writer's)."""
+        manifest = self._manifest()
+        referenced = {b["dir"] for b in manifest["batches"]}
+        results = manifest.get("results") or {}
+        referenced.update(results.get("history", []))
+        for sub in ("batches", "results"):
+            folder = self.home / sub
+            if not folder.is_dir():
+                continue
+            for entry in folder.iterdir():
+                if f"{sub}/{entry.name}" not in referenced:
+                    shutil.rmtree(entry, ignore_errors=True)
+        for entry in self.home.glob(f"{MANIFEST}.*.tmp"):
+            entry.unlink(missing_ok=True)
+
+    # -- input data --------------------------------------------------------------------------
+
+    def has_batch(self, batch_id: str) -> bool:
+        return any(b["batch_id"] == batch_id for b in self._manifest()["batches"])
+
+    def write_batch(self, batch: Batch) -> BatchReceipt:
+        unknown = set(batch.tables) - set(schema.INPUT_TABLES)
+        if unknown:
+            raise StoreError(f"batch {batch.source}: unknown tables {sorted(unknown)}")
+        with self._writing(f"batch {batch.source}"):
+            manifest = self._manifest()
+            if any(b["batch_id"] == batch.batch_id for b in manifest["batches"]):
+                return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
+            dirname = f"batches/{batch.batch_id[:16]}-{uuid.uuid4().hex[:8]}"
+            final = self.home / dirname
+            tmp = final.with_name(final.name + ".tmp")
+            tmp.mkdir(parents=True)
+            written: dict[str, int] = {}
+            duplicates: dict[str, int] = {}
+            files: dict[str, str] = {}
+            try:
+                for name, table in batch.tables.items():
+                    fresh, dropped = self._new_rows(manifest, name, table, batch.batch_id)
+                    duplicates[name] = dropped
+                    written[name] = fresh.num_rows
+                    if fresh.num_rows:
+                        _write_parquet(fresh, tmp / f"{name}.parquet")
+                        files[name] = f"{dirname}/{name}.parquet"
+                rejected = schema.conform(batch.rejected, "rejected")
+                if rejected.num_rows:
+                    _write_parquet(rejected, tmp / "rejected.parquet")
+                    files["rejected"] = f"{dirname}/rejected.parquet"
+                _fsync_dir(tmp)
+                tmp.rename(final)
+                _fsync_dir(final.parent)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(final, ignore_errors=True)
+                raise
+            reasons = _reason_counts(batch.rejected)
+            manifest["batches"].append(
+                {
+                    "batch_id": batch.batch_id,
+                    "source": batch.source,
+                    "kind": batch.kind,
+                    "format": batch.format,
+                    "uploaded_at": datetime.now(UTC).isoformat(),
+                    "uploaded_by": batch.uploaded_by,
+                    "dir": dirname,
+                    "files": files,
+                    "rows": written,
+                    "duplicates": duplicates,
+                    "rejected": batch.rejected.num_rows,
+                    "reasons": reasons,
+                }
+            )
+            self._commit(manifest)
+            return BatchReceipt(
+                batch.batch_id, "written", written, duplicates, batch.rejected.num_rows
+            )
+
+    def _new_rows(
+        self, manifest: dict[str, Any], name: str, table: pa.Table, batch_id: str
+    ) -> tuple[pa.Table, int]:
+        """Conform ``table``, stamp the batch id, and drop rows whose key is known or repeated."""
+        table = schema.conform(table, name)
+        table = table.set_column(
+            table.schema.get_field_index("batch_id"),
+            schema.ALL_TABLES[name].field("batch_id"),
+            pa.array([batch_id] * table.num_rows, pa.string()),
+        )
+        if table.num_rows == 0:
+            return table, 0
+        keys = key_array(table, name)
+        keep = first_occurrences(keys)
+        existing = self._known_keys(manifest, name)
+        if len(existing):
+            known = pc.is_in(keys.take(keep), value_set=existing)
+            keep = keep.filter(pc.invert(known))
+        if len(keep) == table.num_rows:
+            return table, 0
+        return table.take(keep), table.num_rows - len(keep)
+
+    def _known_keys(self, manifest: dict[str, Any], name: str) -> pa.Array:
+        generation = int(manifest.get("generation", 0))
+        cached = self._key_cache.get(name)
+        if cached and cached[0] == generation:
+            return cached[1]
+        key_columns = list(schema.KEYS[name])
+        files = [self.home / b["files"][name] for b in manifest["batches"] if name in b["files"]]
+        if files:
+            keys = key_array(_read_files(files, key_columns, name), name)
+            keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+        else:
+            keys = pa.array([], pa.string())
+        self._key_cache[name] = (generation, keys)
+        return keys
+
+    def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
+        manifest = self._manifest()
+        if name == "batches":
+            table = _batches_table(manifest["batches"])
+            return table.select(list(columns)) if columns else table
+        if name not in schema.INPUT_TABLES and name != "rejected":
+            raise StoreError(f"{name!r} is not a table of the store")
+        files = [self.home / b["files"][name] for b in manifest["batches"] if name in b["files"]]
+        return _read_files(files, list(columns) if columns else None, name)
+
+    def count(self, name: str) -> int:
+        manifest = self._manifest()
+        if name == "batches":
+            return len(manifest["batches"])
+        if name == "rejected":
+            return sum(int(b["rejected"]) for b in manifest["batches"])
+        return sum(int(b["rows"].get(name, 0)) for b in manifest["batches"])
+
+    # -- analysis results --------------------------------------------------------------------
+
+    def write_results(self, tables: Mapping[str, pa.Table]) -> None:
+        unknown = set(tables) - set(schema.RESULT_TABLES)
+        if unknown:
+            raise StoreError(f"unknown result tables {sorted(unknown)}")
+        with self._writing("the analysis results"):
+            manifest = self._manifest()
+            dirname = f"results/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+            final = self.home / dirname
+            tmp = final.with_name(final.name + ".tmp")
+            tmp.mkdir(parents=True)
+            try:
+                for name, table_schema in schema.RESULT_TABLES.items():
+                    table = tables.get(name)
+                    table = (
+                        table_schema.empty_table() if table is None else schema.conform(table, name)
+                    )
+                    _write_parquet(table, tmp / f"{name}.parquet")
+                _fsync_dir(tmp)
+                tmp.rename(final)
+                _fsync_dir(final.parent)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(final, ignore_errors=True)
+                raise
+            previous = (manifest.get("results") or {}).get("history", [])
+            # Keep the previous run's files so a reader holding the old manifest can finish.
+            manifest["results"] = {"dir": dirname, "history": [dirname, *previous[:1]]}
+            self._commit(manifest)
+
+    def read_results(self, name: str) -> pa.Table:
+        if name not in schema.RESULT_TABLES:
+            raise StoreError(f"{name!r} is not a result table")
+        results = self._manifest().get("results")
+        if not results:
+            return schema.empty(name)
+        return pq.read_table(self.home / results["dir"] / f"{name}.parquet")
+
+
+def _read_files(files: list[Path], columns: list[str] | None, name: str) -> pa.Table:
+    table_schema = schema.ALL_TABLES[name]
+    if columns:
+        table_schema = pa.schema([table_schema.field(c) for c in columns])
+    if not files:
+        return table_schema.empty_table()
+    parts = [pq.read_table(f, columns=columns, memory_map=True) for f in files]
+    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+
+
+def _reason_counts(rejected: pa.Table) -> dict[str, int]:
+    if rejected.num_rows == 0:
+        return {}
+    counts = rejected.group_by("reason").aggregate([("reason", "count")])
+    return dict(zip(counts["reason"].to_pylist(), counts["reason_count"].to_pylist(), strict=True))
+
+
+def _batches_table(batches: list[dict[str, Any]]) -> pa.Table:
+    rows = [
+        {
+            "batch_id": b["batch_id"],
+            "source": b["source"],
+            "kind": b["kind"],
+            "format": b["format"],
+            "uploaded_at": datetime.fromisoformat(b["uploaded_at"]),
+            "uploaded_by": b["uploaded_by"],
+            "rows_accepted": sum(int(v) for v in b["rows"].values()),
+            "rows_rejected": int(b["rejected"]),
+            "rows_duplicate": sum(int(v) for v in b["duplicates"].values()),
+            "reasons": json.dumps(b["reasons"], sort_keys=True),
+        }
+        for b in batches
+    ]
+    return pa.Table.from_pylist(rows, schema=schema.BATCHES)
