@@ -23,6 +23,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Financial-flow graph analytics for investigating smuggling and trafficking networks.
+
+    Typical use: ``moneytrail generate`` or ``moneytrail ingest FILE...``, then
+    ``moneytrail analyze``, ``moneytrail clusters`` and ``moneytrail dashboard``.
+    """
+
+
 #: Command modules, in the order ``--help`` lists them. Each defines ``register(app)``.
 COMMAND_MODULES = (
     "engine.commands.generate",

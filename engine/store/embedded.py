@@ -90,7 +90,7 @@ class EmbeddedStore(Store):
         self.home = Path(home)
         try:
             self.home.mkdir(parents=True, exist_ok=True)
-            probe = self.home / ".probe"
+            probe = self.home / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             probe.touch()
             probe.unlink()
         except OSError as exc:

@@ -1,0 +1,51 @@
+# moneytrail: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-world
+DEMO_SCALE ?= small
+PORT ?= 8501
+export MONEYTRAIL_HOME ?= $(CURDIR)/moneytrail-data
+
+.PHONY: setup demo test lint format bench bench-quick clean
+
+# Create or update .venv from pyproject.toml; does nothing when it is current.
+setup: $(STAMP)
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Generate a synthetic world, ingest it, analyse it and serve the dashboard.
+demo: setup
+	$(VENV)/bin/moneytrail demo --scale $(DEMO_SCALE) --out $(DEMO_DIR) --port $(PORT)
+
+# Start what the tests need (Neo4j, Chromium), run the whole suite, stop Neo4j.
+test: setup browser
+	@$(MAKE) --no-print-directory neo4j-start
+	@set -a; [ -f "$(NEO4J_ENV_FILE)" ] && . "$(NEO4J_ENV_FILE)"; set +a; \
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && \
+	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	$(MAKE) --no-print-directory neo4j-stop; exit $$rc
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(VENV)/bin/moneytrail bench
+
+bench-quick: setup
+	$(VENV)/bin/moneytrail bench --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache benchmarks/.work
+
+-include mk/*.mk

@@ -1,0 +1,46 @@
+"""``moneytrail analyze``: run the analysis pipeline over everything in the store."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.commands.options import HomeOption, StoreOption
+
+
+def analyze(
+    store: StoreOption = None,
+    home: HomeOption = None,
+    resolution: Annotated[float, typer.Option(help="Community resolution.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed for reproducible communities.")] = 0,
+    suspect: Annotated[
+        list[str] | None,
+        typer.Option(help="A known suspect's account or party id (repeatable)."),
+    ] = None,
+) -> None:
+    """Find communities and rank the clusters that look like smuggling operations."""
+    from rich.console import Console
+
+    from engine.pipeline import analyze as run_analysis
+    from engine.store import open_store
+
+    console = Console(stderr=True)
+    with open_store(store, home=home) as opened:
+        with console.status("analysing") as status:
+            summary = run_analysis(
+                opened,
+                resolution=resolution,
+                seed=seed,
+                suspects=suspect or [],
+                progress=lambda stage: status.update(f"analysing: {stage}"),
+            )
+        console.print(
+            f"[green]run {summary.run_id}[/green]: {summary.n_transactions:,} transactions, "
+            f"{summary.n_accounts:,} accounts, {summary.n_clusters:,} clusters "
+            f"in {sum(summary.seconds.values()):.1f} s ({opened.describe()})"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(analyze)
