@@ -1,0 +1,252 @@
+"""Pass-on hops and what is built from them: layering chains and temporal cycles.
+
+A *pass-on hop* is a pair of transfers ``e1 = (s → m, t1, a1)`` and ``e2 = (m → d, t2, a2)``
+through the same middle account where the second leaves soon after the first arrives
+(``t1 <= t2 <= t1 + lag``: equal times count as possibly ordered, for data with dates only) and
+carries the same money less the intermediary's margin (``(1 - margin) a1 <= a2 <= 1.001 a1``).
+Hops are the edges of a line graph over transfers; scatter-gather, layering chains, temporal
+cycles (round-tripping) and pass-through mules are all shapes in that line graph.
+
+Edges here are transaction rows ``0..m-1``; kernels see CSR arrays of rows ordered by time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from algorithms.windows import _check
+
+
+def pass_on_hops(
+    in_indptr: np.ndarray,
+    in_rows: np.ndarray,
+    out_indptr: np.ndarray,
+    out_rows: np.ndarray,
+    ts: np.ndarray,
+    amount: np.ndarray,
+    active: np.ndarray,
+    lag: int,
+    margin: float,
+    max_degree: int,
+    max_fan: int = 16,
+) -> tuple[np.ndarray, np.ndarray]:
+    """All pass-on hops ``(e1, e2)`` through every middle node.
+
+    Parameters
+    ----------
+    in_indptr, out_indptr : int64 (n+1,)
+        Row pointers of the reverse (incoming) and forward (outgoing) CSR.
+    in_rows, out_rows : int64 (m,)
+        Transaction row of each CSR position (``edge_ids``); rows ordered by time.
+    ts : int64 (m,), amount : float64 (m,)
+        Indexed by transaction row.
+    active : bool (m,)
+        Transactions that may take part (not to or from a hub).
+    lag : int
+        Largest ``t2 - t1``.
+    margin : float
+        Largest share of ``a1`` the middle keeps.
+    max_degree : int
+        Middle nodes with more in- plus out-transfers are skipped.
+    max_fan : int
+        At most this many ``e2`` per ``e1`` (the earliest ones).
+
+    Returns
+    -------
+    e1, e2 : int64 arrays
+        Hops, ordered by middle node then ``e1``.
+
+    Notes
+    -----
+    Two passes (count, fill) of a two-pointer sweep per node: O(m + hops).
+    """
+    in_indptr = _check("in_indptr", in_indptr, np.int64)
+    out_indptr = _check("out_indptr", out_indptr, np.int64, len(in_indptr))
+    m = len(ts)
+    in_rows = _check("in_rows", in_rows, np.int64, m)
+    out_rows = _check("out_rows", out_rows, np.int64, m)
+    ts = _check("ts", ts, np.int64, m)
+    amount = _check("amount", amount, np.float64, m)
+    active = _check("active", active, np.bool_, m)
+    args = (in_indptr, in_rows, out_indptr, out_rows, ts, amount, active)
+    params = (np.int64(lag), float(margin), int(max_degree), int(max_fan))
+    n_hops = _hops(*args, *params, np.zeros(0, np.int64), np.zeros(0, np.int64), False)
+    e1 = np.empty(n_hops, np.int64)
+    e2 = np.empty(n_hops, np.int64)
+    _hops(*args, *params, e1, e2, True)
+    return e1, e2
+
+
+@njit(cache=True)
+def _hops(
+    in_indptr, in_rows, out_indptr, out_rows, ts, amount, active, lag, margin, max_degree,
+    max_fan, e1, e2, fill,
+):  # pragma: no cover  # fmt: skip
+    n = len(in_indptr) - 1
+    k = 0
+    for u in range(n):
+        a0, a1 = in_indptr[u], in_indptr[u + 1]
+        b0, b1 = out_indptr[u], out_indptr[u + 1]
+        if a1 == a0 or b1 == b0 or (a1 - a0) + (b1 - b0) > max_degree:
+            continue
+        start = b0
+        for i in range(a0, a1):
+            r1 = in_rows[i]
+            if not active[r1]:
+                continue
+            t1 = ts[r1]
+            while start < b1 and ts[out_rows[start]] < t1:
+                start += 1
+            found = 0
+            j = start
+            while j < b1 and found < max_fan:
+                r2 = out_rows[j]
+                if ts[r2] - t1 > lag:
+                    break
+                if active[r2] and r2 != r1:
+                    a = amount[r2]
+                    if a <= amount[r1] * 1.001 and a >= amount[r1] * (1.0 - margin):
+                        if fill:
+                            e1[k] = r1
+                            e2[k] = r2
+                        k += 1
+                        found += 1
+                j += 1
+    return k
+
+
+def successor_csr(e1: np.ndarray, e2: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR over transaction rows: the hops leaving each row (``indptr`` (m+1,), ``succ``)."""
+    order = np.argsort(e1, kind="stable")
+    indptr = np.zeros(m + 1, np.int64)
+    np.cumsum(np.bincount(e1, minlength=m), out=indptr[1:])
+    return indptr, np.ascontiguousarray(e2[order], dtype=np.int64)
+
+
+def chain_depth(indptr: np.ndarray, succ: np.ndarray, max_depth: int) -> np.ndarray:
+    """Hops in the longest pass-on chain starting at each transaction row (0 = none), capped.
+
+    Notes
+    -----
+    ``max_depth`` rounds of relaxation ``d(e) = 1 + max d(succ(e))``: O(max_depth · hops). The
+    cap makes it safe on same-day loops (which a strict time order would not have).
+    """
+    indptr = _check("indptr", indptr, np.int64)
+    succ = _check("succ", succ, np.int64, int(indptr[-1]))
+    return _depth(indptr, succ, int(max_depth))
+
+
+@njit(cache=True)
+def _depth(indptr, succ, max_depth):  # pragma: no cover
+    m = len(indptr) - 1
+    depth = np.zeros(m, np.int64)
+    for _ in range(max_depth):
+        changed = False
+        for e in range(m):
+            best = 0
+            for p in range(indptr[e], indptr[e + 1]):
+                d = depth[succ[p]] + 1
+                if d > best:
+                    best = d
+            if best > max_depth:
+                best = max_depth
+            if best != depth[e]:
+                depth[e] = best
+                changed = True
+        if not changed:
+            break
+    return depth
+
+
+def temporal_cycles(
+    indptr: np.ndarray,
+    succ: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+    ts: np.ndarray,
+    max_len: int,
+    window: int,
+    max_cycles: int = 100_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Temporal cycles ``v0 → … → v0`` of 2..max_len transfers along pass-on hops.
+
+    Every hop is a pass-on hop (time-ordered, amount-consistent), the span from first to last
+    transfer is at most ``window`` and no account repeats inside. Each cycle is reported once,
+    from its earliest transfer (ties broken by the lowest row).
+
+    Returns
+    -------
+    cycle, row : int64 arrays
+        Flat pairs: cycle number and the transaction rows of the cycle, in order.
+
+    Notes
+    -----
+    Depth-first search bounded by ``max_len`` from every transfer that starts a hop:
+    O(hops · b^(L-1)) worst case for branching b, small in practice because hops are rare.
+    """
+    indptr = _check("indptr", indptr, np.int64)
+    succ = _check("succ", succ, np.int64, int(indptr[-1]))
+    cap = int(max_cycles)
+    cyc = np.empty(cap * max_len, np.int64)
+    row = np.empty(cap * max_len, np.int64)
+    k = _cycles(
+        indptr, succ, np.ascontiguousarray(src, np.int64), np.ascontiguousarray(dst, np.int64),
+        _check("ts", ts, np.int64), int(max_len), np.int64(window), cyc, row, cap,
+    )  # fmt: skip
+    return cyc[:k].copy(), row[:k].copy()
+
+
+@njit(cache=True)
+def _cycles(indptr, succ, src, dst, ts, max_len, window, cyc, row, cap):  # pragma: no cover
+    m = len(indptr) - 1
+    path = np.empty(max_len, np.int64)
+    ptr = np.empty(max_len, np.int64)
+    k = 0
+    n_cyc = 0
+    for e0 in range(m):
+        if indptr[e0] == indptr[e0 + 1]:
+            continue
+        v0 = src[e0]
+        path[0] = e0
+        ptr[0] = indptr[e0]
+        depth = 1
+        while depth > 0:
+            top = path[depth - 1]
+            if dst[top] == v0 and depth >= 2:
+                # is e0 the earliest of the cycle?
+                first = True
+                for q in range(1, depth):
+                    r = path[q]
+                    if ts[r] < ts[e0] or (ts[r] == ts[e0] and r < e0):
+                        first = False
+                        break
+                if first and n_cyc < cap:
+                    for q in range(depth):
+                        cyc[k] = n_cyc
+                        row[k] = path[q]
+                        k += 1
+                    n_cyc += 1
+                depth -= 1
+                continue
+            if depth == max_len or ptr[depth - 1] >= indptr[top + 1]:
+                depth -= 1
+                continue
+            nxt = succ[ptr[depth - 1]]
+            ptr[depth - 1] += 1
+            if ts[nxt] - ts[e0] > window:
+                continue
+            w = dst[nxt]
+            seen = False
+            for q in range(depth):
+                if src[path[q]] == w and w != v0:
+                    seen = True
+                    break
+            if seen:
+                continue
+            path[depth] = nxt
+            ptr[depth] = indptr[nxt]
+            depth += 1
+        if n_cyc >= cap:
+            break
+    return k

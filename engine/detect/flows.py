@@ -1,0 +1,341 @@
+"""Generic laundering structures (shared/domain.md, patterns 1–10).
+
+Fan-in, fan-out, temporal cycle, scatter-gather, gather-scatter, bipartite, stack, layering
+chain, pass-through and dense flow. Counterparties that are hubs never count, and a
+(sender, receiver) pair that transfers again and again (rent, salary, family support) is a
+standing relation, not a burst: it is left out of the fan counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from algorithms.patterns import chain_depth, pass_on_hops, successor_csr, temporal_cycles
+from algorithms.windows import window_distinct
+from engine.detect.frame import CARD, Frame
+from engine.detect.hits import SOURCES, Hits, empty_hits, from_groups, from_segments
+
+GENERIC = SOURCES["generic"]
+
+
+def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ``arange(lo[i], hi[i])`` with the index ``i`` of each element."""
+    sizes = np.maximum(hi - lo, 0)
+    inst = np.repeat(np.arange(len(lo), dtype=np.int64), sizes)
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    return inst, starts + np.arange(int(sizes.sum()), dtype=np.int64)
+
+
+def burst_tx(frame: Frame) -> np.ndarray:
+    """Transfers that may count towards a fan: between non-hubs, not card, not a standing pair."""
+    cfg = frame.config
+    return frame.core_tx & (frame.channel != CARD) & (frame.pair_count <= cfg.max_pair_repeat)
+
+
+def _fan(frame: Frame, direction: str, k: int, window_days: float) -> tuple[np.ndarray, ...]:
+    g = frame.graph
+    csr = g.out if direction == "out" else g.reverse
+    valid = burst_tx(frame)[csr.edge_ids]
+    best, lo, hi = window_distinct(
+        csr.indptr, csr.indices, csr.ts, valid, frame.days(window_days), frame.n_nodes
+    )
+    nodes = np.flatnonzero((best >= k) & ~frame.hub)
+    inst, pos = expand_ranges(lo[nodes], hi[nodes])
+    keep = valid[pos]
+    return nodes, best[nodes], inst[keep], csr.edge_ids[pos[keep]]
+
+
+def fan(frame: Frame, direction: str) -> Hits:
+    """Pattern 1 (``fan_in``) or 2 (``fan_out``): ≥ k distinct counterparties within Δ.
+
+    The anchor is the collecting (or distributing) account; the transactions are those of the
+    first window that reaches the most counterparties.
+    """
+    cfg = frame.config
+    name = "fan_in" if direction == "in" else "fan_out"
+    nodes, best, inst, rows = _fan(frame, direction, cfg.fan_k, cfg.fan_window_days)
+    params = {**cfg.subset("fan_", "max_pair"), "channels": "all but card"}
+    hits = from_segments(name, GENERIC, params, best / cfg.fan_k, nodes, inst, rows,
+                         frame.src, frame.dst)  # fmt: skip
+    return hits.top(cfg.max_instances)
+
+
+def hops(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    """Pass-on hops of the frame (cached): see :func:`algorithms.patterns.pass_on_hops`."""
+    if "hops" not in frame.cache:
+        cfg = frame.config
+        g = frame.graph
+        frame.cache["hops"] = pass_on_hops(
+            g.reverse.indptr, g.reverse.edge_ids, g.out.indptr, g.out.edge_ids, frame.ts,
+            frame.amount, frame.core_tx, frame.days(cfg.pass_lag_days), cfg.pass_margin,
+            cfg.pass_max_degree,
+        )  # fmt: skip
+    return frame.cache["hops"]  # type: ignore[return-value]
+
+
+def _successors(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    if "succ" not in frame.cache:
+        e1, e2 = hops(frame)
+        frame.cache["succ"] = successor_csr(e1, e2, frame.n_tx)
+    return frame.cache["succ"]  # type: ignore[return-value]
+
+
+def _pass_params(frame: Frame) -> dict[str, object]:
+    return frame.config.subset("pass_lag", "pass_margin", "pass_max")
+
+
+def temporal_cycle(frame: Frame) -> Hits:
+    """Pattern 3: v0 → … → v0 along pass-on hops, 2..L transfers, span ≤ Δ."""
+    cfg = frame.config
+    indptr, succ = _successors(frame)
+    cyc, rows = temporal_cycles(indptr, succ, frame.src, frame.dst, frame.ts,
+                                cfg.cycle_max_len, frame.days(cfg.cycle_window_days))  # fmt: skip
+    n = int(cyc.max()) + 1 if len(cyc) else 0
+    length = np.bincount(cyc, minlength=n)
+    anchor = np.full(n, -1, np.int64)
+    first = np.unique(cyc, return_index=True)[1]
+    anchor[: len(first)] = frame.src[rows[first]]
+    params = {**cfg.subset("cycle_"), **_pass_params(frame)}
+    hits = from_segments("temporal_cycle", GENERIC, params, length / 2.0, anchor, cyc, rows,
+                         frame.src, frame.dst)  # fmt: skip
+    return hits.top(cfg.max_instances)
+
+
+def scatter_gather(frame: Frame) -> Hits:
+    """Pattern 4: s → {m1..mk} → d with ≥ k distinct middles passing the money on."""
+    cfg = frame.config
+    e1, e2 = hops(frame)
+    s, mid, d = frame.src[e1].astype(np.int64), frame.dst[e1], frame.dst[e2].astype(np.int64)
+    ok = s != d
+    e1, e2, s, mid, d = e1[ok], e2[ok], s[ok], mid[ok], d[ok]
+    key = s * frame.n_nodes + d
+    pairs = np.unique(np.stack([key, mid.astype(np.int64)]), axis=1)
+    ukey, counts = np.unique(pairs[0], return_counts=True)
+    good = ukey[counts >= cfg.scatter_k]
+    inst_of = np.searchsorted(good, key)
+    inst_of[inst_of >= len(good)] = 0
+    hit = (len(good) > 0) & (good[inst_of] == key) if len(good) else np.zeros(len(key), bool)
+    inst = np.concatenate([inst_of[hit], inst_of[hit]])
+    rows = np.concatenate([e1[hit], e2[hit]])
+    strength = counts[counts >= cfg.scatter_k] / cfg.scatter_k
+    params = {**cfg.subset("scatter_"), **_pass_params(frame)}
+    hits = from_segments("scatter_gather", GENERIC, params, strength, good // frame.n_nodes,
+                         inst, rows, frame.src, frame.dst)  # fmt: skip
+    return hits.top(cfg.max_instances)
+
+
+def pass_through(frame: Frame) -> Hits:
+    """Pattern 9: most of what an account receives leaves again, same amount less a margin,
+    within the pass-on lag (a mule)."""
+    cfg = frame.config
+    e1, e2 = hops(frame)
+    n = frame.n_nodes
+    core = frame.core_tx
+    inflow = np.bincount(frame.dst[core], weights=frame.amount[core], minlength=n)
+    u1 = np.unique(e1)
+    passed = np.bincount(frame.dst[u1], weights=frame.amount[u1], minlength=n)
+    events = np.bincount(frame.dst[u1], minlength=n)
+    ratio = np.divide(passed, inflow, out=np.zeros(n), where=inflow > 0)
+    nodes = np.flatnonzero(
+        (ratio >= cfg.pass_through_ratio)
+        & (events >= cfg.pass_through_min_events)
+        & (passed >= cfg.pass_through_min_amount)
+        & ~frame.hub
+    )
+    mask = np.zeros(n, bool)
+    mask[nodes] = True
+    sel = mask[frame.dst[e1]]
+    inst_of = np.searchsorted(nodes, frame.dst[e1[sel]])
+    rows = np.concatenate([e1[sel], e2[sel]])
+    inst = np.concatenate([inst_of, inst_of])
+    strength = ratio[nodes] * events[nodes] / cfg.pass_through_min_events
+    params = {**cfg.subset("pass_through"), **_pass_params(frame)}
+    hits = from_segments("pass_through", GENERIC, params, strength, nodes, inst, rows,
+                         frame.src, frame.dst)  # fmt: skip
+    return hits.top(cfg.max_instances)
+
+
+def layering_chain(frame: Frame) -> Hits:
+    """Pattern 8: a time-respecting path of ≥ L transfers along pass-on hops, no repeated account."""
+    cfg = frame.config
+    L = cfg.chain_min_hops
+    indptr, succ = _successors(frame)
+    depth = chain_depth(indptr, succ, max(L + 4, 8))
+    e1, e2 = hops(frame)
+    has_longer_pred = np.zeros(frame.n_tx, bool)
+    has_longer_pred[e2[depth[e1] == depth[e2] + 1]] = True
+    starts = np.flatnonzero((depth >= L - 1) & ~has_longer_pred)
+    starts = starts[np.argsort(-depth[starts], kind="stable")][: cfg.max_instances]
+    chains, anchors = [], []
+    for e in starts:
+        path = [int(e)]
+        seen = {int(frame.src[e])}
+        cur = int(e)
+        while depth[cur] > 0:
+            nxt = succ[indptr[cur] : indptr[cur + 1]]
+            nxt = nxt[depth[nxt] == depth[cur] - 1]
+            if not len(nxt):
+                break
+            cur = int(nxt[0])
+            if int(frame.src[cur]) in seen:
+                break
+            seen.add(int(frame.src[cur]))
+            path.append(cur)
+        if len(path) >= L and int(frame.dst[path[-1]]) not in seen:
+            chains.append(path)
+            anchors.append(int(frame.src[path[0]]))
+    params = {**cfg.subset("chain_"), **_pass_params(frame)}
+    if not chains:
+        return empty_hits("layering_chain", GENERIC, params)
+    nodes = [[int(frame.src[r]) for r in c] + [int(frame.dst[c[-1]])] for c in chains]
+    return from_groups("layering_chain", GENERIC, params, [len(c) / L for c in chains],
+                       anchors, nodes=nodes, txs=chains)  # fmt: skip
+
+
+def gather_scatter(frame: Frame) -> Hits:
+    """Pattern 5: {s_i} → h → {d_j}: ≥ k senders, then ≥ k receivers within Δ, Σin ≈ Σout."""
+    cfg = frame.config
+    k, w = cfg.gather_scatter_k, cfg.gather_scatter_window_days
+    n_in, c_in, i_inst, i_rows = _fan(frame, "in", k, w)
+    n_out, c_out, o_inst, o_rows = _fan(frame, "out", k, w)
+    both, ia, ob = np.intersect1d(n_in, n_out, return_indices=True)
+    if not len(both):
+        return empty_hits("gather_scatter", GENERIC, cfg.subset("gather_scatter"))
+    sum_in = np.bincount(i_inst, weights=frame.amount[i_rows], minlength=len(n_in))[ia]
+    sum_out = np.bincount(o_inst, weights=frame.amount[o_rows], minlength=len(n_out))[ob]
+    first_in = _group_min(i_inst, frame.ts[i_rows], len(n_in))[ia]
+    first_out = _group_min(o_inst, frame.ts[o_rows], len(n_out))[ob]
+    last_out = -_group_min(o_inst, -frame.ts[o_rows], len(n_out))[ob]
+    ok = (
+        (first_out >= first_in)
+        & (last_out - first_in <= frame.days(2 * w))
+        & (np.abs(sum_in - sum_out) <= cfg.gather_scatter_balance * sum_in)
+    )
+    sel = np.flatnonzero(ok)
+    txs = [np.concatenate([i_rows[i_inst == ia[j]], o_rows[o_inst == ob[j]]]) for j in sel]
+    strength = np.minimum(c_in[ia[sel]], c_out[ob[sel]]) / k
+    inst = np.repeat(np.arange(len(sel)), [len(t) for t in txs])
+    rows = np.concatenate(txs) if txs else np.zeros(0, np.int64)
+    return from_segments("gather_scatter", GENERIC, cfg.subset("gather_scatter"), strength,
+                         both[sel], inst, rows, frame.src, frame.dst)  # fmt: skip
+
+
+def _group_min(inst: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(out, inst, values)
+    return out
+
+
+def bipartite(frame: Frame) -> list[Hits]:
+    """Patterns 6 and 7: senders A (≥ 2) all paying the same receivers B (≥ 2) within Δ, and
+    stacks A → B → C where the receivers of one layer are the senders of the next, later.
+
+    Returns ``[bipartite_hits, stack_hits]``.
+    """
+    cfg = frame.config
+    n = frame.n_nodes
+    indeg = np.bincount(frame.dst, minlength=n)
+    ok = burst_tx(frame) & (indeg[frame.dst] <= cfg.bipartite_max_receiver_degree)
+    rows = np.flatnonzero(ok)
+    s, d = frame.src[rows].astype(np.int64), frame.dst[rows].astype(np.int64)
+    pair = np.unique(s * n + d)
+    ps, pd = pair // n, pair % n
+    rng = np.random.default_rng(12345)
+    code = rng.integers(1, 2**62, size=n, dtype=np.int64)
+    set_hash = np.zeros(n, np.int64)
+    np.add.at(set_hash, ps, code[pd])
+    set_size = np.bincount(ps, minlength=n)
+    senders = np.flatnonzero(set_size >= cfg.bipartite_min_side)
+    key = set_hash[senders]
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    groups = np.split(order, np.flatnonzero(np.diff(key_sorted)) + 1) if len(order) else []
+    by_sender = np.argsort(s, kind="stable")
+    s_sorted = s[by_sender]
+    p_lo, p_hi = np.searchsorted(ps, np.arange(n)), np.searchsorted(ps, np.arange(n), "right")
+    layers = []
+    for g in groups:
+        if len(g) < cfg.bipartite_min_side:
+            continue
+        a = senders[g]
+        b = pd[p_lo[a[0]] : p_hi[a[0]]]
+        lo, hi = np.searchsorted(s_sorted, a), np.searchsorted(s_sorted, a, "right")
+        r = rows[by_sender[np.concatenate([np.arange(x, y) for x, y in zip(lo, hi, strict=True)])]]
+        span = frame.ts[r].max() - frame.ts[r].min()
+        if span <= frame.days(cfg.bipartite_window_days) and not np.intersect1d(a, b).size:
+            layers.append((a, b, r, frame.ts[r].min(), frame.ts[r].max()))
+        if len(layers) >= cfg.max_instances:
+            break
+    params = cfg.subset("bipartite_")
+    bip = from_groups("bipartite", GENERIC, params, [len(a) * len(b) / 4 for a, b, *_ in layers],
+                      [-1] * len(layers), nodes=[np.concatenate([a, b]) for a, b, *_ in layers],
+                      txs=[r for _, _, r, *_ in layers])  # fmt: skip
+    stacks = []
+    for i, (_, b1, r1, t0, _t1) in enumerate(layers):
+        for j, (a2, b2, r2, t2, _) in enumerate(layers):
+            if i != j and np.intersect1d(b1, a2).size >= cfg.bipartite_min_side and t2 >= t0:
+                stacks.append(
+                    (i, j, np.concatenate([layers[i][0], b1, b2]), np.concatenate([r1, r2]))
+                )
+    stack = from_groups("stack", GENERIC, params, [len(x[2]) / 6 for x in stacks], [-1] * len(stacks),
+                        nodes=[x[2] for x in stacks], txs=[x[3] for x in stacks])  # fmt: skip
+    return [bip, stack]
+
+
+def dense_flow(frame: Frame) -> Hits:
+    """Pattern 10, after FlowScope (AAAI-20): groups of sources, middles and destinations linked
+    by pass-on hops, where the middles keep little of what flows through them.
+
+    Notes
+    -----
+    A simplified FlowScope: the middles with a pass-on share of at least a half are peeled of
+    the rest, and the connected groups of hops through them with at least
+    ``dense_flow_min_middles`` middles are reported, scored by the money passed on.
+    """
+    cfg = frame.config
+    e1, e2 = hops(frame)
+    n = frame.n_nodes
+    params = {**cfg.subset("dense_flow"), **_pass_params(frame)}
+    if not len(e1):
+        return empty_hits("dense_flow", SOURCES["flowscope"], params)
+    core = frame.core_tx
+    inflow = np.bincount(frame.dst[core], weights=frame.amount[core], minlength=n)
+    u1 = np.unique(e1)
+    passed = np.bincount(frame.dst[u1], weights=frame.amount[u1], minlength=n)
+    share = np.divide(passed, inflow, out=np.zeros(n), where=inflow > 0)
+    mid = frame.dst[e1]
+    keep = share[mid] >= 0.5
+    e1, e2, mid = e1[keep], e2[keep], mid[keep]
+    a, b, c = frame.src[e1], mid, frame.dst[e2]
+    graph = coo_matrix((np.ones(2 * len(a)), (np.concatenate([a, b]), np.concatenate([b, c]))),
+                       shape=(n, n))  # fmt: skip
+    _, label = connected_components(graph, directed=False)
+    comp_mid = np.unique(np.stack([label[mid], mid]), axis=1)
+    comps, n_mid = np.unique(comp_mid[0], return_counts=True)
+    good = comps[n_mid >= cfg.dense_flow_min_middles]
+    sel = np.isin(label[mid], good)
+    inst_of = np.searchsorted(good, label[mid[sel]])
+    rows = np.concatenate([e1[sel], e2[sel]])
+    inst = np.concatenate([inst_of, inst_of])
+    strength = np.bincount(inst_of, weights=frame.amount[e2[sel]], minlength=len(good))
+    strength = np.log10(1.0 + strength) / 4.0
+    hits = from_segments("dense_flow", SOURCES["flowscope"], params, strength,
+                         np.full(len(good), -1), inst, rows, frame.src, frame.dst)  # fmt: skip
+    return hits.top(cfg.max_instances)
+
+
+def detect_flows(frame: Frame) -> list[Hits]:
+    """Run every generic-structure detector."""
+    return [
+        fan(frame, "in"),
+        fan(frame, "out"),
+        temporal_cycle(frame),
+        scatter_gather(frame),
+        gather_scatter(frame),
+        *bipartite(frame),
+        layering_chain(frame),
+        pass_through(frame),
+        dense_flow(frame),
+    ]
