@@ -1,0 +1,345 @@
+"""The audit trail: an append-only, hash-chained log of who did what, and when.
+
+Every upload, view of a cluster or entity, search, path query, export, sign-in and change of
+users is one line of ``$MONEYTRAIL_HOME/audit/audit.jsonl`` (or ``MONEYTRAIL_AUDIT_FILE``)::
+
+    {"seq": 7, "ts": "...", "user": "ana", "action": "view_cluster", "target": "cluster:12",
+     "details": {...}, "prev_hash": "<hash of entry 6>", "hash": "<sha256>"}
+
+``hash`` is the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of the entry
+without its ``hash`` field, which includes ``prev_hash``; the first entry's ``prev_hash`` is 64
+zeros. Editing, deleting or reordering any entry therefore breaks the chain at that entry, and
+:func:`verify` names it. Truncating the tail is caught by ``audit.head``, a small file that holds
+the sequence number and hash of the last entry, replaced atomically after each append. (An
+attacker who can rewrite the whole file and the head can forge a new chain: note the head hash
+that ``moneytrail audit verify`` prints somewhere else from time to time to pin history.)
+
+Appends hold a file lock, write one line with ``O_APPEND`` and ``fsync`` it, so concurrent
+processes (dashboard sessions, CLI commands) append safely and an entry that was acknowledged
+survives a crash. Nothing in moneytrail edits or deletes entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from filelock import FileLock
+
+from engine import config
+from engine.errors import StoreError
+
+GENESIS = "0" * 64
+FIELDS = ("seq", "ts", "user", "action", "target", "details", "prev_hash", "hash")
+#: Longest target and detail value kept, in characters (a log is not a data store).
+MAX_VALUE = 1000
+
+
+class AuditError(StoreError):
+    """The audit log cannot be written or read; the audited action must not go ahead."""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of :func:`verify`.
+
+    ``ok`` is true when every entry chains to the previous one and the head matches.
+    ``first_bad`` is the 1-based line number of the first broken entry (``None`` when ok, or
+    when entries are missing at the end), ``reason`` says what is wrong there.
+    """
+
+    ok: bool
+    entries: int
+    first_bad: int | None = None
+    reason: str = ""
+    head_hash: str = GENESIS
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"audit log intact: {self.entries} entries, head {self.head_hash}"
+        where = f"line {self.first_bad}: " if self.first_bad is not None else ""
+        return f"audit log broken: {where}{self.reason}"
+
+
+def audit_file(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The log: ``explicit``, else ``MONEYTRAIL_AUDIT_FILE``, else ``<home>/audit/audit.jsonl``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MONEYTRAIL_AUDIT_FILE")
+    return Path(env) if env else config.data_home() / "audit" / "audit.jsonl"
+
+
+def canonical(entry: Mapping[str, Any]) -> bytes:
+    """The canonical JSON bytes of an entry without its ``hash`` (what the hash covers)."""
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(entry: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def _clip(value: Any) -> Any:
+    """JSON-safe, length-capped copy of a detail value."""
+    if isinstance(value, str):
+        return value[:MAX_VALUE]
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k)[:100]: _clip(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clip(v) for v in list(value)[:100]]
+    return str(value)[:MAX_VALUE]
+
+
+class AuditLog:
+    """The audit log at ``path`` (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = audit_file(path)
+        self.head_path = self.path.with_name(self.path.stem + ".head")
+        self._lock = FileLock(str(self.path) + ".lock", timeout=60)
+
+    def record(self, user: Any, action: str, target: str = "", **details: Any) -> dict[str, Any]:
+        """Append one entry and return it. ``user`` is a :class:`engine.auth.User` or a name.
+
+        Raises
+        ------
+        AuditError
+            If the entry cannot be written (full disk, damaged tail); the caller must not go on
+            with the action it was about to record.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock:
+                seq, prev = self._tail()
+                entry: dict[str, Any] = {
+                    "seq": seq + 1,
+                    "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
+                    "user": str(getattr(user, "name", user) or "anonymous")[:200],
+                    "action": str(action)[:100],
+                    "target": str(target)[:MAX_VALUE],
+                    "details": _clip(dict(details)),
+                    "prev_hash": prev,
+                }
+                entry["hash"] = entry_hash(entry)
+                line = json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, line.encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                self._write_head(entry["seq"], entry["hash"])
+                return entry
+        except OSError as exc:
+            raise AuditError(f"{self.path}: cannot record {action}: {exc.strerror or exc}") from exc
+
+    def _tail(self) -> tuple[int, str]:
+        """Sequence number and hash of the last entry (0 and GENESIS for an empty log)."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return 0, GENESIS
+        if size == 0:
+            return 0, GENESIS
+        with open(self.path, "rb") as handle:
+            block = 4096
+            data = b""
+            pos = size
+            while pos > 0:
+                step = min(block, pos)
+                pos -= step
+                handle.seek(pos)
+                data = handle.read(step) + data
+                if data.count(b"\n") >= 2 or pos == 0:
+                    break
+        if not data.endswith(b"\n"):
+            raise AuditError(
+                f"{self.path}: the last entry is incomplete; run moneytrail audit verify"
+            )
+        last = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        try:
+            entry = json.loads(last)
+            return int(entry["seq"]), str(entry["hash"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"{self.path}: the last entry is unreadable: {exc}") from exc
+
+    def _write_head(self, seq: int, digest: str) -> None:
+        tmp = self.head_path.with_name(f".{self.head_path.name}.{uuid.uuid4().hex}.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump({"seq": seq, "hash": digest}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.head_path)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _lines(self) -> Iterator[tuple[int, str]]:
+        if not self.path.exists():
+            return
+        with open(self.path, encoding="utf-8", errors="replace") as handle:
+            yield from enumerate(handle, start=1)
+
+    def entries(
+        self,
+        *,
+        user: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        target: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Entries matching every filter given, oldest first (the last ``limit`` if given).
+
+        ``since``/``until`` are inclusive/exclusive bounds on ``ts`` (naive means UTC).
+        Unreadable lines are skipped here; :meth:`verify` reports them.
+        """
+        lo = _aware(since)
+        hi = _aware(until)
+        out: list[dict[str, Any]] = []
+        for _, line in self._lines():
+            try:
+                entry = json.loads(line)
+                ts = datetime.fromisoformat(entry["ts"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if user is not None and entry.get("user") != user:
+                continue
+            if action is not None and entry.get("action") != action:
+                continue
+            if target is not None and entry.get("target") != target:
+                continue
+            if (lo is not None and ts < lo) or (hi is not None and ts >= hi):
+                continue
+            out.append(entry)
+        return out[-limit:] if limit else out
+
+    def verify(self) -> VerifyResult:
+        """Check the whole chain and the head; name the first broken entry. O(n) in the log.
+
+        A head that lags behind the log (a crash between appending an entry and replacing the
+        head) is fine as long as the entry it names is in the chain with that hash.
+        """
+        head = self._head()
+        head_seq = head.get("seq") if head else None
+        head_seen = False
+        prev = GENESIS
+        count = 0
+        for number, line in self._lines():
+            problem = _check_line(line, count, prev)
+            if problem:
+                return VerifyResult(False, count, number, problem, prev)
+            entry = json.loads(line)
+            prev = entry["hash"]
+            count += 1
+            if head and count == head_seq:
+                if head.get("hash") != prev:
+                    return VerifyResult(
+                        False, count, number, "does not match the hash in the head file", prev
+                    )
+                head_seen = True
+        if head is None:
+            if count:
+                return VerifyResult(False, count, None, "the head file is missing", prev)
+        elif not head_seen and not (head_seq == 0 and count == 0):
+            if isinstance(head_seq, int) and head_seq > count:
+                reason = f"entries {count + 1} to {head_seq} are missing (log truncated)"
+            else:
+                reason = "the head file is unreadable"
+            return VerifyResult(False, count, None, reason, prev)
+        return VerifyResult(True, count, None, "", prev)
+
+    def _head(self) -> dict[str, Any] | None:
+        try:
+            head: dict[str, Any] = json.loads(self.head_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}
+        return head
+
+    def export_csv(self, out: str | os.PathLike[str] | IO[str], **filters: Any) -> int:
+        """Write the (filtered) entries as CSV, formula-like cells neutralised; return the count.
+
+        ``details`` becomes one JSON column. The CSV keeps ``prev_hash`` and ``hash`` so a copy
+        can be checked against the log.
+        """
+        from engine.pseudonymise import neutralise_cell
+
+        rows = self.entries(**filters)
+        with contextlib.ExitStack() as stack:
+            handle: IO[str] = (
+                stack.enter_context(open(out, "w", encoding="utf-8", newline=""))
+                if isinstance(out, str | os.PathLike)
+                else out
+            )
+            writer = csv.writer(handle)
+            writer.writerow(FIELDS)
+            for entry in rows:
+                values = [
+                    json.dumps(entry[f], sort_keys=True, ensure_ascii=False)
+                    if f == "details"
+                    else entry[f]
+                    for f in FIELDS
+                ]
+                writer.writerow([neutralise_cell(v) if isinstance(v, str) else v for v in values])
+        return len(rows)
+
+
+def _check_line(line: str, count: int, prev: str) -> str:
+    """What is wrong with the next line of the log, or an empty string."""
+    if not line.endswith("\n"):
+        return "incomplete last line"
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return "not valid JSON"
+    if not isinstance(entry, dict) or set(entry) != set(FIELDS):
+        return "fields missing or added"
+    if entry["seq"] != count + 1:
+        return (
+            f"sequence number {entry['seq']} where {count + 1} was expected "
+            "(an entry was deleted, inserted or moved)"
+        )
+    if entry["prev_hash"] != prev:
+        return "does not chain to the previous entry"
+    if entry_hash(entry) != entry["hash"]:
+        return "content does not match its hash (edited)"
+    return ""
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def record(user: Any, action: str, target: str = "", **details: Any) -> dict[str, Any]:
+    """Append one entry to the configured audit log (see :meth:`AuditLog.record`)."""
+    return AuditLog().record(user, action, target, **details)
+
+
+def entries(**filters: Any) -> list[dict[str, Any]]:
+    """Entries of the configured audit log (see :meth:`AuditLog.entries`)."""
+    return AuditLog().entries(**filters)
+
+
+def verify() -> VerifyResult:
+    """Verify the configured audit log (see :meth:`AuditLog.verify`)."""
+    return AuditLog().verify()
+
+
+def export_csv(out: str | os.PathLike[str] | IO[str], **filters: Any) -> int:
+    """Export the configured audit log as CSV (see :meth:`AuditLog.export_csv`)."""
+    return AuditLog().export_csv(out, **filters)
