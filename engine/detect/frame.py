@@ -94,6 +94,21 @@ class Frame:
         return self.travel.column("record_id").combine_chunks()
 
     @cached_property
+    def _ts_unique(self) -> tuple[np.ndarray, np.ndarray]:
+        values, inverse = np.unique(self.ts, return_inverse=True)
+        return values, inverse.astype(np.int64)
+
+    @property
+    def ts_values(self) -> np.ndarray:
+        """Distinct timestamps, sorted; ``ts_values[ts_rank] == ts``."""
+        return self._ts_unique[0]
+
+    @property
+    def ts_rank(self) -> np.ndarray:
+        """Per transaction, the rank of its timestamp among the distinct ones (int64)."""
+        return self._ts_unique[1]
+
+    @cached_property
     def pair_count(self) -> np.ndarray:
         """Per transaction: how many transfers its (sender, receiver) pair made in total."""
         key = self.src.astype(np.int64) * self.n_nodes + self.dst
@@ -107,8 +122,9 @@ class Frame:
 
     @cached_property
     def cash_in(self) -> np.ndarray:
-        """Cash deposits: channel cash, from a hub (the CASH placeholder) into an account."""
-        return (self.channel == CASH) & self.hub[self.src] & ~self.hub[self.dst]
+        """Cash deposits: channel cash into an account (from the CASH placeholder, or from the
+        depositor's own account where the source names the depositor)."""
+        return (self.channel == CASH) & ~self.hub[self.dst]
 
     @cached_property
     def cash_out(self) -> np.ndarray:

@@ -1,0 +1,173 @@
+"""Cash patterns (shared/domain.md 11, 13, 14, 15): structuring, out-of-area deposits, funnel
+accounts, cash in then wire out.
+
+A cash deposit is a ``cash`` transfer into a (non-hub) account, a withdrawal a ``cash`` transfer
+to a hub (the ``CASH`` placeholder). ``location`` and ``location_country`` of the transaction say
+where the cash changed hands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from algorithms.windows import window_events
+from engine.detect.flows import expand_ranges
+from engine.detect.frame import CASH, CHANNEL_CODES, Frame, fold
+from engine.detect.hits import SOURCES, Hits, from_groups, from_segments
+
+SMUGGLING = SOURCES["smuggling"]
+TRAFFICKING = SOURCES["trafficking"]
+
+
+def structuring(frame: Frame) -> Hits:
+    """Pattern 11: ≥ n cash deposits in Δ, each in [(1−ε)θ, θ), together past θ; and the
+    variant of several deposits the same day at different branches, together past θ."""
+    cfg = frame.config
+    theta = cfg.cash_threshold
+    band = (
+        frame.cash_in
+        & (frame.amount < theta)
+        & (frame.amount >= (1 - cfg.structuring_epsilon) * theta)
+    )
+    rev = frame.graph.reverse
+    valid = band[rev.edge_ids]
+    best, total, lo, hi = window_events(rev.indptr, rev.ts, frame.amount[rev.edge_ids], valid,
+                                        frame.days(cfg.structuring_window_days))  # fmt: skip
+    nodes = np.flatnonzero((best >= cfg.structuring_n) & (total >= theta) & ~frame.hub)
+    inst, pos = expand_ranges(lo[nodes], hi[nodes])
+    keep = valid[pos]
+    strength = list(best[nodes] / cfg.structuring_n)
+    anchors = list(nodes)
+    txs = [rev.edge_ids[pos[keep & (inst == i)]] for i in range(len(nodes))]
+    # variant: same day, several branches, each deposit below θ, together past θ
+    rows = np.flatnonzero(frame.cash_in & (frame.amount < theta) & (frame.location >= 0))
+    key = frame.dst[rows].astype(np.int64) * 1_000_000 + frame.day[rows]
+    order = np.argsort(key, kind="stable")
+    rows, key = rows[order], key[order]
+    uniq, start = np.unique(key, return_index=True)
+    bounds = np.append(start, len(key))
+    sums = np.add.reduceat(frame.amount[rows], start) if len(rows) else np.zeros(0)
+    seen = set(int(a) for a in nodes)
+    for g in np.flatnonzero(sums >= theta):
+        r = rows[bounds[g] : bounds[g + 1]]
+        n_loc = len(np.unique(frame.location[r]))
+        if n_loc >= 2 and len(r) >= 2 and int(uniq[g] // 1_000_000) not in seen:
+            strength.append(n_loc / 2)
+            anchors.append(int(uniq[g] // 1_000_000))
+            txs.append(r)
+    params = {**cfg.subset("structuring", "cash_threshold")}
+    hits = from_groups("structuring", SOURCES["generic"], params, strength, anchors,
+                       nodes=[[a] for a in anchors], txs=txs)  # fmt: skip
+    return hits.top(cfg.max_instances)
+
+
+def _owner_city_code(frame: Frame) -> np.ndarray:
+    """Per node, the code (in ``frame.locations``) of its owner's city (-1 if unknown)."""
+    folded = {fold(k): v for k, v in frame.locations.items()}
+    cities = [folded.get(fold(c), -2) for c in frame.parties.column("city").to_pylist()]
+    city = np.array([*cities, -1], np.int64)
+    return city[frame.node_owner]
+
+
+def out_of_area(frame: Frame) -> Hits:
+    """Pattern 13: many cash deposits into one account in places away from the holder's home
+    (another country than the account's, or another city than the holder's)."""
+    cfg = frame.config
+    dep = np.flatnonzero(frame.cash_in & (frame.location >= 0))
+    d = frame.dst[dep]
+    lc, nc = frame.location_country[dep], frame.node_country[d]
+    away = ((lc >= 0) & (nc >= 0) & (lc != nc)) | (
+        (_owner_city_code(frame)[d] != -1) & (_owner_city_code(frame)[d] != frame.location[dep])
+    )
+    dep = dep[away]
+    return _per_account(
+        frame, dep, cfg.out_of_area_k, cfg.out_of_area_locations, "out_of_area", SMUGGLING,
+        cfg.subset("out_of_area"),
+    )  # fmt: skip
+
+
+def _per_account(frame: Frame, rows: np.ndarray, k: int, n_loc: int, name: str, source: str,
+                 params: dict[str, object]) -> Hits:  # fmt: skip
+    """Accounts with ≥ k of ``rows`` received at ≥ n_loc distinct locations."""
+    d = frame.dst[rows].astype(np.int64)
+    count = np.bincount(d, minlength=frame.n_nodes)
+    loc_pairs = np.unique(np.stack([d, frame.location[rows].astype(np.int64)]), axis=1)
+    locs = np.bincount(loc_pairs[0], minlength=frame.n_nodes) if loc_pairs.size else count * 0
+    nodes = np.flatnonzero((count >= k) & (locs >= n_loc))
+    sel = np.isin(d, nodes)
+    inst = np.searchsorted(nodes, d[sel])
+    hits = from_segments(name, source, params, locs[nodes] / n_loc, nodes, inst, rows[sel],
+                         frame.src, frame.dst)  # fmt: skip
+    return hits.top(frame.config.max_instances)
+
+
+def soon_after(frame: Frame, first: np.ndarray, then: np.ndarray, lag: int) -> np.ndarray:
+    """For the rows ``then`` (sent by an account), whether a row of ``first`` (received by the
+    same account) came at most ``lag`` before (the same time counts).
+
+    Notes
+    -----
+    One sort of ``(account, time rank)`` keys and a binary search: O((f + t) log f).
+    """
+    rank = frame.ts_rank
+    fkey = np.sort((frame.dst[first].astype(np.int64) << 32) | rank[first])
+    tkey = (frame.src[then].astype(np.int64) << 32) | rank[then]
+    pos = np.searchsorted(fkey, tkey, side="right") - 1
+    ok = pos >= 0
+    prev = fkey[np.maximum(pos, 0)]
+    ok &= (prev >> 32) == (tkey >> 32)
+    prev_ts = frame.ts_values[prev & 0xFFFFFFFF]
+    return ok & (frame.ts[then] - prev_ts <= lag)
+
+
+def _flow_after_cash(frame: Frame, out_mask: np.ndarray, lag_days: float, ratio: float,
+                     min_amount: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Accounts where ≥ ratio of the cash deposited leaves through ``out_mask`` within lag."""
+    n = frame.n_nodes
+    dep = np.flatnonzero(frame.cash_in)
+    outs = np.flatnonzero(out_mask)
+    soon = soon_after(frame, dep, outs, frame.days(lag_days))
+    outs = outs[soon]
+    cash_in = np.bincount(frame.dst[dep], weights=frame.amount[dep], minlength=n)
+    out = np.bincount(frame.src[outs], weights=frame.amount[outs], minlength=n)
+    share = np.divide(out, cash_in, out=np.zeros(n), where=cash_in > 0)
+    nodes = np.flatnonzero((share >= ratio) & (cash_in >= min_amount) & ~frame.hub)
+    return nodes, share, np.concatenate([dep[np.isin(frame.dst[dep], nodes)],
+                                         outs[np.isin(frame.src[outs], nodes)]])  # fmt: skip
+
+
+def funnel(frame: Frame) -> Hits:
+    """Pattern 14: cash deposited in one place leaves soon after from another place (cash
+    withdrawn elsewhere, or transferred on), nearly all of it."""
+    cfg = frame.config
+    dep_loc = np.zeros(frame.n_nodes, np.int64) - 1
+    dep = np.flatnonzero(frame.cash_in & (frame.location >= 0))
+    dep_loc[frame.dst[dep]] = frame.location[dep]  # one deposit place per account (the last)
+    elsewhere = frame.location != dep_loc[frame.src]
+    out_mask = (frame.cash_out & elsewhere) | (frame.core_tx & (frame.channel != CASH))
+    nodes, share, rows = _flow_after_cash(frame, out_mask, cfg.funnel_lag_days, cfg.funnel_ratio,
+                                          cfg.funnel_min_amount)  # fmt: skip
+    anchor = np.where(frame.cash_in[rows], frame.dst[rows], frame.src[rows])
+    inst = np.searchsorted(nodes, anchor)
+    return from_segments("funnel", TRAFFICKING, cfg.subset("funnel"), share[nodes], nodes, inst,
+                         rows, frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
+
+
+def cash_in_wire_out(frame: Frame) -> Hits:
+    """Pattern 15: cash deposits followed within τ by international wires (receiver in another
+    country), most of the cash leaving that way."""
+    cfg = frame.config
+    sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
+    wire = np.isin(frame.channel, [CHANNEL_CODES["wire"], CHANNEL_CODES["money_transfer"]])
+    intl = frame.core_tx & wire & (sc >= 0) & (dc >= 0) & (sc != dc)
+    nodes, share, rows = _flow_after_cash(frame, intl, cfg.cash_wire_lag_days, cfg.cash_wire_ratio,
+                                          cfg.cash_wire_min_amount)  # fmt: skip
+    anchor = np.where(frame.cash_in[rows], frame.dst[rows], frame.src[rows])
+    inst = np.searchsorted(nodes, anchor)
+    return from_segments("cash_in_wire_out", SMUGGLING, cfg.subset("cash_wire"), share[nodes],
+                         nodes, inst, rows, frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
+
+
+def detect_cash(frame: Frame) -> list[Hits]:
+    """Run every cash detector."""
+    return [structuring(frame), out_of_area(frame), funnel(frame), cash_in_wire_out(frame)]
