@@ -1,0 +1,95 @@
+"""``moneytrail users`` and ``moneytrail audit``: the CLI an administrator uses."""
+
+from __future__ import annotations
+
+import csv
+
+from typer.testing import CliRunner
+
+from engine import auth
+from engine.audit import AuditLog
+from engine.cli import app
+
+runner = CliRunner()
+PASSWORD = "a very long password"
+
+
+def run(*args: str, stdin: str | None = None):
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def test_users_lifecycle_through_the_cli():
+    result = run(
+        "users", "add", "ana", "--role", "analyst", "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert auth.authenticate("ana", PASSWORD) == auth.User("ana", "analyst")
+    assert run("users", "set-role", "ana", "--role", "investigator").exit_code == 0
+    assert run("users", "disable", "ana").exit_code == 0
+    assert auth.authenticate("ana", PASSWORD) is None
+    listing = run("users", "list")
+    assert (
+        "ana" in listing.output
+        and "investigator" in listing.output
+        and "disabled" in listing.output
+    )
+    assert run("users", "enable", "ana").exit_code == 0
+    result = run("users", "passwd", "ana", "--password-stdin", stdin="another long password\n")
+    assert result.exit_code == 0
+    assert auth.authenticate("ana", "another long password").role == "investigator"
+    # every change is in the audit log, by the CLI's operator
+    changes = [e["details"]["change"] for e in AuditLog().entries(action="manage_users")]
+    assert changes == ["add", "set_role", "disable", "enable", "passwd"]
+    assert all(e["user"].startswith("cli") for e in AuditLog().entries())
+
+
+def test_password_prompt_asks_twice_and_never_takes_an_argument():
+    result = run("users", "add", "ivo", "--role", "admin", stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    assert auth.authenticate("ivo", PASSWORD).role == "admin"
+    assert run("users", "add", "eve", "--role", "admin", "--password", PASSWORD).exit_code != 0
+
+
+def test_bad_input_ends_in_one_clear_error():
+    result = run("users", "add", "x", "--role", "root", "--oidc")
+    assert result.exit_code != 0 and "unknown role" in str(result.exception)
+    result = run("users", "add", "ivo", "--role", "admin", "--password-stdin", stdin="short\n")
+    assert "too short" in str(result.exception)
+    assert auth.UserDirectory().list() == []
+
+
+def test_oidc_user():
+    assert run("users", "add", "ivo@fiu.example", "--role", "investigator", "--oidc").exit_code == 0
+    assert "OpenID Connect" in run("users", "list").output
+
+
+def test_audit_verify_list_and_export(tmp_path):
+    log = AuditLog()
+    log.record("ivo", "search", "smith", query="smith")
+    log.record("ana", "upload", "batch:1")
+    result = run("audit", "verify")
+    assert result.exit_code == 0 and "intact: 2 entries" in result.output
+    listing = run("audit", "list", "--user", "ivo")
+    assert "smith" in listing.output and "upload" not in listing.output
+    assert "no matching" in run("audit", "list", "--since", "2999-01-01").output
+    out = tmp_path / "audit.csv"
+    result = run("audit", "export", str(out))
+    assert result.exit_code == 0 and "2 entries" in result.output
+    assert [r["action"] for r in csv.DictReader(out.open())] == ["search", "upload"]
+    assert AuditLog().entries()[-1]["action"] == "export_audit"
+
+
+def test_audit_verify_fails_on_an_edited_log():
+    log = AuditLog()
+    log.record("ivo", "search", "smith")
+    log.record("ivo", "export", "cluster:1")
+    log.path.write_text(log.path.read_text().replace("smith", "jones"))
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "line 1" in result.output and "edited" in result.output
+
+
+def test_bad_since_is_a_clear_error():
+    result = run("audit", "list", "--since", "yesterday")
+    assert "ISO date" in str(result.exception)
