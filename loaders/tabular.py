@@ -1,0 +1,368 @@
+"""Tabular files (CSV, Parquet, JSON Lines) read as a stream of raw chunks.
+
+:func:`open_tabular` reads only the header (or Parquet schema); :func:`iter_chunks` then yields
+``(raw_chunk, row_numbers)`` for the columns a loader needs, so a 5 GB file is never in memory
+at once. CSV goes through Arrow's streaming reader: columns are read as bytes and validated as
+UTF-8 per chunk; a row with the wrong number of fields is quarantined by the parser's
+invalid-row handler; compressed ``.gz``/``.bz2``/``.zst`` files are decompressed on the fly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from engine.errors import InputError
+from loaders.base import CHUNK_ROWS, CSV_BLOCK_BYTES, Progress, Rejects
+
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
+HEADER_BYTES = 1 << 20
+#: JSON Lines: longest line accepted; longer lines are quarantined unread.
+MAX_JSON_LINE = 1 << 20
+
+
+class NotUTF8(Exception):
+    """Raised inside a read when the file is not UTF-8 and the encoding was ``auto``."""
+
+
+@dataclass
+class TabularFile:
+    """An opened tabular file: where it is, how to read it, and its column names."""
+
+    path: Path
+    format: str  # csv | parquet | jsonl
+    columns: list[str]
+    name: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    skip_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def _compression(path: Path) -> str | None:
+    return COMPRESSION.get(path.suffix.lower())
+
+
+def _raw_stream(path: Path) -> pa.NativeFile:
+    stream = pa.input_stream(str(path), compression=None)
+    codec = _compression(path)
+    return pa.CompressedInputStream(stream, codec) if codec else stream
+
+
+def _python_encoding(encoding: str) -> str:
+    return "utf-8-sig" if encoding in ("auto", "utf-8") else encoding
+
+
+def _dedupe(names: Sequence[str]) -> list[str]:
+    """Strip names and make repeats unique (``Account``, ``Account.1``) as pandas does."""
+    seen: dict[str, int] = {}
+    out = []
+    for raw in names:
+        name = raw.strip() or "column"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        out.append(name)
+    return out
+
+
+def _csv_header(path: Path, name: str, encoding: str, delimiter: str | None, skip: int):
+    with _raw_stream(path) as stream:
+        head = stream.read(HEADER_BYTES)
+    if not head.strip():
+        raise InputError("the file is empty", file=name)
+    if b"\x00" in head[:4096]:
+        raise InputError("this is a binary file, not CSV text", file=name)
+    try:
+        text = head.decode(_python_encoding(encoding))
+    except UnicodeDecodeError:
+        if encoding != "auto":
+            raise InputError(f"the header is not {encoding} text", file=name) from None
+        encoding = "latin-1"
+        text = head.decode(encoding)
+    lines = text.splitlines()
+    if len(lines) <= skip or (len(lines) == skip + 1 and len(head) == HEADER_BYTES):
+        raise InputError("no header line found in the first 1 MiB", file=name)
+    header_line = lines[skip]
+    if delimiter is None:
+        counts = {d: header_line.count(d) for d in ",;\t|"}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    header = next(csv.reader([header_line], delimiter=delimiter))
+    return _dedupe(header), encoding, delimiter
+
+
+def open_tabular(
+    path: Path, fmt: str, name: str, *, encoding: str = "auto", delimiter: str | None = None,
+    skip_rows: int = 0,
+) -> TabularFile:  # fmt: skip
+    """Read the header (CSV), schema (Parquet) or first object (JSON Lines) of ``path``.
+
+    Raises
+    ------
+    InputError
+        If the file is empty or not of that format.
+    """
+    if fmt == "csv":
+        columns, encoding, delimiter = _csv_header(path, name, encoding, delimiter, skip_rows)
+        return TabularFile(path, fmt, columns, name, encoding, delimiter, skip_rows)
+    if fmt == "parquet":
+        try:
+            meta = pq.ParquetFile(str(path))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"not a readable Parquet file ({exc})", file=name) from exc
+        return TabularFile(path, fmt, list(meta.schema_arrow.names), name)
+    if fmt == "jsonl":
+        columns: list[str] = []
+        with _raw_stream(path) as stream, io.BufferedReader(stream) as lines:  # type: ignore[arg-type]
+            for _ in range(1000):
+                line = lines.readline(MAX_JSON_LINE)
+                if not line:
+                    break
+                try:
+                    obj = json.loads(line)
+                except (ValueError, UnicodeDecodeError):
+                    continue
+                if isinstance(obj, dict):
+                    columns.extend(k for k in obj if k not in columns)
+        if not columns:
+            raise InputError("no JSON object found in the first lines", file=name)
+        return TabularFile(path, fmt, columns, name, encoding)
+    raise InputError(f"unknown tabular format {fmt!r}", file=name)
+
+
+def _decode_chunk(batch: pa.RecordBatch, encoding: str) -> tuple[pa.Table, dict[str, np.ndarray]]:
+    """Binary CSV columns to strings; per column the mask of rows that are not valid UTF-8."""
+    arrays, invalid = [], {}
+    for column_name, arr in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            arrays.append(arr.cast(pa.string()))
+            continue
+        except pa.ArrowInvalid:
+            if encoding == "auto":
+                raise NotUTF8 from None
+        texts, bad = [], np.zeros(len(arr), dtype=bool)
+        for i, value in enumerate(arr.to_pylist()):
+            try:
+                texts.append(None if value is None else value.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(value.decode("latin-1"))
+                bad[i] = True
+        arrays.append(pa.array(texts, pa.string()))
+        invalid[column_name] = bad
+    return pa.Table.from_arrays(arrays, names=batch.schema.names), invalid
+
+
+def _csv_chunks(
+    tf: TabularFile, columns: list[str], rejects: Rejects, progress: Progress | None
+) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    header_lines = tf.skip_rows + 1
+    skipped: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        data_row = (row.number - header_lines) if row.number is not None else 0
+        reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+        rejects.add_one(data_row, "(row)", row.text, reason)
+        skipped.append(data_row)
+        return "skip"
+
+    total = tf.size
+    fh = open(tf.path, "rb")  # noqa: SIM115 - closed in finally; Arrow reads it block by block
+    try:
+        codec = _compression(tf.path)
+        source = pa.CompressedInputStream(pa.PythonFile(fh, mode="r"), codec) if codec else fh
+        encoding = "utf8" if tf.encoding in ("auto", "utf-8", "utf-8-sig") else tf.encoding
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                column_names=tf.columns,
+                skip_rows=header_lines,
+                block_size=CSV_BLOCK_BYTES,
+                encoding=encoding,
+                use_threads=False,  # as fast when streaming, and gives line numbers
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=tf.delimiter, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.binary() for c in columns},
+                include_columns=columns,
+                strings_can_be_null=True,
+                null_values=["", "NULL", "null"],
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        last = 0
+        for batch in reader:
+            k = batch.num_rows
+            pending = {r for r in skipped if r > last}
+            candidates = np.arange(last + 1, last + 1 + k + len(pending), dtype=np.int64)
+            if pending:
+                candidates = candidates[~np.isin(candidates, list(pending))]
+            rows = candidates[:k]
+            last = int(rows[-1]) if k else last + len(pending)
+            skipped.clear()
+            table, invalid = _decode_chunk(batch, tf.encoding)
+            if invalid:
+                bad = np.zeros(k, dtype=bool)
+                for column_name, mask in invalid.items():
+                    new = mask & ~bad
+                    idx = np.flatnonzero(new)
+                    rejects.add(
+                        rows[idx],
+                        column_name,
+                        table.column(column_name).combine_chunks().take(pa.array(idx)),
+                        "not valid UTF-8 text (set encoding in a mapping file, e.g. latin-1)",
+                    )
+                    bad |= new
+                table, rows = table.filter(pa.array(~bad)), rows[~bad]
+            if progress is not None:
+                progress(min(fh.tell(), total), total)
+            yield table, rows
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "Could not skip initial" in message:  # a header line and no data rows
+            return
+        if "straddling" in message or "block size" in message.lower():
+            message = f"a line is longer than {CSV_BLOCK_BYTES >> 20} MiB"
+        elif "UTF8" in message:
+            raise NotUTF8 from exc
+        raise InputError(f"cannot parse as CSV: {message}", file=tf.name) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", file=tf.name) from exc
+    finally:
+        fh.close()
+
+
+def _parquet_chunks(
+    tf: TabularFile, columns: list[str], progress: Progress | None
+) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    try:
+        pf = pq.ParquetFile(str(tf.path))
+        total = max(pf.metadata.num_rows, 1)
+        done = 0
+        for batch in pf.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
+            rows = np.arange(done + 1, done + 1 + batch.num_rows, dtype=np.int64)
+            done += batch.num_rows
+            if progress is not None:
+                progress(int(tf.size * done / total), tf.size)
+            yield pa.Table.from_batches([batch]), rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"cannot read Parquet: {exc}", file=tf.name) from exc
+
+
+def _json_value(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonl_chunks(
+    tf: TabularFile, columns: list[str], rejects: Rejects, progress: Progress | None
+) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    encoding = _python_encoding(tf.encoding)
+    total = tf.size
+    try:
+        with _raw_stream(tf.path) as stream, io.BufferedReader(stream) as lines:  # type: ignore[arg-type]
+            data: dict[str, list[str | None]] = {c: [] for c in columns}
+            rows: list[int] = []
+            number = 0
+            done = 0
+            while True:
+                line = lines.readline(MAX_JSON_LINE)
+                if not line:
+                    break
+                done += len(line)
+                if len(line) >= MAX_JSON_LINE and not line.endswith(b"\n"):
+                    number += 1
+                    rejects.add_one(number, "(row)", line[:200], "line longer than 1 MiB")
+                    while (rest := lines.readline(MAX_JSON_LINE)) and not rest.endswith(b"\n"):
+                        done += len(rest)
+                    done += len(rest)
+                    continue
+                if not line.strip():
+                    continue
+                number += 1
+                try:
+                    obj = json.loads(line.decode(encoding))
+                except UnicodeDecodeError:
+                    rejects.add_one(number, "(row)", line[:200], "not valid UTF-8 text")
+                    continue
+                except ValueError as exc:
+                    rejects.add_one(
+                        number, "(row)", line.decode("utf-8", "replace"), f"invalid JSON: {exc}"
+                    )
+                    continue
+                if not isinstance(obj, dict):
+                    rejects.add_one(
+                        number, "(row)", line.decode("utf-8", "replace"), "not a JSON object"
+                    )
+                    continue
+                for c in columns:
+                    data[c].append(_json_value(obj.get(c)))
+                rows.append(number)
+                if len(rows) >= CHUNK_ROWS:
+                    yield _json_table(data, columns), np.asarray(rows, dtype=np.int64)
+                    data, rows = {c: [] for c in columns}, []
+                    if progress is not None:
+                        progress(min(done, total), total)
+            if rows or number == 0:
+                yield _json_table(data, columns), np.asarray(rows, dtype=np.int64)
+            if progress is not None:
+                progress(total, total)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", file=tf.name) from exc
+
+
+def _json_table(data: dict[str, list[str | None]], columns: list[str]) -> pa.Table:
+    return pa.table({c: pa.array(data[c], pa.string()) for c in columns})
+
+
+def iter_chunks(
+    tf: TabularFile, columns: Sequence[str], rejects: Rejects, progress: Progress | None = None
+) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """Yield ``(raw_chunk, row_numbers)`` with only ``columns``, streaming the file.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be parsed at all.
+    NotUTF8
+        CSV with encoding ``auto`` that turns out not to be UTF-8 (the caller re-reads it).
+    """
+    wanted = list(dict.fromkeys(columns))
+    if tf.format == "csv":
+        return _csv_chunks(tf, wanted, rejects, progress)
+    if tf.format == "parquet":
+        return _parquet_chunks(tf, wanted, progress)
+    return _jsonl_chunks(tf, wanted, rejects, progress)
+
+
+def file_format(path: Path) -> str | None:
+    """Tabular format from the extension (ignoring a compression suffix), else None."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSION:
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    return {
+        ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+        ".parquet": "parquet", ".pq": "parquet",
+        ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    }.get(ext)  # fmt: skip

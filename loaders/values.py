@@ -1,0 +1,266 @@
+"""Vectorised value parsing: text columns to strings, numbers, timestamps and dates.
+
+Every function takes an Arrow array of any type and returns the converted array plus a boolean
+numpy mask of the rows whose (non-null) value could not be converted, so the caller can
+quarantine exactly those rows. The fast path is one Arrow cast over the whole chunk; only when
+it fails are the slower fallbacks (a list of ``strptime`` formats, then Python's ISO parser for
+the few rows left) used, so clean files pay almost nothing for validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.schema import TS
+
+NAIVE = pa.timestamp("us")
+NUMBER_RE = r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|(?i:nan|inf|infinity))$"
+
+#: Tried in order when no ``date_formats`` are given and ISO 8601 fails. Day before month.
+DEFAULT_TS_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+)
+
+
+def nulls_mask(arr: pa.Array) -> np.ndarray:
+    """Boolean numpy mask of the null entries."""
+    if arr.null_count == 0:
+        return np.zeros(len(arr), dtype=bool)
+    return np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _failed(original: pa.Array, converted: pa.Array) -> np.ndarray:
+    """Rows non-null before and null after a conversion."""
+    if converted.null_count == original.null_count:
+        return np.zeros(len(original), dtype=bool)
+    return nulls_mask(converted) & ~nulls_mask(original)
+
+
+def to_text(arr: pa.Array) -> pa.Array:
+    """Any array as ``string`` (binary decoded as UTF-8 with replacement characters)."""
+    t = arr.type
+    if pa.types.is_string(t):
+        return arr
+    if pa.types.is_large_string(t) or pa.types.is_string_view(t) or pa.types.is_null(t):
+        return arr.cast(pa.string())
+    if pa.types.is_dictionary(t):
+        return to_text(arr.dictionary_decode())
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return pa.array(
+            [None if v is None else v.decode("utf-8", "replace") for v in arr.to_pylist()],
+            pa.string(),
+        )
+    try:
+        return arr.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
+
+
+def clean_text(arr: pa.Array, trim: bool = True) -> pa.Array:
+    """Strings (trimmed of surrounding white space if ``trim``), empty strings as null."""
+    s = to_text(arr)
+    if trim:
+        s = pc.utf8_trim_whitespace(s)
+    empty = pc.equal(pc.binary_length(s), 0)
+    if pc.any(empty).as_py():
+        s = pc.if_else(empty, pa.scalar(None, pa.string()), s)
+    return s
+
+
+def too_long(arr: pa.Array, limit: int) -> np.ndarray:
+    """Rows whose string value is longer than ``limit`` bytes."""
+    lengths = pc.binary_length(arr)
+    if (pc.max(lengths).as_py() or 0) <= limit:
+        return np.zeros(len(arr), dtype=bool)
+    return np.asarray(pc.fill_null(pc.greater(lengths, limit), False).to_numpy(), dtype=bool)
+
+
+def to_float(arr: pa.Array, decimal: str = ".", thousands: str = "") -> tuple[pa.Array, np.ndarray]:
+    """Parse numbers (decimal comma and thousands separators allowed); mask of failures."""
+    t = arr.type
+    if pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
+        return arr.cast(pa.float64()), np.zeros(len(arr), dtype=bool)
+    s = clean_text(arr)
+    if thousands:
+        s = pc.replace_substring(s, thousands, "")
+    if decimal != ".":
+        s = pc.replace_substring(s, decimal, ".")
+    try:
+        out = s.cast(pa.float64())
+        return out, _failed(s, out)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    ok = pc.fill_null(pc.match_substring_regex(s, NUMBER_RE), True)
+    kept = pc.if_else(ok, s, pa.scalar(None, pa.string()))
+    out = kept.cast(pa.float64())
+    return out, _failed(s, out)
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name
+
+
+def localise(naive: pa.Array, timezone: str) -> pa.Array:
+    """Naive timestamps read as wall time in ``timezone``, as UTC ``TS``."""
+    naive = naive.cast(NAIVE)
+    if timezone.upper() == "UTC":
+        return naive.cast(TS)
+    out = pc.assume_timezone(
+        naive, timezone=_zone(timezone), ambiguous="earliest", nonexistent="earliest"
+    )
+    return out.cast(TS)
+
+
+def _strptime(s: pa.Array, fmt: str, timezone: str) -> pa.Array:
+    parsed = pc.strptime(s, format=fmt, unit="us", error_is_null=True)
+    if parsed.type.tz is None:
+        return localise(parsed, timezone)
+    return parsed.cast(TS)
+
+
+def _python_ts(value: str, timezone: str) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(_zone(timezone)))
+    return parsed.astimezone(dt.UTC)
+
+
+def _coalesce_formats(
+    s: pa.Array,
+    formats: Sequence[str],
+    parse: Callable[[pa.Array, str], pa.Array],
+    out_type: pa.DataType,
+) -> pa.Array:
+    """Try ``formats`` in order on the rows still unparsed; stop once every row is parsed."""
+    out = pa.nulls(len(s), out_type)
+    wanted = pc.is_valid(s)
+    for fmt in formats:
+        todo = pc.and_(wanted, pc.is_null(out))
+        if not pc.any(todo).as_py():
+            break
+        out = pc.coalesce(out, parse(s, fmt))
+    return out
+
+
+def _python_fallback(
+    s: pa.Array, out: pa.Array, convert: Callable[[str], object], out_type: pa.DataType
+) -> pa.Array:
+    missing = np.flatnonzero(nulls_mask(out) & ~nulls_mask(s))
+    if len(missing) == 0:
+        return out
+    values = out.to_pylist()
+    texts = s.take(pa.array(missing)).to_pylist()
+    for i, text in zip(missing, texts, strict=True):
+        values[i] = convert(text)
+    return pa.array(values, out_type)
+
+
+def to_timestamp(
+    arr: pa.Array,
+    formats: Sequence[str] = (),
+    timezone: str = "UTC",
+    step_start: str | None = None,
+    step_unit: str = "day",
+) -> tuple[pa.Array, np.ndarray]:
+    """Parse timestamps to UTC ``timestamp[us]``; mask of values that are not timestamps.
+
+    Text with an offset (``Z``, ``+02:00``) is converted to UTC; text without one is wall time
+    in ``timezone``. Numbers are simulation steps when ``step_start`` is given.
+    """
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        out = arr.cast(TS) if t.tz is not None else localise(arr, timezone)
+        return out, np.zeros(len(arr), dtype=bool)
+    if pa.types.is_date(t):
+        return localise(arr.cast(NAIVE), timezone), np.zeros(len(arr), dtype=bool)
+    if step_start is not None and (pa.types.is_integer(t) or pa.types.is_floating(t)):
+        unit_us = {"day": 86_400_000_000, "hour": 3_600_000_000, "second": 1_000_000}
+        start = dt.datetime.fromisoformat(step_start)
+        start_us = int(start.replace(tzinfo=start.tzinfo or dt.UTC).timestamp() * 1_000_000)
+        steps = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        us = start_us + np.nan_to_num(steps) * unit_us.get(step_unit, unit_us["day"])
+        valid = np.isfinite(steps) & (np.abs(us) < 2**62)
+        out = pa.array(us.astype(np.int64), pa.int64(), mask=~valid).cast(TS)
+        return out, _failed(arr, out)
+    s = clean_text(arr)
+    if not formats:
+        try:
+            return s.cast(TS), np.zeros(len(s), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        try:
+            return localise(s.cast(NAIVE), timezone), np.zeros(len(s), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    out = _coalesce_formats(
+        s, formats or DEFAULT_TS_FORMATS, lambda x, f: _strptime(x, f, timezone), TS
+    )
+    if not formats:
+        out = _python_fallback(s, out, lambda v: _python_ts(v, timezone), TS)
+    return out, _failed(s, out)
+
+
+def _python_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def to_date(arr: pa.Array, formats: Sequence[str] = ()) -> tuple[pa.Array, np.ndarray]:
+    """Parse dates to ``date32``; mask of values that are not dates."""
+    t = arr.type
+    if pa.types.is_date(t):
+        return arr.cast(pa.date32()), np.zeros(len(arr), dtype=bool)
+    if pa.types.is_timestamp(t):
+        return arr.cast(NAIVE).cast(pa.date32()), np.zeros(len(arr), dtype=bool)
+    s = clean_text(arr)
+    try:
+        return s.cast(pa.date32()), np.zeros(len(s), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+
+    def parse(x: pa.Array, fmt: str) -> pa.Array:
+        return pc.strptime(x, format=fmt, unit="us", error_is_null=True).cast(NAIVE)
+
+    naive = _coalesce_formats(s, [*formats, *DEFAULT_TS_FORMATS], parse, NAIVE)
+    out = naive.cast(pa.date32())
+    out = _python_fallback(s, out, _python_date, pa.date32())
+    return out, _failed(s, out)
+
+
+def map_values(arr: pa.Array, fn: Callable[[str], str | None]) -> pa.Array:
+    """Apply ``fn`` to each distinct string (not each row): cheap for categorical columns."""
+    if len(arr) == 0:
+        return arr.cast(pa.string())
+    encoded = pc.dictionary_encode(arr)
+    mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return mapped.take(encoded.indices)
