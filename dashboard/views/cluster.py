@@ -1,0 +1,132 @@
+"""Cluster: network picture, money flows, timeline, travel map, evidence and members."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.widgets import charts, geo
+from dashboard.widgets.network import network_picture
+
+v = state.version()
+clusters = state.cluster_list(v, 0.0, (), ())
+if clusters.empty:
+    st.title("Cluster")
+    st.info("No clusters yet: upload data and run the analysis.")
+    st.stop()
+ids = clusters["cluster_id"].tolist()
+current = st.session_state.get("cluster_id")
+if current not in ids:
+    current = ids[0]
+cluster_id = st.selectbox(
+    "Cluster",
+    ids,
+    index=ids.index(current),
+    key="cluster_select",
+    format_func=lambda cid: (
+        f"cluster {cid} (rank {clusters.loc[clusters['cluster_id'] == cid, 'rank'].iloc[0]})"
+    ),
+)
+st.session_state["cluster_id"] = cluster_id
+detail = state.cluster_detail(v, int(cluster_id))
+info = detail.info
+
+st.title(f"Cluster {cluster_id}")
+flags = info.get("flags") or []
+st.markdown(" ".join(f":red-badge[{f}]" for f in flags) or ":gray-badge[no red flags]")
+if info.get("summary"):
+    st.write(info["summary"])
+cols = st.columns(6)
+cols[0].metric("Rank", info.get("rank"))
+cols[1].metric("Score", f"{info.get('score') or 0:.2f}")
+cols[2].metric("Accounts", info.get("n_accounts"))
+cols[3].metric("People", info.get("n_parties"))
+cols[4].metric("Inside", f"{info.get('volume') or 0:,.0f}")
+cols[5].metric("In / out", f"{info.get('inflow') or 0:,.0f} / {info.get('outflow') or 0:,.0f}")
+
+tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
+with tabs[0]:
+    st.caption(
+        "Blue: accounts · orange: people · green: trips · size: money moved. "
+        "Tap a node to select it."
+    )
+    tapped = network_picture(detail.network, key=f"net-{cluster_id}")
+    if tapped:
+        st.session_state["tapped"] = tapped
+    chosen = st.session_state.get("tapped")
+    if chosen:
+        c1, c2, c3 = st.columns([3, 1, 1])
+        c1.markdown(f"Selected: **{chosen}**")
+        if c2.button("Open", key="open-tapped"):
+            state.open_entity(chosen)
+        if c3.button("Follow the money", key="follow-tapped"):
+            state.follow(chosen)
+with tabs[1]:
+    if detail.flows.empty:
+        st.info("No transfers.")
+    else:
+        st.caption("Largest sender → receiver flows touching the cluster (senders left).")
+        st.plotly_chart(charts.sankey(detail.flows))
+with tabs[2]:
+    st.plotly_chart(charts.timeline(detail.transactions, detail.trips))
+with tabs[3]:
+    routes, missing = state.routes(v, detail.trips)
+    if routes.empty:
+        st.info("No travel records linked to this cluster.")
+    else:
+        st.plotly_chart(geo.route_map(routes))
+    if missing:
+        st.caption(f"Places without coordinates: {', '.join(missing)}")
+with tabs[4]:
+    if detail.evidence.empty:
+        st.info("No evidence recorded.")
+    for card in detail.evidence.itertuples():
+        with st.container(border=True):
+            st.markdown(
+                f"**{card.pattern}** · weight {card.weight or 0:.2f} · _{card.source or ''}_"
+            )
+            st.write(card.description or "")
+            st.caption(
+                f"entities: {', '.join(card.entity_ids if card.entity_ids is not None else [])} · "
+                f"transactions: {len(card.tx_ids) if card.tx_ids is not None else 0} · "
+                f"travel records: {len(card.record_ids) if card.record_ids is not None else 0}"
+            )
+with tabs[5]:
+    members = detail.members[["entity_id", "entity_kind", "label", "role", "score"]]
+    st.dataframe(members, hide_index=True, width="stretch")
+    c1, c2 = st.columns([3, 1])
+    member = c1.selectbox(
+        "Member",
+        members["entity_id"].tolist(),
+        key="member_pick",
+        format_func=lambda e: members.loc[members["entity_id"] == e, "label"].iloc[0],
+    )
+    c2.write("")
+    if c2.button("Open member", key="open-member"):
+        state.open_entity(member)
+    st.subheader("Transactions inside the cluster")
+    st.dataframe(
+        detail.transactions[["ts", "src_name", "dst_name", "amount_base", "channel", "tx_id"]],
+        hide_index=True,
+        width="stretch",
+    )
+    if not detail.trips.empty:
+        st.subheader("Trips")
+        st.dataframe(
+            detail.trips[
+                [
+                    "departure",
+                    "traveller_name",
+                    "origin",
+                    "destination",
+                    "carrier",
+                    "route_number",
+                    "payer_account",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+if st.button("Export this cluster", key="export-cluster"):
+    st.session_state["export_target"] = ("cluster", int(cluster_id))
+    st.switch_page(state.PAGES["export"])

@@ -1,0 +1,67 @@
+"""Entity: an account or a person with holdings, counterparties, trips, links and clusters."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.widgets.entity_picker import entity_picker
+from dashboard.widgets.network import network_picture
+
+st.title("Entity")
+v = state.version()
+entity_id = entity_picker(
+    "Find an account or a person", key="entity", default=st.session_state.get("entity_id")
+)
+if not entity_id:
+    st.info("Search by name, account number, document or phone.")
+    st.stop()
+st.session_state["entity_id"] = entity_id
+try:
+    detail = state.entity_detail(v, entity_id)
+except KeyError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.header(detail.label)
+st.caption(f"{detail.kind} · {detail.entity_id}")
+if detail.attributes:
+    st.json(
+        {k: str(val) for k, val in detail.attributes.items() if k != "batch_id"}, expanded=False
+    )
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Counterparties", f"{len(detail.counterparties):,}")
+c2.metric("Trips", f"{len(detail.trips):,}")
+c3.metric("Clusters", f"{len(detail.clusters):,}")
+if st.button("Follow the money from here", key="follow-entity"):
+    state.follow(entity_id)
+
+tabs = st.tabs(
+    ["Counterparties", "Holdings", "Trips", "Linked identities", "Clusters", "Transactions"]
+)
+with tabs[0]:
+    if detail.kind == "account":
+        tapped = network_picture(
+            state.workbench().neighbourhood(entity_id), key=f"ego-{entity_id}", height=420
+        )
+        if tapped and tapped != entity_id:
+            st.session_state["entity_id"] = tapped
+            st.rerun()
+    st.dataframe(detail.counterparties, hide_index=True, width="stretch")
+with tabs[1]:
+    st.dataframe(detail.holdings, hide_index=True, width="stretch")
+with tabs[2]:
+    st.dataframe(detail.trips, hide_index=True, width="stretch")
+with tabs[3]:
+    st.dataframe(detail.links, hide_index=True, width="stretch")
+with tabs[4]:
+    st.dataframe(detail.clusters, hide_index=True, width="stretch")
+    for cid in detail.clusters.get("cluster_id", []):
+        if st.button(f"Open cluster {cid}", key=f"ent-cl-{cid}"):
+            state.open_cluster(int(cid))
+with tabs[5]:
+    st.dataframe(detail.transactions, hide_index=True, width="stretch")
+if st.button("Export this entity", key="export-entity"):
+    st.session_state["export_target"] = ("entity", entity_id)
+    st.switch_page(state.PAGES["export"])

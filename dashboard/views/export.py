@@ -1,0 +1,57 @@
+"""Export: a case file (ZIP of CSVs, GraphML and a readable HTML report) for a cluster or entity."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.widgets.entity_picker import entity_picker
+
+st.title("Export a case file")
+st.caption(
+    "A ZIP with the members, transactions, trips and evidence as CSV (spreadsheet formulas "
+    "neutralised), the network as GraphML, and a self-contained HTML report."
+)
+v = state.version()
+kind, preset = st.session_state.get("export_target") or (
+    "cluster",
+    st.session_state.get("cluster_id"),
+)
+what = st.radio(
+    "Case",
+    ["cluster", "entity"],
+    index=0 if kind == "cluster" else 1,
+    horizontal=True,
+    key="export_kind",
+)
+if what == "cluster":
+    clusters = state.cluster_list(v, 0.0, (), ())
+    if clusters.empty:
+        st.info("No clusters yet.")
+        st.stop()
+    ids = clusters["cluster_id"].tolist()
+    chosen = st.selectbox(
+        "Cluster", ids, index=ids.index(preset) if preset in ids else 0, key="export_cluster"
+    )
+    name = f"moneytrail-cluster-{chosen}.zip"
+    args = {"cluster_id": int(chosen)}
+else:
+    chosen = entity_picker(
+        "Entity",
+        key="export-entity",
+        default=preset if kind == "entity" else st.session_state.get("entity_id"),
+    )
+    if not chosen:
+        st.stop()
+    name = f"moneytrail-entity-{chosen}.zip"
+    args = {"entity_id": chosen}
+
+if st.button("Build case file", type="primary", key="build_case"):
+    with st.spinner("building"):
+        st.session_state["case_file"] = (name, state.case_file(**args))
+built = st.session_state.get("case_file")
+if built and built[0] == name:
+    st.download_button(
+        "Download " + name, built[1], file_name=name, mime="application/zip", key="download_case"
+    )
+    st.caption(f"{len(built[1]) / 1024:,.0f} KiB")

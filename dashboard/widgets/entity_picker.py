@@ -1,0 +1,33 @@
+"""Pick an account or a person by searching names, account numbers, documents and phones."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state
+
+
+def entity_picker(label: str, key: str, default: str | None = None) -> str | None:
+    """A search box and a list of matches; returns the chosen entity id (or ``default``)."""
+    if default and st.session_state.get(f"{key}-default") != default:
+        # Another page chose an entity: show it in the search box.
+        st.session_state[f"{key}-default"] = default
+        st.session_state[f"{key}-search"] = default
+    text = st.text_input(label, key=f"{key}-search")
+    if not text:
+        return None
+    hits = state.search(state.version(), text)
+    if hits.empty:
+        st.warning(f"Nothing matches {text!r}.")
+        return None
+    ids = hits["entity_id"].tolist()
+    labels = dict(zip(ids, hits["kind"] + ": " + hits["label"], strict=True))
+    index = ids.index(default) if default in ids else 0
+    return st.selectbox(
+        "Match",
+        ids,
+        index=index,
+        format_func=labels.get,
+        key=f"{key}-pick-{text}",
+        label_visibility="collapsed",
+    )

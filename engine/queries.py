@@ -1,0 +1,871 @@
+"""Read services for the dashboard: overview figures, clusters, entities, search, paths, traces.
+
+The dashboard never touches loaders, kernels or a database driver; it asks a :class:`Workbench`.
+A workbench wraps one :class:`~engine.store.base.Store`, reads each table once and keeps it
+(and the money graph) until :meth:`Workbench.refresh` is called after an upload or an analysis
+run. Results are pandas frames and small dataclasses, so Streamlit can cache and show them.
+
+Pictures stay usable around hubs: every neighbourhood is capped to the most relevant nodes
+(:data:`MAX_NODES`) and the rest is folded into one aggregate node whose label says how many
+accounts and how much money it stands for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine import schema
+from engine.graph import TransactionGraph, build_transaction_graph
+from engine.store.base import Store
+
+#: Most nodes drawn in one network picture; the rest is aggregated.
+MAX_NODES = 150
+#: Most rows listed for an entity's counterparties or a cluster's transactions.
+MAX_ROWS = 2000
+#: Most money-flow pairs drawn in a Sankey.
+MAX_FLOWS = 40
+
+
+@dataclass
+class Network:
+    """A capped picture: nodes and edges as records, and what was left out."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    omitted_nodes: int = 0
+    omitted_amount: float = 0.0
+
+    @property
+    def note(self) -> str:
+        """One line saying what the picture leaves out (empty when nothing)."""
+        if not self.omitted_nodes:
+            return ""
+        return (
+            f"{self.omitted_nodes:,} less relevant accounts "
+            f"({self.omitted_amount:,.0f} moved) are folded into one 'other' node."
+        )
+
+
+@dataclass
+class ClusterDetail:
+    """Everything the Cluster page shows about one cluster."""
+
+    info: dict[str, Any]
+    members: pd.DataFrame
+    evidence: pd.DataFrame
+    transactions: pd.DataFrame
+    trips: pd.DataFrame
+    network: Network
+    flows: pd.DataFrame
+
+
+@dataclass
+class EntityDetail:
+    """Everything the Entity page shows about an account or a party."""
+
+    entity_id: str
+    kind: str
+    label: str
+    attributes: dict[str, Any]
+    holdings: pd.DataFrame
+    counterparties: pd.DataFrame
+    transactions: pd.DataFrame
+    trips: pd.DataFrame
+    links: pd.DataFrame
+    clusters: pd.DataFrame
+
+
+class Workbench:
+    """Cached read access to one store for the dashboard's pages.
+
+    Parameters
+    ----------
+    store : Store
+        Any backend; only the Store interface is used.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._tables: dict[str, pa.Table] = {}
+        #: The data version the cached tables belong to (see :meth:`version`).
+        self.seen_version: str | None = None
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def table(self, name: str) -> pa.Table:
+        """A canonical table (input or result), read once and kept."""
+        if name not in self._tables:
+            if name in schema.RESULT_TABLES:
+                self._tables[name] = self.store.read_results(name)
+            else:
+                self._tables[name] = self.store.read_table(name)
+        return self._tables[name]
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A small table as a pandas frame (not for ``transactions``)."""
+        return self.table(name).to_pandas()
+
+    def refresh(self) -> None:
+        """Forget every cached table and the graph (after an upload or an analysis run)."""
+        self._tables.clear()
+        self.__dict__.pop("graph", None)
+        self.__dict__.pop("names", None)
+
+    def version(self) -> str:
+        """A key that changes when the data changes: batch count and latest run id."""
+        runs = self.store.read_results("runs")
+        run_id = runs["run_id"][-1].as_py() if runs.num_rows else ""
+        return f"{self.store.count('batches')}:{run_id}"
+
+    @cached_property
+    def graph(self) -> TransactionGraph:
+        """The money graph over all transactions (built once)."""
+        return build_transaction_graph(self.table("transactions"))
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Readable label per account (holder names) and per party (its name)."""
+        parties = self.table("parties")
+        party_names = dict(
+            zip(parties["party_id"].to_pylist(), parties["name"].to_pylist(), strict=True)
+        )
+        labels: dict[str, str] = {k: v or k for k, v in party_names.items()}
+        holdings = self.table("holdings")
+        for pid, aid in zip(
+            holdings["party_id"].to_pylist(), holdings["account_id"].to_pylist(), strict=True
+        ):
+            name = party_names.get(pid)
+            if name and aid not in labels:
+                labels[aid] = f"{name} · {aid}"
+        return labels
+
+    def label(self, entity_id: str) -> str:
+        return self.names.get(entity_id, entity_id)
+
+    def kind_of(self, entity_id: str) -> str:
+        """``account``, ``party``, ``trip`` or ``unknown``."""
+        for kind, name, column in (
+            ("party", "parties", "party_id"),
+            ("account", "accounts", "account_id"),
+            ("trip", "travel", "record_id"),
+        ):
+            if pc.any(pc.equal(self.table(name)[column], entity_id)).as_py():
+                return kind
+        if len(self.graph.index_of([entity_id])) and self.graph.index_of([entity_id])[0] >= 0:
+            return "account"
+        return "unknown"
+
+    # -- transactions helpers ----------------------------------------------------------------
+
+    def transactions_where(self, mask: pa.ChunkedArray | pa.Array, limit: int = MAX_ROWS):
+        """Transactions matching ``mask`` as a frame sorted by time, at most ``limit`` rows."""
+        table = self.table("transactions").filter(mask)
+        table = table.sort_by([("ts", "ascending"), ("tx_id", "ascending")])
+        frame = table.slice(0, limit).to_pandas()
+        frame["src_name"] = frame["src_account"].map(self.label)
+        frame["dst_name"] = frame["dst_account"].map(self.label)
+        return frame
+
+    def _involving(self, accounts: list[str]) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+        tx = self.table("transactions")
+        values = pa.array(accounts, pa.string())
+        return pc.is_in(tx["src_account"], value_set=values), pc.is_in(
+            tx["dst_account"], value_set=values
+        )
+
+    def trips_of(self, party_ids: list[str], payer_accounts: list[str]) -> pd.DataFrame:
+        """Travel records of the parties (matched by ``links`` or document) or paid by them."""
+        travel = self.table("travel")
+        links = self.table("links")
+        record_ids: set[str] = set()
+        if links.num_rows:
+            lk = links.filter(
+                pc.is_in(links["left_id"], value_set=pa.array(party_ids, pa.string()))
+            )
+            lk = lk.filter(pc.equal(lk["right_kind"], "trip"))
+            record_ids.update(lk["right_id"].to_pylist())
+            rk = links.filter(
+                pc.is_in(links["right_id"], value_set=pa.array(party_ids, pa.string()))
+            )
+            rk = rk.filter(pc.equal(rk["left_kind"], "trip"))
+            record_ids.update(rk["left_id"].to_pylist())
+        parties = self.table("parties").filter(
+            pc.is_in(self.table("parties")["party_id"], value_set=pa.array(party_ids, pa.string()))
+        )
+        documents = [d for d in parties["id_document_number"].to_pylist() if d]
+        mask = pc.or_kleene(
+            pc.is_in(travel["record_id"], value_set=pa.array(sorted(record_ids), pa.string())),
+            pc.is_in(travel["traveller_document"], value_set=pa.array(documents, pa.string())),
+        )
+        mask = pc.or_kleene(
+            mask, pc.is_in(travel["payer_account"], value_set=pa.array(payer_accounts, pa.string()))
+        )
+        return travel.filter(pc.fill_null(mask, False)).sort_by("departure").to_pandas()
+
+    # -- overview ----------------------------------------------------------------------------
+
+    def overview(self) -> dict[str, Any]:
+        """Headline figures: counts, volume, clusters and how many carry red flags."""
+        tx = self.table("transactions")
+        clusters = self.table("clusters")
+        flagged = 0
+        if clusters.num_rows:
+            flagged = int(
+                pc.sum(pc.greater(pc.list_value_length(clusters["flags"]), 0)).as_py() or 0
+            )
+        span = (None, None)
+        if tx.num_rows:
+            bounds = pc.min_max(tx["ts"])
+            span = (bounds["min"].as_py(), bounds["max"].as_py())
+        return {
+            "accounts": self.graph.n_nodes if tx.num_rows else self.table("accounts").num_rows,
+            "parties": self.table("parties").num_rows,
+            "transactions": tx.num_rows,
+            "volume": float(pc.sum(tx["amount_base"]).as_py() or 0.0),
+            "trips": self.table("travel").num_rows,
+            "clusters": clusters.num_rows,
+            "flagged_clusters": flagged,
+            "first": span[0],
+            "last": span[1],
+            "batches": self.table("batches").num_rows,
+        }
+
+    def money_over_time(self, freq: str = "month") -> pd.DataFrame:
+        """Volume and count per period (``day``, ``week`` or ``month``) and channel."""
+        tx = self.table("transactions")
+        if not tx.num_rows:
+            return pd.DataFrame(columns=["period", "channel", "amount", "count"])
+        period = pc.floor_temporal(tx["ts"], unit=freq)
+        grouped = (
+            pa.table(
+                {
+                    "period": period,
+                    "channel": pc.fill_null(tx["channel"], "other"),
+                    "a": tx["amount_base"],
+                }
+            )
+            .group_by(["period", "channel"])
+            .aggregate([("a", "sum"), ("a", "count")])
+            .rename_columns(["period", "channel", "amount", "count"])
+        )
+        return grouped.sort_by("period").to_pandas()
+
+    def corridors(self, top: int = 15) -> pd.DataFrame:
+        """Money by sending country → receiving country (accounts' countries), largest first."""
+        tx = self.table("transactions")
+        accounts = self.table("accounts")
+        if not tx.num_rows:
+            return pd.DataFrame(columns=["corridor", "amount", "count"])
+
+        def country(column: str) -> pa.Array:
+            pos = pc.index_in(tx[column], value_set=accounts["account_id"])
+            return pc.fill_null(pc.take(accounts["country"], pos), "??")
+
+        corridor = pc.binary_join_element_wise(
+            country("src_account"), country("dst_account"), " → "
+        )
+        grouped = (
+            pa.table({"corridor": corridor, "a": tx["amount_base"]})
+            .group_by("corridor")
+            .aggregate([("a", "sum"), ("a", "count")])
+            .rename_columns(["corridor", "amount", "count"])
+            .sort_by([("amount", "descending")])
+        )
+        return grouped.slice(0, top).to_pandas()
+
+    # -- clusters ----------------------------------------------------------------------------
+
+    def cluster_list(
+        self,
+        min_score: float = 0.0,
+        patterns: list[str] | None = None,
+        countries: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Ranked clusters filtered by score, red-flag pattern and country (best first)."""
+        frame = self.frame("clusters")
+        if frame.empty:
+            return frame
+        frame = frame[frame["score"].fillna(0) >= min_score]
+        as_set = lambda v: set(v) if v is not None else set()  # noqa: E731
+        if patterns:
+            frame = frame[frame["flags"].map(lambda f: bool(as_set(f) & set(patterns)))]
+        if countries:
+            frame = frame[frame["countries"].map(lambda c: bool(as_set(c) & set(countries)))]
+        frame = frame.assign(
+            flags=frame["flags"].map(lambda f: ", ".join(f) if f is not None else ""),
+            countries=frame["countries"].map(lambda c: ", ".join(c) if c is not None else ""),
+        )
+        return frame.sort_values(["rank", "cluster_id"]).reset_index(drop=True)
+
+    def cluster_options(self) -> tuple[list[str], list[str]]:
+        """All patterns and countries seen in clusters, for the filters."""
+        clusters = self.table("clusters")
+        if not clusters.num_rows:
+            return [], []
+        flags = pc.unique(pc.list_flatten(clusters["flags"])).to_pylist()
+        countries = pc.unique(pc.list_flatten(clusters["countries"])).to_pylist()
+        return sorted(f for f in flags if f), sorted(c for c in countries if c)
+
+    def cluster_detail(self, cluster_id: int) -> ClusterDetail:
+        """Members, evidence, transactions, trips, network and flows of one cluster.
+
+        Raises
+        ------
+        KeyError
+            If there is no cluster with that id.
+        """
+        clusters = self.table("clusters")
+        row = clusters.filter(pc.equal(clusters["cluster_id"], cluster_id))
+        if not row.num_rows:
+            raise KeyError(f"no cluster {cluster_id}")
+        info = row.to_pylist()[0]
+        members = self.table("cluster_members")
+        members = members.filter(pc.equal(members["cluster_id"], cluster_id)).to_pandas()
+        members["label"] = members["entity_id"].map(self.label)
+        members = members.sort_values("score", ascending=False, na_position="last")
+        evidence = self.table("evidence")
+        evidence = evidence.filter(pc.equal(evidence["cluster_id"], cluster_id)).to_pandas()
+        evidence = evidence.sort_values("weight", ascending=False, na_position="last")
+        accounts = members.loc[members["entity_kind"] == "account", "entity_id"].tolist()
+        parties = members.loc[members["entity_kind"] == "party", "entity_id"].tolist()
+        src_in, dst_in = self._involving(accounts)
+        inside = pc.and_(src_in, dst_in)
+        transactions = self.transactions_where(inside)
+        trips = self.trips_of(parties, accounts)
+        network = self.network(accounts, parties, trips)
+        return ClusterDetail(
+            info=info,
+            members=members.reset_index(drop=True),
+            evidence=evidence.reset_index(drop=True),
+            transactions=transactions,
+            trips=trips,
+            network=network,
+            flows=self.flows(pc.or_(src_in, dst_in)),
+        )
+
+    def flows(self, mask: pa.ChunkedArray, top: int = MAX_FLOWS) -> pd.DataFrame:
+        """The largest sender → receiver money flows among transactions matching ``mask``."""
+        tx = self.table("transactions").filter(mask)
+        if not tx.num_rows:
+            return pd.DataFrame(columns=["source", "target", "amount", "count"])
+        grouped = (
+            tx.select(["src_account", "dst_account", "amount_base"])
+            .group_by(["src_account", "dst_account"])
+            .aggregate([("amount_base", "sum"), ("amount_base", "count")])
+            .rename_columns(["source", "target", "amount", "count"])
+            .sort_by([("amount", "descending")])
+        )
+        frame = grouped.slice(0, top).to_pandas()
+        frame["source_label"] = frame["source"].map(self.label)
+        frame["target_label"] = frame["target"].map(self.label)
+        return frame
+
+    # -- network pictures --------------------------------------------------------------------
+
+    def network(
+        self,
+        accounts: list[str],
+        parties: list[str],
+        trips: pd.DataFrame | None = None,
+        max_nodes: int = MAX_NODES,
+    ) -> Network:
+        """Accounts, their holders, transfers among them and the trips, capped at MAX_NODES.
+
+        Accounts are ranked by the money they move inside the set; the least relevant beyond
+        the cap are folded into one ``other`` node carrying their count and amount.
+        """
+        tx = self.table("transactions")
+        values = pa.array(accounts, pa.string())
+        inside = tx.filter(
+            pc.and_(
+                pc.is_in(tx["src_account"], value_set=values),
+                pc.is_in(tx["dst_account"], value_set=values),
+            )
+        )
+        pairs = (
+            inside.select(["src_account", "dst_account", "amount_base"])
+            .group_by(["src_account", "dst_account"])
+            .aggregate([("amount_base", "sum"), ("amount_base", "count")])
+            .to_pandas()
+        )
+        pairs.columns = ["source", "target", "amount", "count"]
+        moved = (
+            pd.concat(
+                [pairs.groupby("source")["amount"].sum(), pairs.groupby("target")["amount"].sum()]
+            )
+            .groupby(level=0)
+            .sum()
+        )
+        ranked = sorted(accounts, key=lambda a: -float(moved.get(a, 0.0)))
+        budget = max(max_nodes - min(len(parties), max_nodes // 3), 10)
+        kept, dropped = set(ranked[:budget]), set(ranked[budget:])
+        net = Network()
+        for aid in ranked[:budget]:
+            net.nodes.append(
+                {
+                    "id": aid,
+                    "kind": "account",
+                    "label": self.label(aid),
+                    "amount": float(moved.get(aid, 0.0)),
+                }
+            )
+        if dropped:
+            net.omitted_nodes = len(dropped)
+            net.omitted_amount = float(sum(moved.get(a, 0.0) for a in dropped))
+            net.nodes.append(
+                {
+                    "id": "__other__",
+                    "kind": "other",
+                    "label": f"{len(dropped):,} other accounts",
+                    "amount": net.omitted_amount,
+                }
+            )
+        fold = lambda a: a if a in kept else "__other__"  # noqa: E731
+        if not pairs.empty:
+            pairs = pairs.assign(source=pairs["source"].map(fold), target=pairs["target"].map(fold))
+            pairs = pairs.groupby(["source", "target"], as_index=False)[["amount", "count"]].sum()
+            for r in pairs.itertuples(index=False):
+                net.edges.append(
+                    {
+                        "source": r.source,
+                        "target": r.target,
+                        "kind": "transfer",
+                        "amount": float(r.amount),
+                        "count": int(r.count),
+                    }
+                )
+        holdings = self.table("holdings").filter(
+            pc.is_in(self.table("holdings")["party_id"], value_set=pa.array(parties, pa.string()))
+        )
+        shown_parties = parties[: max_nodes // 3]
+        for pid in shown_parties:
+            net.nodes.append({"id": pid, "kind": "party", "label": self.label(pid), "amount": 0.0})
+        shown = set(shown_parties)
+        for pid, aid, role in zip(
+            holdings["party_id"].to_pylist(),
+            holdings["account_id"].to_pylist(),
+            holdings["role"].to_pylist(),
+            strict=True,
+        ):
+            if pid in shown and aid in kept:
+                net.edges.append(
+                    {
+                        "source": pid,
+                        "target": aid,
+                        "kind": role or "holds",
+                        "amount": 0.0,
+                        "count": 1,
+                    }
+                )
+        links = self.table("links")
+        if links.num_rows:
+            lk = links.filter(
+                pc.and_(
+                    pc.is_in(links["left_id"], value_set=pa.array(shown_parties, pa.string())),
+                    pc.is_in(links["right_id"], value_set=pa.array(shown_parties, pa.string())),
+                )
+            )
+            for r in lk.to_pylist():
+                net.edges.append(
+                    {
+                        "source": r["left_id"],
+                        "target": r["right_id"],
+                        "kind": r["kind"],
+                        "amount": 0.0,
+                        "count": 1,
+                    }
+                )
+        if trips is not None and not trips.empty:
+            for r in trips.head(max_nodes // 3).itertuples(index=False):
+                net.nodes.append(
+                    {
+                        "id": r.record_id,
+                        "kind": "trip",
+                        "label": f"{r.origin}→{r.destination} {r.route_number or ''}".strip(),
+                        "amount": 0.0,
+                    }
+                )
+                if r.payer_account in kept:
+                    net.edges.append(
+                        {
+                            "source": r.payer_account,
+                            "target": r.record_id,
+                            "kind": "paid_ticket",
+                            "amount": 0.0,
+                            "count": 1,
+                        }
+                    )
+        return net
+
+    def neighbourhood(self, account_id: str) -> Network:
+        """An account with its counterparties (capped by money moved) for the Entity page."""
+        frame = self.counterparties(account_id)
+        ids = [account_id, *frame["counterparty"].tolist()]
+        return self.network(ids, [])
+
+    # -- entities ----------------------------------------------------------------------------
+
+    def counterparties(self, account_id: str) -> pd.DataFrame:
+        """Who an account sends to and receives from, summed, largest first."""
+        tx = self.table("transactions")
+        out = tx.filter(pc.equal(tx["src_account"], account_id))
+        inc = tx.filter(pc.equal(tx["dst_account"], account_id))
+
+        def summed(t: pa.Table, column: str, prefix: str) -> pd.DataFrame:
+            g = t.group_by(column).aggregate([("amount_base", "sum"), ("amount_base", "count")])
+            return g.to_pandas().rename(
+                columns={
+                    column: "counterparty",
+                    "amount_base_sum": f"{prefix}_amount",
+                    "amount_base_count": f"{prefix}_count",
+                }
+            )
+
+        frame = (
+            summed(out, "dst_account", "sent")
+            .merge(summed(inc, "src_account", "received"), on="counterparty", how="outer")
+            .fillna(0)
+        )
+        if frame.empty:
+            return pd.DataFrame(columns=["counterparty", "label", "sent_amount", "received_amount"])
+        frame["label"] = frame["counterparty"].map(self.label)
+        frame["total"] = frame["sent_amount"] + frame["received_amount"]
+        return frame.sort_values("total", ascending=False).head(MAX_ROWS).reset_index(drop=True)
+
+    def entity_detail(self, entity_id: str) -> EntityDetail:
+        """Holdings, counterparties, trips, linked identities and clusters of an entity.
+
+        Raises
+        ------
+        KeyError
+            If the id is neither an account nor a party.
+        """
+        kind = self.kind_of(entity_id)
+        if kind not in ("account", "party"):
+            raise KeyError(f"no account or party {entity_id!r}")
+        holdings = self.frame("holdings")
+        column = "account_id" if kind == "account" else "party_id"
+        holdings = holdings[holdings[column] == entity_id].copy()
+        holdings["party"] = holdings["party_id"].map(self.label)
+        if kind == "account":
+            attrs = self.frame_row("accounts", "account_id", entity_id)
+            accounts, parties = [entity_id], holdings["party_id"].tolist()
+            counterparties = self.counterparties(entity_id)
+        else:
+            attrs = self.frame_row("parties", "party_id", entity_id)
+            accounts, parties = holdings["account_id"].tolist(), [entity_id]
+            counterparties = pd.concat(
+                [self.counterparties(a) for a in accounts] or [pd.DataFrame()]
+            )
+        src_in, dst_in = self._involving(accounts)
+        links = self.frame("links")
+        if not links.empty:
+            links = links[(links["left_id"] == entity_id) | (links["right_id"] == entity_id)].copy()
+            links["other"] = np.where(
+                links["left_id"] == entity_id, links["right_id"], links["left_id"]
+            )
+            links["other_label"] = links["other"].map(self.label)
+        members = self.frame("cluster_members")
+        clusters = self.frame("clusters")
+        mine = members[members["entity_id"].isin([entity_id, *accounts])]
+        clusters = clusters[clusters["cluster_id"].isin(mine["cluster_id"])]
+        return EntityDetail(
+            entity_id=entity_id,
+            kind=kind,
+            label=self.label(entity_id),
+            attributes=attrs,
+            holdings=holdings.reset_index(drop=True),
+            counterparties=counterparties.reset_index(drop=True),
+            transactions=self.transactions_where(pc.or_(src_in, dst_in)),
+            trips=self.trips_of(parties, accounts),
+            links=links.reset_index(drop=True),
+            clusters=clusters.reset_index(drop=True),
+        )
+
+    def frame_row(self, name: str, column: str, value: str) -> dict[str, Any]:
+        table = self.table(name)
+        rows = table.filter(pc.equal(table[column], value)).to_pylist()
+        return {k: v for k, v in rows[0].items() if v is not None} if rows else {}
+
+    def search(self, text: str, limit: int = 20) -> pd.DataFrame:
+        """Accounts and parties whose id, name, document or phone contains ``text``."""
+        text = text.strip()
+        hits: list[dict[str, str]] = []
+        if not text:
+            return pd.DataFrame(columns=["entity_id", "kind", "label"])
+        parties = self.table("parties")
+        mask = None
+        for column in ("party_id", "name", "id_document_number", "phone"):
+            m = pc.fill_null(pc.match_substring(parties[column], text, ignore_case=True), False)
+            mask = m if mask is None else pc.or_(mask, m)
+        for pid in parties.filter(mask)["party_id"].to_pylist()[:limit]:
+            hits.append({"entity_id": pid, "kind": "party", "label": self.label(pid)})
+        node_ids = (
+            self.graph.node_ids
+            if self.table("transactions").num_rows
+            else pa.array([], pa.string())
+        )
+        ids = pa.concat_arrays([node_ids, self.table("accounts")["account_id"].combine_chunks()])
+        matched = pc.unique(ids.filter(pc.match_substring(ids, text, ignore_case=True)))
+        for aid in matched.to_pylist()[:limit]:
+            hits.append({"entity_id": aid, "kind": "account", "label": self.label(aid)})
+        # accounts of matching holders
+        holdings = self.table("holdings")
+        held = holdings.filter(
+            pc.is_in(holdings["party_id"], value_set=parties.filter(mask)["party_id"])
+        )
+        for aid in held["account_id"].to_pylist()[:limit]:
+            hits.append({"entity_id": aid, "kind": "account", "label": self.label(aid)})
+        frame = pd.DataFrame(hits).drop_duplicates("entity_id").head(limit)
+        return frame.reset_index(drop=True)
+
+    def summary_json(self, cluster_id: int) -> str:
+        """The cluster's row as JSON (for reports)."""
+        detail = self.cluster_detail(cluster_id)
+        return json.dumps(detail.info, default=str, sort_keys=True)
+
+    # -- follow the money --------------------------------------------------------------------
+
+    def accounts_of(self, entity_id: str) -> list[str]:
+        """The account itself, or the accounts a party holds."""
+        holdings = self.table("holdings")
+        held = holdings.filter(pc.equal(holdings["party_id"], entity_id))["account_id"].to_pylist()
+        return sorted(set(held)) if held else [entity_id]
+
+    @cached_property
+    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Transaction endpoints (dense nodes), amounts, times (int64 µs) and hub mask."""
+        tx = self.table("transactions")
+        graph = self.graph
+        hubs = np.zeros(graph.n_nodes, dtype=bool)
+        accounts = self.table("accounts")
+        placeholders = accounts.filter(pc.equal(accounts["kind"], "placeholder"))["account_id"]
+        idx = graph.index_of(placeholders.to_pylist())
+        hubs[idx[idx >= 0]] = True
+        ts = pc.cast(tx["ts"], pa.int64()).to_numpy()
+        weights = tx["amount_base"].to_numpy()
+        return graph.src.astype(np.int64), graph.dst.astype(np.int64), weights, ts, hubs
+
+    def _nodes(self, entity_id: str) -> np.ndarray:
+        idx = self.graph.index_of(self.accounts_of(entity_id))
+        return idx[idx >= 0]
+
+    def shortest_path(self, source: str, target: str, max_hops: int = 8) -> pd.DataFrame:
+        """Fewest-hop money path from ``source`` to ``target`` (accounts or parties).
+
+        Placeholder accounts (CASH, external-bank codes) are never passed through. Returns one
+        row per hop with the transfers between the pair summed (empty when there is no path).
+
+        Notes
+        -----
+        Breadth-first search, one vectorised relaxation of all m transactions per hop:
+        O(max_hops · m).
+        """
+        return self._path(source, target, max_hops, timed=False)
+
+    def time_respecting_path(self, source: str, target: str, max_hops: int = 8) -> pd.DataFrame:
+        """Earliest-arriving path whose transfers happen in non-decreasing time order.
+
+        Equal timestamps count as possibly ordered (dates without times). One row per hop
+        with the transfer used. Notes: earliest-arrival relaxation, O(max_hops · m).
+        """
+        return self._path(source, target, max_hops, timed=True)
+
+    def _path(self, source: str, target: str, max_hops: int, timed: bool) -> pd.DataFrame:
+        src, dst, _, ts, hubs = self._edges
+        starts, goals = self._nodes(source), self._nodes(target)
+        columns = [
+            "hop",
+            "from",
+            "from_label",
+            "to",
+            "to_label",
+            "tx_id",
+            "ts",
+            "amount",
+            "transfers",
+        ]
+        if not len(starts) or not len(goals):
+            return pd.DataFrame(columns=columns)
+        never = np.iinfo(np.int64).max
+        arrival = np.full(self.graph.n_nodes, never, dtype=np.int64)
+        arrival[starts] = np.iinfo(np.int64).min
+        parent = np.full(self.graph.n_nodes, -1, dtype=np.int64)
+        goal_set = set(goals.tolist())
+        for _ in range(max_hops):
+            passable = ~hubs[src] | np.isin(src, starts)
+            reached = arrival[src] < never
+            ok = passable & reached & ((ts >= arrival[src]) if timed else True)
+            if not timed:
+                ok &= arrival[dst] == never
+            edges = np.flatnonzero(ok)
+            key = ts[edges] if timed else np.zeros(len(edges), dtype=np.int64)
+            order = edges[np.lexsort((key, dst[edges]))]
+            first = (
+                order[np.concatenate(([True], dst[order][1:] != dst[order][:-1]))]
+                if len(order)
+                else order
+            )
+            better = (ts[first] if timed else np.zeros(len(first), np.int64)) < arrival[dst[first]]
+            first = first[better]
+            if not len(first):
+                break
+            arrival[dst[first]] = ts[first] if timed else 0
+            parent[dst[first]] = first
+            if goal_set & set(dst[first].tolist()) and not timed:
+                break
+        hit = [g for g in goals if parent[g] >= 0]
+        if not hit:
+            return pd.DataFrame(columns=columns)
+        node = min(hit, key=lambda g: arrival[g])
+        rows = []
+        tx = self.table("transactions")
+        while parent[node] >= 0 and len(rows) <= max_hops:
+            e = parent[node]
+            rows.append(e)
+            node = src[e]
+            if node in set(starts.tolist()):
+                break
+        hops = tx.take(pa.array(rows[::-1], pa.int64())).to_pandas()
+        frame = pd.DataFrame(
+            {
+                "hop": range(1, len(hops) + 1),
+                "from": hops["src_account"],
+                "to": hops["dst_account"],
+                "tx_id": hops["tx_id"],
+                "ts": hops["ts"],
+                "amount": hops["amount_base"],
+            }
+        )
+        frame["from_label"] = frame["from"].map(self.label)
+        frame["to_label"] = frame["to"].map(self.label)
+        pair_totals = self.flows(pc.or_(*self._involving(frame["from"].tolist())), top=10**6)
+        totals = {(r.source, r.target): r.count for r in pair_totals.itertuples()}
+        frame["transfers"] = [
+            totals.get((a, b), 1) for a, b in zip(frame["from"], frame["to"], strict=True)
+        ]
+        return frame[columns]
+
+    def trace(self, entity_id: str, direction: str = "forward", hops: int = 4) -> pd.DataFrame:
+        """Where an account's money went (``forward``) or came from (``backward``).
+
+        Each hop passes on the money an account traced so far in proportion to its transfers
+        that happen after the money arrived (forward) or before it left (backward); placeholder
+        accounts end the trail. Returns accounts reached with the traced amount and first hop.
+
+        Notes
+        -----
+        Proportional (pro-rata) tracing, as in forensic accounting's "rateable" rule; one
+        vectorised pass over all m transactions per hop: O(hops · m).
+        """
+        if direction not in ("forward", "backward"):
+            raise ValueError(f"direction must be 'forward' or 'backward', not {direction!r}")
+        src, dst, weights, ts, hubs = self._edges
+        if direction == "backward":
+            src, dst, ts = dst, src, -ts
+        n = self.graph.n_nodes
+        starts = self._nodes(entity_id)
+        columns = ["account", "label", "hop", "amount"]
+        if not len(starts):
+            return pd.DataFrame(columns=columns)
+        money = np.zeros(n)
+        since = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        since[starts] = np.iinfo(np.int64).min
+        out_of_start = np.isin(src, starts)
+        money[starts] = np.bincount(src[out_of_start], weights[out_of_start], minlength=n)[starts]
+        total = np.zeros(n)
+        first_hop = np.zeros(n, dtype=np.int64)
+        for hop in range(1, hops + 1):
+            ok = (money[src] > 0) & (ts >= since[src]) & ~np.isin(dst, starts)
+            if not ok.any():
+                break
+            out_sum = np.bincount(src[ok], weights[ok], minlength=n)
+            share = np.minimum(money[src[ok]] * weights[ok] / out_sum[src[ok]], weights[ok])
+            passed = np.bincount(dst[ok], share, minlength=n)
+            arrived = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(arrived, dst[ok], ts[ok])
+            new = (passed > 0) & (first_hop == 0)
+            first_hop[new] = hop
+            total += passed
+            since = np.minimum(since, arrived)
+            money = np.where(hubs, 0.0, passed)
+        reached = np.flatnonzero(total > 0)
+        accounts = self.graph.account_of(reached)
+        frame = pd.DataFrame(
+            {"account": accounts, "hop": first_hop[reached], "amount": total[reached]}
+        )
+        frame["label"] = frame["account"].map(self.label)
+        return (
+            frame.sort_values(["amount"], ascending=False)
+            .head(MAX_ROWS)[columns]
+            .reset_index(drop=True)
+        )
+
+    # -- travel routes -----------------------------------------------------------------------
+
+    def routes(self, trips: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Travel legs grouped by origin → destination with coordinates for the map.
+
+        Returns the legs that could be placed and the place codes that could not.
+        """
+        columns = [
+            "origin",
+            "destination",
+            "legs",
+            "travellers",
+            "o_lat",
+            "o_lon",
+            "d_lat",
+            "d_lon",
+        ]
+        if trips.empty:
+            return pd.DataFrame(columns=columns), []
+        grouped = (
+            trips.assign(name=trips["traveller_name"].fillna("?"))
+            .groupby(["origin", "destination"], as_index=False)
+            .agg(
+                legs=("record_id", "count"),
+                travellers=("name", lambda s: ", ".join(sorted(set(s)))),
+            )
+        )
+        places = place_coordinates()
+        missing = sorted(
+            {c for c in pd.concat([grouped["origin"], grouped["destination"]]) if c not in places}
+        )
+        grouped = grouped[grouped["origin"].isin(places) & grouped["destination"].isin(places)]
+        for end, column in (("o", "origin"), ("d", "destination")):
+            grouped[f"{end}_lat"] = [places[c][0] for c in grouped[column]]
+            grouped[f"{end}_lon"] = [places[c][1] for c in grouped[column]]
+        return grouped[columns].reset_index(drop=True), missing
+
+
+_PLACES: dict[str, tuple[float, float]] | None = None
+
+
+def place_coordinates() -> dict[str, tuple[float, float]]:
+    """Latitude and longitude per place code: IATA airports, plus the synthetic world's
+    seaports and border crossings (UN/LOCODE-style codes) when that package is present."""
+    global _PLACES
+    if _PLACES is None:
+        import airportsdata
+
+        places = {code: (a["lat"], a["lon"]) for code, a in airportsdata.load("IATA").items()}
+        try:
+            import csv
+            from importlib import resources
+
+            text = resources.files("engine.synth").joinpath("places.csv").read_text()
+            for row in csv.DictReader(text.splitlines()):
+                places[row["code"]] = (float(row["lat"]), float(row["lon"]))
+        except (ModuleNotFoundError, FileNotFoundError, KeyError, ValueError):
+            pass
+        _PLACES = places
+    return _PLACES
