@@ -24,14 +24,11 @@ def structuring(frame: Frame) -> Hits:
     variant of several deposits the same day at different branches, together past θ."""
     cfg = frame.config
     theta = cfg.cash_threshold
-    band = (
-        frame.cash_in
-        & (frame.amount < theta)
-        & (frame.amount >= (1 - cfg.structuring_epsilon) * theta)
-    )
+    local = frame.amount_local  # θ is a reporting threshold in the deposit's currency
+    band = frame.cash_in & (local < theta) & (local >= (1 - cfg.structuring_epsilon) * theta)
     rev = frame.graph.reverse
     valid = band[rev.edge_ids]
-    best, total, lo, hi = window_events(rev.indptr, rev.ts, frame.amount[rev.edge_ids], valid,
+    best, total, lo, hi = window_events(rev.indptr, rev.ts, local[rev.edge_ids], valid,
                                         frame.days(cfg.structuring_window_days))  # fmt: skip
     nodes = np.flatnonzero((best >= cfg.structuring_n) & (total >= theta) & ~frame.hub)
     inst, pos = expand_ranges(lo[nodes], hi[nodes])
@@ -40,13 +37,13 @@ def structuring(frame: Frame) -> Hits:
     anchors = list(nodes)
     txs = [rev.edge_ids[pos[keep & (inst == i)]] for i in range(len(nodes))]
     # variant: same day, several branches, each deposit below θ, together past θ
-    rows = np.flatnonzero(frame.cash_in & (frame.amount < theta) & (frame.location >= 0))
+    rows = np.flatnonzero(frame.cash_in & (local < theta) & (frame.location >= 0))
     key = frame.dst[rows].astype(np.int64) * 1_000_000 + frame.day[rows]
     order = np.argsort(key, kind="stable")
     rows, key = rows[order], key[order]
     uniq, start = np.unique(key, return_index=True)
     bounds = np.append(start, len(key))
-    sums = np.add.reduceat(frame.amount[rows], start) if len(rows) else np.zeros(0)
+    sums = np.add.reduceat(local[rows], start) if len(rows) else np.zeros(0)
     seen = set(int(a) for a in nodes)
     for g in np.flatnonzero(sums >= theta):
         r = rows[bounds[g] : bounds[g + 1]]

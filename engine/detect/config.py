@@ -37,7 +37,7 @@ class DetectionConfig:
     max_pair_repeat: int = 3
     # -- 1, 2 fan-in / fan-out ----------------------------------------------------------------
     fan_k: int = 6
-    fan_window_days: int = 7
+    fan_window_days: int = 10
     # -- 3 temporal cycle ---------------------------------------------------------------------
     cycle_max_len: int = 6
     cycle_window_days: int = 30
@@ -50,7 +50,7 @@ class DetectionConfig:
     pass_max_degree: int = 400
     # -- 4 scatter-gather, 5 gather-scatter -----------------------------------------------------
     scatter_k: int = 3
-    gather_scatter_k: int = 4
+    gather_scatter_k: int = 3
     gather_scatter_window_days: int = 14
     gather_scatter_balance: float = 0.2
     # -- 6, 7 bipartite and stack --------------------------------------------------------------
@@ -67,7 +67,7 @@ class DetectionConfig:
     dense_flow_min_middles: int = 3
     # -- 11 structuring ------------------------------------------------------------------------
     cash_threshold: float = 10_000.0
-    structuring_epsilon: float = 0.2
+    structuring_epsilon: float = 0.15
     structuring_n: int = 3
     structuring_window_days: int = 7
     # -- 12 border collector, 16 many senders abroad ------------------------------------------

@@ -13,7 +13,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from algorithms.patterns import chain_depth, pass_on_hops, successor_csr, temporal_cycles
-from algorithms.windows import window_distinct
+from algorithms.windows import window_balance, window_distinct
 from engine.detect.frame import CARD, Frame
 from engine.detect.hits import SOURCES, Hits, empty_hits, from_groups, from_segments
 
@@ -127,33 +127,23 @@ def scatter_gather(frame: Frame) -> Hits:
 
 
 def pass_through(frame: Frame) -> Hits:
-    """Pattern 9: most of what an account receives leaves again, same amount less a margin,
-    within the pass-on lag (a mule)."""
+    """Pattern 9: a mule. Within a short window, money arrives (≥ 2 inflows) and about all of it
+    (less a margin) leaves again: Σin ≈ Σout and a short dwell time between them."""
     cfg = frame.config
-    e1, e2 = hops(frame)
-    n = frame.n_nodes
-    core = frame.core_tx
-    inflow = np.bincount(frame.dst[core], weights=frame.amount[core], minlength=n)
-    u1 = np.unique(e1)
-    passed = np.bincount(frame.dst[u1], weights=frame.amount[u1], minlength=n)
-    events = np.bincount(frame.dst[u1], minlength=n)
-    ratio = np.divide(passed, inflow, out=np.zeros(n), where=inflow > 0)
+    inc = frame.incident
+    passed, n_in, lo, hi = window_balance(inc.indptr, inc.ts, inc.weights,
+                                          frame.days(cfg.pass_lag_days), cfg.pass_margin)  # fmt: skip
     nodes = np.flatnonzero(
-        (ratio >= cfg.pass_through_ratio)
-        & (events >= cfg.pass_through_min_events)
-        & (passed >= cfg.pass_through_min_amount)
+        (passed >= cfg.pass_through_min_amount)
+        & (n_in >= cfg.pass_through_min_events)
         & ~frame.hub
+        & (np.diff(inc.indptr) <= cfg.pass_max_degree)
     )
-    mask = np.zeros(n, bool)
-    mask[nodes] = True
-    sel = mask[frame.dst[e1]]
-    inst_of = np.searchsorted(nodes, frame.dst[e1[sel]])
-    rows = np.concatenate([e1[sel], e2[sel]])
-    inst = np.concatenate([inst_of, inst_of])
-    strength = ratio[nodes] * events[nodes] / cfg.pass_through_min_events
+    inst, pos = expand_ranges(lo[nodes], hi[nodes])
+    strength = n_in[nodes] / cfg.pass_through_min_events
     params = {**cfg.subset("pass_through"), **_pass_params(frame)}
-    hits = from_segments("pass_through", GENERIC, params, strength, nodes, inst, rows,
-                         frame.src, frame.dst)  # fmt: skip
+    hits = from_segments("pass_through", GENERIC, params, strength, nodes, inst,
+                         inc.edge_ids[pos], frame.src, frame.dst)  # fmt: skip
     return hits.top(cfg.max_instances)
 
 
@@ -206,10 +196,11 @@ def gather_scatter(frame: Frame) -> Hits:
     sum_in = np.bincount(i_inst, weights=frame.amount[i_rows], minlength=len(n_in))[ia]
     sum_out = np.bincount(o_inst, weights=frame.amount[o_rows], minlength=len(n_out))[ob]
     first_in = _group_min(i_inst, frame.ts[i_rows], len(n_in))[ia]
+    last_in = -_group_min(i_inst, -frame.ts[i_rows], len(n_in))[ia]
     first_out = _group_min(o_inst, frame.ts[o_rows], len(n_out))[ob]
     last_out = -_group_min(o_inst, -frame.ts[o_rows], len(n_out))[ob]
     ok = (
-        (first_out >= first_in)
+        (first_out >= last_in)
         & (last_out - first_in <= frame.days(2 * w))
         & (np.abs(sum_in - sum_out) <= cfg.gather_scatter_balance * sum_in)
     )

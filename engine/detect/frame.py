@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from engine import schema
 from engine.detect.config import DAY_US, DetectionConfig
-from engine.graph import TransactionGraph, build_transaction_graph
+from engine.graph import CSRGraph, TransactionGraph, build_transaction_graph, csr_from_edges
 
 KIND_CODES = {"personal": 1, "person": 1, "business": 2, "organisation": 2, "placeholder": 3}
 CHANNEL_CODES = {name: i for i, name in enumerate(schema.CHANNELS)}
@@ -67,6 +67,7 @@ class Frame:
     ts: np.ndarray  # int64 epoch µs
     day: np.ndarray  # int64 days since epoch
     amount: np.ndarray  # float64 amount_base
+    amount_local: np.ndarray  # float64 amount in the transaction's own currency
     channel: np.ndarray  # int8 code in schema.CHANNELS, -1 unknown
     location: np.ndarray  # int32 code in ``locations``, -1 unknown
     location_country: np.ndarray  # int32 code in ``countries``
@@ -119,6 +120,16 @@ class Frame:
     def core_tx(self) -> np.ndarray:
         """Transfers between two non-hub accounts (bool per transaction)."""
         return ~(self.hub[self.src] | self.hub[self.dst])
+
+    @cached_property
+    def incident(self) -> CSRGraph:
+        """Per account, every transfer between non-hubs it takes part in, ordered by time;
+        ``weights`` are signed (+ in, - out), ``edge_ids`` transaction rows."""
+        rows = np.flatnonzero(self.core_tx)
+        s, d, a = self.src[rows], self.dst[rows], self.amount[rows]
+        return csr_from_edges(np.concatenate([d, s]), np.concatenate([s, d]), self.n_nodes,
+                              np.concatenate([a, -a]), np.concatenate([self.ts[rows]] * 2),
+                              np.concatenate([rows, rows]))  # fmt: skip
 
     @cached_property
     def cash_in(self) -> np.ndarray:
@@ -239,6 +250,7 @@ def build_frame(
         ts=ts,
         day=ts // DAY_US,
         amount=tx.column("amount_base").to_numpy().astype(np.float64),
+        amount_local=tx.column("amount").to_numpy().astype(np.float64),
         channel=channel,
         location=location,
         location_country=loc_country,

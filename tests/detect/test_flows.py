@@ -71,7 +71,7 @@ def test_scatter_gather(world):
     assert accounts_of(frame, hits, 0) == {"s", "d", "m0", "m1", "m2"}
 
 
-def test_layering_chain_and_pass_through(world):
+def test_layering_chain(world):
     names = ["a", "b", "c", "d", "e", "f"]
     for i in range(5):
         world.pay(names[i], names[i + 1], 5000 - 100 * i, day=i)
@@ -82,8 +82,20 @@ def test_layering_chain_and_pass_through(world):
     chains = flows.layering_chain(frame)
     assert len(chains) == 2
     assert accounts_of(frame, chains, 0) == set(names)
+
+
+def test_pass_through_aggregates_in_and_out(world):
+    for i, amount in enumerate([1200, 2500, 1800]):
+        world.pay(f"in{i}", "mule", amount, day=0.2 * i)
+    world.pay("mule", "boss1", 3000, day=1.5)
+    world.pay("mule", "boss2", 2350, day=2)
+    world.pay("employer", "worker", 3000, day=0)  # salary in, spending out: keeps most
+    world.pay("friend", "worker", 200, day=1)
+    world.pay("worker", "landlord", 900, day=2)
+    frame = world.frame()
     mules = flows.pass_through(frame)
-    assert anchors_of(frame, mules) == {"b", "c", "d", "e"}
+    assert anchors_of(frame, mules) == {"mule"}
+    assert len(mules.txs_of(0)) == 5
 
 
 def test_gather_scatter(world):
