@@ -218,10 +218,10 @@ def _window_balance(indptr, ts, signed, window, margin):  # pragma: no cover
             while j < i and signed[j] <= 0:
                 s_out += signed[j]
                 j += 1
-            if signed[i] <= 0 and s_in > passed[u]:
-                if s_out >= (1.0 - margin) * s_in and s_out <= 1.001 * s_in:
-                    passed[u] = s_in
-                    n_in[u] = c_in
-                    lo[u] = j
-                    hi[u] = i + 1
+            balanced = s_out >= (1.0 - margin) * s_in and s_out <= 1.001 * s_in
+            if signed[i] <= 0 and s_in > passed[u] and balanced:
+                passed[u] = s_in
+                n_in[u] = c_in
+                lo[u] = j
+                hi[u] = i + 1
     return passed, n_in, lo, hi
