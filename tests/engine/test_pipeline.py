@@ -1,0 +1,93 @@
+"""The analysis pipeline on small stores where the answer is known."""
+
+from __future__ import annotations
+
+import itertools
+
+import pyarrow as pa
+
+from engine import schema
+from engine.pipeline import HUB_DEGREE, analyze
+from engine.store.base import Batch
+from engine.store.embedded import EmbeddedStore
+from tests.store.test_contract import tx_table
+
+
+def _store_with(tmp_path, tx_rows, accounts=None, holdings=None) -> EmbeddedStore:
+    store = EmbeddedStore(tmp_path / "store")
+    tables = {"transactions": tx_table(tx_rows)}
+    if accounts:
+        tables["accounts"] = schema.conform(pa.Table.from_pylist(accounts), "accounts")
+    if holdings:
+        tables["holdings"] = schema.conform(pa.Table.from_pylist(holdings), "holdings")
+    store.write_batch(Batch("b1", "b1.parquet", "mixed", "parquet", tables))
+    return store
+
+
+def _ring(prefix: str, n: int, amount: float, start: int) -> list[tuple]:
+    """Every account of the group pays every other one: a dense community."""
+    rows = []
+    for k, (i, j) in enumerate(itertools.permutations(range(n), 2)):
+        rows.append((f"{prefix}{i}-{j}", f"{prefix}{i}", f"{prefix}{j}", amount, start + k))
+    return rows
+
+
+def test_two_dense_groups_become_two_ranked_clusters(tmp_path) -> None:
+    rows = _ring("A", 5, 1000.0, 0) + _ring("B", 4, 10.0, 100)
+    rows.append(("bridge", "A0", "B0", 1.0, 500))  # one weak link between the groups
+    store = _store_with(
+        tmp_path,
+        rows,
+        accounts=[{"account_id": f"A{i}", "country": "LY"} for i in range(5)]
+        + [{"account_id": f"B{i}", "country": "DE"} for i in range(4)],
+        holdings=[
+            {"party_id": "P1", "account_id": "A0", "role": "owner"},
+            {"party_id": "P1", "account_id": "A1", "role": "owner"},
+        ],
+    )
+    summary = analyze(store, seed=1)
+    assert summary.n_transactions == len(rows)
+    assert summary.n_components == 1
+    clusters = store.read_results("clusters").sort_by("rank")
+    assert clusters["n_accounts"].to_pylist() == [5, 4]
+    assert clusters["volume"].to_pylist() == [20 * 1000.0, 12 * 10.0]
+    assert clusters["n_parties"].to_pylist() == [1, 0]
+    assert clusters["countries"].to_pylist() == [["LY"], ["DE"]]
+    assert clusters["outflow"].to_pylist()[0] == 1.0 and clusters["inflow"].to_pylist()[1] == 1.0
+    members = store.read_results("cluster_members")
+    first = members.filter(pa.compute.equal(members["cluster_id"], clusters["cluster_id"][0]))
+    accounts = sorted(m["entity_id"] for m in first.to_pylist() if m["entity_kind"] == "account")
+    assert accounts == [f"A{i}" for i in range(5)]
+    assert [m["entity_id"] for m in first.to_pylist() if m["entity_kind"] == "party"] == ["P1"]
+    runs = store.read_results("runs")
+    assert runs["run_id"].to_pylist() == [summary.run_id]
+
+
+def test_a_cash_hub_does_not_glue_customers_together(tmp_path) -> None:
+    rows = _ring("A", 4, 500.0, 0) + _ring("B", 4, 500.0, 100)
+    # a placeholder that every account deposits from: without hub handling it joins everything
+    rows += [(f"cash-{g}{i}", "CASH", f"{g}{i}", 50.0, 900) for g in "AB" for i in range(4)]
+    store = _store_with(tmp_path, rows, accounts=[{"account_id": "CASH", "kind": "placeholder"}])
+    summary = analyze(store, seed=3)
+    assert summary.n_hubs == 1
+    scores = store.read_results("scores")
+    cash = scores.filter(pa.compute.equal(scores["entity_id"], "CASH"))
+    assert cash["community"].to_pylist() == [-1]
+    assert store.read_results("clusters")["n_accounts"].to_pylist() == [4, 4]
+    assert HUB_DEGREE > 8
+
+
+def test_scores_hold_degrees_and_flows(tmp_path) -> None:
+    store = _store_with(tmp_path, [("t1", "X", "Y", 5.0, 0), ("t2", "X", "Y", 7.0, 1)])
+    analyze(store)
+    scores = {r["entity_id"]: r for r in store.read_results("scores").to_pylist()}
+    assert scores["X"]["out_degree"] == 2 and scores["X"]["outflow"] == 12.0
+    assert scores["Y"]["in_degree"] == 2 and scores["Y"]["inflow"] == 12.0
+    assert store.read_results("clusters").num_rows == 0  # two accounts are not a cluster
+
+
+def test_empty_store_analyses_to_empty_results(tmp_path) -> None:
+    store = EmbeddedStore(tmp_path / "empty")
+    summary = analyze(store)
+    assert summary.n_clusters == 0
+    assert store.read_results("runs").num_rows == 1
