@@ -1,0 +1,65 @@
+"""Entity resolution and shared identifiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from engine.detect import identity
+
+B1 = dt.date(1990, 4, 7)
+B2 = dt.date(1985, 11, 23)
+
+
+def _people(world):
+    world.party("p1", "Mohammed Al-Hassan", birth_date=B1, nationality="SY",
+                id_document_number="N1234567")  # fmt: skip
+    world.party("p2", "Aminata Traoré", birth_date=B2, nationality="ML")
+    world.party("p3", "Mohammed Haddad", birth_date=B1, nationality="SY")  # namesake-ish
+    world.party("p4", "Lukas Müller", birth_date=dt.date(1970, 1, 2), nationality="DE")
+
+
+def test_travellers_link_through_noise(world):
+    _people(world)
+    world.trip("r1", "AL HASSAN MUHAMMAD", "IST", "ATH", 1, traveller_birth_date=B1,
+               traveller_nationality="SY")  # translit + swap + capitals  # fmt: skip
+    world.trip("r2", "Aminata Traore", "BKO", "ALG", 2, traveller_nationality="ML")  # no birth
+    world.trip("r3", "Aminata Traroé", "BKO", "ALG", 2, traveller_birth_date=B2)  # typo
+    world.trip("r4", "Lukas Mueller", "FRA", "ATH", 3, traveller_birth_date=dt.date(1970, 2, 1))
+    world.trip("r5", "Jan de Vries", "AMS", "ATH", 3, traveller_birth_date=B1)  # nobody known
+    frame = world.frame()
+    links = identity.resolve_travellers(frame)
+    got = {(int(a), int(b)) for a, b in zip(links.left, links.right, strict=True)}
+    assert got == {(0, 0), (1, 1), (2, 1), (3, 3)}
+    assert np.all(links.score >= frame.config.er_threshold)
+    assert all("name" in e for e in links.evidence)
+
+
+def test_document_reuse_is_not_a_match_but_a_shared_identifier(world):
+    _people(world)
+    world.trip("r1", "Yonas Tekle", "ADD", "KRT", 1, traveller_document="N1234567",
+               traveller_birth_date=B2)  # fmt: skip
+    frame = world.frame()
+    assert len(identity.resolve_travellers(frame).left) == 0
+    hits = identity.shared_identifiers(frame)
+    assert len(hits) == 1
+    assert list(hits.parties_of(0)) == [0] and list(hits.recs_of(0)) == [0]
+
+
+def test_shared_phone_under_different_names_but_not_a_family_address(world):
+    world.party("a", "Ali Khan", phone="+49 170 1234567", address="Hauptstr 1 Berlin")
+    world.party("b", "Omar Saleh", phone="0170 1234567", address="Ring 4 Berlin")
+    world.party("c", "Maria Khan", address="Hauptstr 1 Berlin")  # family: same surname
+    world.party("d", "Ali Khan", phone="+49 170 1234567")  # same person, second record
+    frame = world.frame()
+    hits = identity.shared_identifiers(frame)
+    assert len(hits) == 1
+    assert set(hits.parties_of(0)) == {0, 1, 3}
+
+
+def test_party_duplicates_are_same_as(world):
+    _people(world)
+    world.party("p1b", "AL-HASSAN Mohamed", birth_date=B1, nationality="SY")
+    links = identity.resolve_parties(world.frame())
+    assert {(int(a), int(b)) for a, b in zip(links.left, links.right, strict=True)} == {(0, 4)}
