@@ -15,3 +15,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("MONEYTRAIL_USERS_FILE", "MONEYTRAIL_AUDIT_FILE", "MONEYTRAIL_PSEUDONYM_KEY"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters, for tests that make many users (the real ones cost ~0.1 s)."""
+    from argon2 import PasswordHasher
+
+    from engine import auth
+
+    monkeypatch.setattr(
+        auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from typer.testing import CliRunner
 
 from engine import auth
@@ -11,6 +12,7 @@ from engine.audit import AuditLog
 from engine.cli import app
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 PASSWORD = "a very long password"
 
 

@@ -1,0 +1,223 @@
+"""Sign-in, roles and the audit trail for the dashboard.
+
+Two ways in:
+
+* **Password**: a form checked against :mod:`engine.auth` (argon2 hashes in the users file).
+  The signed-in user's name is kept in ``st.session_state`` (server-side; the browser never
+  holds it), and the record is read again on every run, so disabling a user or changing a
+  role takes effect at their next click. An idle session ends after
+  ``MONEYTRAIL_SESSION_IDLE_MINUTES`` (default 30).
+* **OpenID Connect**, when ``.streamlit/secrets.toml`` has an ``[auth]`` section: Streamlit's
+  own ``st.login()`` / ``st.user`` do the protocol; the identity provider says who the user is
+  (their ``email``), and the users file still says what they may do: an administrator adds
+  them with ``moneytrail users add EMAIL --role R --oidc``. Unknown e-mails are refused.
+
+What a page calls:
+
+* :func:`require_user` first thing (the app does it once before navigation);
+* :func:`guard` with the page's action (see :data:`PAGE_ACTIONS`): refusals are audited and
+  stop the page with an error;
+* :func:`audit` for what the user looks at or does (``once=True`` for views, so a rerun
+  doesn't repeat the entry).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from engine import audit as audit_log
+from engine.auth import User, UserDirectory, allowed
+
+SESSION_USER = "moneytrail_user"
+SESSION_SEEN = "moneytrail_seen"
+SESSION_LAST_AUDIT = "moneytrail_last_audit"
+SESSION_OIDC_NOTED = "moneytrail_oidc_noted"
+
+#: The action each dashboard page needs (the app filters its navigation with these).
+PAGE_ACTIONS: dict[str, str] = {
+    "upload": "upload",
+    "overview": "view_overview",
+    "clusters": "view_cluster",
+    "cluster": "view_cluster",
+    "entity": "view_entity",
+    "follow": "follow_money",
+    "export": "export",
+    "benchmarks": "view_benchmarks",
+    "admin": "manage_users",
+}
+
+T = TypeVar("T")
+
+
+def idle_limit_seconds() -> float:
+    """Idle time after which a password session ends (``MONEYTRAIL_SESSION_IDLE_MINUTES``)."""
+    try:
+        return float(os.environ.get("MONEYTRAIL_SESSION_IDLE_MINUTES", "30")) * 60
+    except ValueError:
+        return 1800.0
+
+
+def oidc_settings() -> Mapping[str, Any] | None:
+    """The ``[auth]`` section of Streamlit's secrets, or ``None`` when OIDC is not set up."""
+    try:
+        section = st.secrets.get("auth")
+    except FileNotFoundError:  # no secrets.toml at all
+        return None
+    return section or None
+
+
+def oidc_providers() -> list[str | None]:
+    """Named providers (``[auth.microsoft]``, ...), or ``[None]`` for the default one."""
+    section = oidc_settings() or {}
+    named = [name for name, value in section.items() if isinstance(value, Mapping)]
+    return list(named) or [None]
+
+
+def _oidc_identity() -> str | None:
+    """The e-mail of the user signed in through OIDC, if any."""
+    if oidc_settings() is None:
+        return None
+    info = st.user.to_dict()
+    if not info.get("is_logged_in"):
+        return None
+    return str(info.get("email") or "") or None
+
+
+def _forget() -> None:
+    for key in (SESSION_USER, SESSION_SEEN, SESSION_LAST_AUDIT):
+        st.session_state.pop(key, None)
+
+
+def current_user() -> User | None:
+    """The signed-in, enabled user of this session, or ``None``."""
+    directory = UserDirectory()
+    name = st.session_state.get(SESSION_USER)
+    if name:
+        user = directory.get(name)
+        idle = time.time() - float(st.session_state.get(SESSION_SEEN, 0.0))
+        changed = user is None or user.disabled or user.oidc
+        if changed or idle > idle_limit_seconds():
+            reason = "account changed" if changed else "idle"
+            audit_log.record(name, "sign_out", name, reason=reason)
+            _forget()
+            return None
+        st.session_state[SESSION_SEEN] = time.time()
+        return user
+    email = _oidc_identity()
+    if email:
+        user = directory.oidc_user(email)
+        if user is not None and st.session_state.get(SESSION_OIDC_NOTED) != email:
+            audit_log.record(user, "sign_in", email, method="oidc")
+            st.session_state[SESSION_OIDC_NOTED] = email
+        return user
+    return None
+
+
+def sign_in(username: str, password: str) -> User | None:
+    """Check a name and password; on success start the session. Both outcomes are audited."""
+    directory = UserDirectory()
+    user = directory.authenticate(username, password)
+    if user is None:
+        audit_log.record("anonymous", "sign_in_failed", username[:128], method="password")
+        return None
+    st.session_state[SESSION_USER] = user.name
+    st.session_state[SESSION_SEEN] = time.time()
+    audit_log.record(user, "sign_in", user.name, method="password")
+    return user
+
+
+def sign_out() -> None:
+    """End the session (and the OIDC cookie, if that is how the user came in)."""
+    user = current_user()
+    if user is not None:
+        audit_log.record(user, "sign_out", user.name, reason="requested")
+    _forget()
+    st.session_state.pop(SESSION_OIDC_NOTED, None)
+    if _oidc_identity():
+        st.logout()
+
+
+def login_form() -> None:
+    """The sign-in page: OIDC buttons when configured, and the password form."""
+    st.title("moneytrail")
+    st.caption("Financial intelligence: sign in to continue. Every view is recorded.")
+    email = _oidc_identity()
+    if email:  # authenticated by the provider, but not a moneytrail user
+        st.error(f"{email} has no moneytrail account or it is disabled; ask an administrator.")
+        if st.session_state.get(SESSION_OIDC_NOTED) != f"refused:{email}":
+            audit_log.record("anonymous", "sign_in_refused", email, method="oidc")
+            st.session_state[SESSION_OIDC_NOTED] = f"refused:{email}"
+        if st.button("Sign out", key="auth_oidc_out"):
+            st.logout()
+        return
+    if oidc_settings() is not None:
+        for provider in oidc_providers():
+            label = f"Sign in with {provider}" if provider else "Sign in with your organisation"
+            if st.button(label, key=f"auth_oidc_{provider or 'default'}", type="primary"):
+                st.login(provider) if provider else st.login()
+        st.divider()
+    with st.form("auth_sign_in"):
+        username = st.text_input("User name", key="auth_username")
+        password = st.text_input("Password", type="password", key="auth_password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        if sign_in(username.strip(), password) is not None:
+            st.rerun()
+        st.error("Unknown user name or wrong password, or the account is disabled or locked.")
+    if not UserDirectory().list():
+        st.info(
+            "No users yet. An administrator adds one with `moneytrail users add NAME --role admin`."
+        )
+
+
+def require_user() -> User:
+    """The signed-in user; otherwise show the sign-in page and stop this run."""
+    user = current_user()
+    if user is None:
+        login_form()
+        st.stop()
+    assert user is not None
+    return user
+
+
+def guard(action: str) -> User:
+    """The signed-in user if their role allows ``action``; else record the refusal and stop."""
+    user = require_user()
+    if not allowed(user, action):
+        audit_log.record(user, "access_denied", action, role=user.role)
+        st.error(f"Your role ({user.role}) does not allow this: {action.replace('_', ' ')}.")
+        st.stop()
+    return user
+
+
+def audit(action: str, target: str = "", *, once: bool = False, **details: Any) -> None:
+    """Record what the signed-in user did. ``once=True`` skips a repeat of the last entry
+    (a rerun of the same view); an audit log that cannot be written stops the page."""
+    user = current_user()
+    fingerprint = repr((action, target, sorted(details.items())))
+    if once and st.session_state.get(SESSION_LAST_AUDIT) == fingerprint:
+        return
+    try:
+        audit_log.record(user or "anonymous", action, target, **details)
+    except audit_log.AuditError as exc:
+        st.error(f"The audit log cannot be written, so this was not done: {exc}")
+        st.stop()
+    st.session_state[SESSION_LAST_AUDIT] = fingerprint
+
+
+def allowed_pages(user: User | None, pages: Iterable[tuple[T, str]]) -> list[T]:
+    """The pages of ``(page, action)`` pairs that ``user`` may open, in order."""
+    return [page for page, action in pages if allowed(user, action)]
+
+
+def account_box(user: User) -> None:
+    """Sidebar: who is signed in, their role, and a sign-out button."""
+    st.sidebar.caption(f"Signed in as **{user.name}** ({user.role})")
+    if st.sidebar.button("Sign out", key="auth_sign_out"):
+        sign_out()
+        st.rerun()
