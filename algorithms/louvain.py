@@ -29,7 +29,8 @@ class CommunityResult:
         Community of each node at the last level, numbered ``0..k-1`` by first appearance.
     levels : list of int64 (n,)
         The partition of the original nodes after each level, from finest to coarsest;
-        ``levels[-1]`` equals ``labels``.
+        ``levels[-1]`` equals ``labels``. Louvain's levels are nested; Leiden's need not be
+        (a later level may move a refined sub-community to another community).
     modularity : float
         Modularity of ``labels`` at the requested resolution.
     """
