@@ -250,3 +250,39 @@ def _cycles(indptr, succ, src, dst, ts, max_len, window, cyc, row, cap):  # prag
         if n_cyc >= cap:
             break
     return k
+
+
+def neighbour_pairs(
+    indptr: np.ndarray, indices: np.ndarray, max_row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs ``(u, v)``, ``u < v``, of neighbours sharing a row (co-senders of one receiver).
+
+    Rows longer than ``max_row`` are skipped; ``indices`` must be unique within a row.
+    Returns int64 arrays. O(Σ row²) over the rows kept.
+    """
+    indptr = _check("indptr", indptr, np.int64)
+    indices = np.ascontiguousarray(indices, dtype=np.int64)
+    sizes = np.diff(indptr)
+    sizes = np.where(sizes <= max_row, sizes, 0)
+    total = int((sizes * (sizes - 1) // 2).sum())
+    u = np.empty(total, np.int64)
+    v = np.empty(total, np.int64)
+    row = np.empty(total, np.int64)
+    _pairs(indptr, indices, int(max_row), u, v, row)
+    return u, v, row
+
+
+@njit(cache=True)
+def _pairs(indptr, indices, max_row, u, v, row):  # pragma: no cover
+    k = 0
+    for r in range(len(indptr) - 1):
+        a, b = indptr[r], indptr[r + 1]
+        if b - a > max_row:
+            continue
+        for i in range(a, b):
+            for j in range(i + 1, b):
+                x, y = indices[i], indices[j]
+                u[k] = min(x, y)
+                v[k] = max(x, y)
+                row[k] = r
+                k += 1

@@ -12,7 +12,13 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from algorithms.patterns import chain_depth, pass_on_hops, successor_csr, temporal_cycles
+from algorithms.patterns import (
+    chain_depth,
+    neighbour_pairs,
+    pass_on_hops,
+    successor_csr,
+    temporal_cycles,
+)
 from algorithms.windows import window_balance, window_distinct
 from engine.detect.frame import CARD, Frame
 from engine.detect.hits import SOURCES, Hits, empty_hits, from_groups, from_segments
@@ -220,58 +226,72 @@ def _group_min(inst: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def bipartite(frame: Frame) -> list[Hits]:
-    """Patterns 6 and 7: senders A (≥ 2) all paying the same receivers B (≥ 2) within Δ, and
-    stacks A → B → C where the receivers of one layer are the senders of the next, later.
+    """Patterns 6 and 7: senders A (≥ 2) densely paying receivers B (≥ 2) within Δ, and stacks
+    A → B → C where the receivers of one layer are the senders of the next, later.
 
     Returns ``[bipartite_hits, stack_hits]``.
+
+    Notes
+    -----
+    Senders are paired when they pay ≥ 2 common receivers (receivers with in-degree above
+    ``bipartite_max_receiver_degree`` are skipped: merchants, employers); connected groups of
+    paired senders are A, the receivers paid by ≥ 2 of them B, and the layer is kept when at
+    least 70 % of the A × B pairs carry a transfer and all of them fall within 2Δ.
     """
     cfg = frame.config
     n = frame.n_nodes
+    params = cfg.subset("bipartite_")
     indeg = np.bincount(frame.dst, minlength=n)
     ok = burst_tx(frame) & (indeg[frame.dst] <= cfg.bipartite_max_receiver_degree)
     rows = np.flatnonzero(ok)
-    s, d = frame.src[rows].astype(np.int64), frame.dst[rows].astype(np.int64)
-    pair = np.unique(s * n + d)
-    ps, pd = pair // n, pair % n
-    rng = np.random.default_rng(12345)
-    code = rng.integers(1, 2**62, size=n, dtype=np.int64)
-    set_hash = np.zeros(n, np.int64)
-    np.add.at(set_hash, ps, code[pd])
-    set_size = np.bincount(ps, minlength=n)
-    senders = np.flatnonzero(set_size >= cfg.bipartite_min_side)
-    key = set_hash[senders]
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    groups = np.split(order, np.flatnonzero(np.diff(key_sorted)) + 1) if len(order) else []
-    by_sender = np.argsort(s, kind="stable")
-    s_sorted = s[by_sender]
-    p_lo, p_hi = np.searchsorted(ps, np.arange(n)), np.searchsorted(ps, np.arange(n), "right")
-    layers = []
-    for g in groups:
-        if len(g) < cfg.bipartite_min_side:
+    pair = np.unique(frame.dst[rows].astype(np.int64) * n + frame.src[rows])
+    recv, send = pair // n, pair % n
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(recv, minlength=n), out=indptr[1:])
+    u, v, rec = neighbour_pairs(indptr, send, cfg.bipartite_max_receiver_degree)
+    # the set of receivers each sender pair has in common, as an order-free hash
+    code = np.random.default_rng(12345).integers(1, 2**62, size=n, dtype=np.int64)
+    pkey = u * n + v
+    order = np.argsort(pkey, kind="stable")
+    pkey, u, v, rec = pkey[order], u[order], v[order], rec[order]
+    starts = np.flatnonzero(np.r_[True, pkey[1:] != pkey[:-1]]) if len(pkey) else pkey
+    common = np.diff(np.r_[starts, len(pkey)])
+    set_hash = np.add.reduceat(code[rec], starts) if len(pkey) else pkey
+    good = common >= cfg.bipartite_min_side
+    layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    by_sender = np.argsort(frame.src[rows], kind="stable")
+    s_sorted = frame.src[rows][by_sender]
+    for h in np.unique(set_hash[good]):
+        grp = starts[good & (set_hash == h)]
+        A = np.unique(np.r_[u[grp], v[grp]])
+        first = starts[np.flatnonzero(good & (set_hash == h))[0]]
+        B = np.setdiff1d(rec[first : first + common[set_hash == h][0]], A)
+        if len(B) < cfg.bipartite_min_side or len(A) > 50:
             continue
-        a = senders[g]
-        b = pd[p_lo[a[0]] : p_hi[a[0]]]
-        lo, hi = np.searchsorted(s_sorted, a), np.searchsorted(s_sorted, a, "right")
+        lo = np.searchsorted(s_sorted, A)
+        hi = np.searchsorted(s_sorted, A, "right")
         r = rows[by_sender[np.concatenate([np.arange(x, y) for x, y in zip(lo, hi, strict=True)])]]
+        r = r[np.isin(frame.dst[r], B)]
+        density = len(np.unique(frame.src[r].astype(np.int64) * n + frame.dst[r])) / (
+            len(A) * len(B)
+        )
         span = frame.ts[r].max() - frame.ts[r].min()
-        if span <= frame.days(cfg.bipartite_window_days) and not np.intersect1d(a, b).size:
-            layers.append((a, b, r, frame.ts[r].min(), frame.ts[r].max()))
+        if density >= 0.7 and span <= frame.days(2 * cfg.bipartite_window_days):
+            layers.append((A, B, r))
         if len(layers) >= cfg.max_instances:
             break
-    params = cfg.subset("bipartite_")
-    bip = from_groups("bipartite", GENERIC, params, [len(a) * len(b) / 4 for a, b, *_ in layers],
-                      [-1] * len(layers), nodes=[np.concatenate([a, b]) for a, b, *_ in layers],
-                      txs=[r for _, _, r, *_ in layers])  # fmt: skip
+    bip = from_groups("bipartite", GENERIC, params, [len(a) * len(b) / 4 for a, b, _ in layers],
+                      [-1] * len(layers), nodes=[np.concatenate([a, b]) for a, b, _ in layers],
+                      txs=[r for *_, r in layers])  # fmt: skip
     stacks = []
-    for i, (_, b1, r1, t0, _t1) in enumerate(layers):
-        for j, (a2, b2, r2, t2, _) in enumerate(layers):
-            if i != j and np.intersect1d(b1, a2).size >= cfg.bipartite_min_side and t2 >= t0:
-                stacks.append(
-                    (i, j, np.concatenate([layers[i][0], b1, b2]), np.concatenate([r1, r2]))
-                )
-    stack = from_groups("stack", GENERIC, params, [len(x[2]) / 6 for x in stacks], [-1] * len(stacks),
-                        nodes=[x[2] for x in stacks], txs=[x[3] for x in stacks])  # fmt: skip
+    for i, (a1, b1, r1) in enumerate(layers):
+        for j, (a2, b2, r2) in enumerate(layers):
+            later = frame.ts[r2].max() >= frame.ts[r1].min()
+            if i != j and later and np.intersect1d(b1, a2).size >= cfg.bipartite_min_side:
+                stacks.append((np.unique(np.concatenate([a1, b1, b2])), np.concatenate([r1, r2])))
+    stack = from_groups("stack", GENERIC, params, [len(x[0]) / 6 for x in stacks],
+                        [-1] * len(stacks), nodes=[x[0] for x in stacks],
+                        txs=[x[1] for x in stacks])  # fmt: skip
     return [bip, stack]
 
 

@@ -1,0 +1,82 @@
+"""Who is who across the layers: travel records ↔ parties ↔ accounts, relatives by surname.
+
+Shared by the smuggling and travel detectors. Entity resolution runs once per frame (cached).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.detect.frame import Frame
+from engine.detect.identity import Links, canonical_name, resolve_parties, resolve_travellers
+
+
+def traveller_links(frame: Frame) -> Links:
+    """Travel record → party links (cached on the frame)."""
+    if "travellers" not in frame.cache:
+        frame.cache["travellers"] = resolve_travellers(frame)
+    return frame.cache["travellers"]  # type: ignore[return-value]
+
+
+def party_links(frame: Frame) -> Links:
+    if "parties" not in frame.cache:
+        frame.cache["parties"] = resolve_parties(frame)
+    return frame.cache["parties"]  # type: ignore[return-value]
+
+
+def person_of_record(frame: Frame) -> np.ndarray:
+    """A person key per travel record: its best-matching party, else a new key from the folded
+    name and birth date (so unmatched travellers still group across records)."""
+    if "person" in frame.cache:
+        return frame.cache["person"]  # type: ignore[return-value]
+    links = traveller_links(frame)
+    n_rec, n_p = frame.travel.num_rows, frame.parties.num_rows
+    person = np.full(n_rec, -1, np.int64)
+    order = np.argsort(-links.score, kind="stable")
+    first = np.unique(links.left[order], return_index=True)[1]
+    person[links.left[order][first]] = links.right[order][first]
+    missing = np.flatnonzero(person < 0)
+    if len(missing):
+        names = frame.travel.column("traveller_name").to_pylist()
+        births = frame.travel.column("traveller_birth_date").to_pylist()
+        keys = [
+            " ".join(sorted(canonical_name(names[i]).split())) + f"|{births[i]}" for i in missing
+        ]
+        codes = pd.factorize(pd.Series(keys))[0]
+        person[missing] = n_p + codes
+    frame.cache["person"] = person
+    return person
+
+
+def record_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (travel record, account node): the traveller's own accounts and the ticket payer."""
+    links = traveller_links(frame)
+    party, node, _ = frame.holding_pairs
+    df = pd.DataFrame({"r": links.left, "p": links.right}).merge(
+        pd.DataFrame({"p": party, "n": node}), on="p"
+    )
+    payer = frame.graph.index_of(frame.travel.column("payer_account").combine_chunks())
+    has = np.flatnonzero(payer >= 0)
+    r = np.concatenate([df["r"].to_numpy(np.int64), has])
+    n = np.concatenate([df["n"].to_numpy(np.int64), payer[has]])
+    key = np.unique(r * (frame.n_nodes + 1) + n)
+    return key // (frame.n_nodes + 1), key % (frame.n_nodes + 1)
+
+
+def traveller_surname(frame: Frame) -> list[str]:
+    """Surname guess per travel record: the longest token of the folded name (manifests mix
+    the order of given name and surname, so the longest token is the stable choice)."""
+    out = []
+    for n in frame.travel.column("traveller_name").to_pylist():
+        toks = canonical_name(n).split()
+        out.append(max(toks, key=len) if toks else "")
+    return out
+
+
+def party_surnames(frame: Frame) -> list[str]:
+    out = []
+    for n in frame.parties.column("name").to_pylist():
+        toks = canonical_name(n).split()
+        out.append(max(toks, key=len) if toks else "")
+    return out
