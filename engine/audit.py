@@ -133,12 +133,7 @@ class AuditLog:
                 }
                 entry["hash"] = entry_hash(entry)
                 line = json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    os.write(fd, line.encode())
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                _append_whole_line(self.path, line.encode())
                 self._write_head(entry["seq"], entry["hash"])
                 return entry
         except OSError as exc:
@@ -176,11 +171,15 @@ class AuditLog:
 
     def _write_head(self, seq: int, digest: str) -> None:
         tmp = self.head_path.with_name(f".{self.head_path.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump({"seq": seq, "hash": digest}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.head_path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump({"seq": seq, "hash": digest}, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.head_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -295,6 +294,24 @@ class AuditLog:
                 ]
                 writer.writerow([neutralise_cell(v) if isinstance(v, str) else v for v in values])
         return len(rows)
+
+
+def _append_whole_line(path: Path, data: bytes) -> None:
+    """Append ``data`` and fsync it, or leave the file as it was (a full disk can accept part
+    of a write: the part is cut off again so the log never ends in half an entry)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            done = 0
+            while done < len(data):
+                done += os.write(fd, data[done:])
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)
 
 
 def _check_line(line: str, count: int, prev: str) -> str:
