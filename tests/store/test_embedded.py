@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import errno
 import json
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -78,30 +79,52 @@ def test_crash_before_the_manifest_commit_leaves_nothing_visible(tmp_path, monke
     assert dirs == referenced
 
 
-def _write_big_batch_forever(home: str, ready) -> None:  # runs in a child process
-    store = EmbeddedStore(home)
-    rows = [(f"k{i}", f"S{i % 97}", f"D{i % 89}", float(i), i) for i in range(20000)]
-    big = batch("killed", rows)
-    ready.set()
-    while True:  # keep writing until killed; each write is a new batch id
-        store.write_batch(
-            type(big)(f"killed-{time.time_ns()}", big.source, big.kind, big.format, big.tables)
-        )
+# Child processes are plain interpreters started with subprocess (not multiprocessing), so
+# they import only what the snippet asks for, whatever the test runner has loaded.
+WRITE_FOREVER = """
+import sys, time
+from engine.store.embedded import EmbeddedStore
+from tests.store.test_contract import batch
+store = EmbeddedStore(sys.argv[1])
+rows = [(f"k{i}", f"S{i % 97}", f"D{i % 89}", float(i), i) for i in range(20000)]
+while True:  # keep writing until killed; every write is a new batch
+    store.write_batch(batch(f"killed-{time.time_ns()}", rows))
+    print("wrote", flush=True)
+"""
+
+WRITE_ONCE = """
+import sys, time
+from pathlib import Path
+from engine.store.embedded import EmbeddedStore
+from tests.store.test_contract import batch
+home, name, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+rows = [(f"{name}-{i}", "A", "B", float(i), i) for i in range(5000)]
+store = EmbeddedStore(home)
+while not go.exists():  # start both writers at the same moment
+    time.sleep(0.005)
+store.write_batch(batch(name, rows))
+"""
+
+
+def _python(code: str, *args: str, **kwargs) -> subprocess.Popen:
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=root, **kwargs)
 
 
 def test_process_killed_mid_write_leaves_a_consistent_store(tmp_path):
     home = tmp_path / "s"
     EmbeddedStore(home).write_batch(batch("b1", ROWS))
-    ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    child = ctx.Process(target=_write_big_batch_forever, args=(str(home), ready))
-    child.start()
-    assert ready.wait(60)
-    time.sleep(1.5)
-    os.kill(child.pid, signal.SIGKILL)
-    child.join()
+    child = _python(WRITE_FOREVER, str(home), stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(2):  # two batches landed, the third is under way
+            assert child.stdout.readline().strip() == "wrote"
+        time.sleep(0.05)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
     store = EmbeddedStore(home)
     manifest = json.loads((home / "manifest.json").read_text())
+    assert len(manifest["batches"]) >= 3  # b1 and the child's batches
     # every batch the manifest names is complete and readable
     total = sum(b["rows"].get("transactions", 0) for b in manifest["batches"])
     assert store.read_table("transactions").num_rows == total
@@ -111,25 +134,15 @@ def test_process_killed_mid_write_leaves_a_consistent_store(tmp_path):
     assert store.write_batch(batch("after", [("z1", "A", "B", 1.0, 0)])).status == "written"
 
 
-def _write_one(home: str, batch_id: str, start: int, barrier) -> None:
-    rows = [(f"{batch_id}-{i}", "A", "B", float(i), i) for i in range(start, start + 5000)]
-    barrier.wait()
-    EmbeddedStore(home).write_batch(batch(batch_id, rows))
-
-
 def test_two_processes_writing_at_once_both_land(tmp_path):
     home = tmp_path / "s"
     EmbeddedStore(home)
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    children = [
-        ctx.Process(target=_write_one, args=(str(home), name, 0, barrier)) for name in ("p1", "p2")
-    ]
+    go = tmp_path / "go"
+    children = [_python(WRITE_ONCE, str(home), name, str(go)) for name in ("p1", "p2")]
+    time.sleep(0.5)
+    go.touch()
     for child in children:
-        child.start()
-    for child in children:
-        child.join(120)
-        assert child.exitcode == 0
+        assert child.wait(120) == 0
     store = EmbeddedStore(home)
     assert store.has_batch("p1") and store.has_batch("p2")
     assert store.read_table("transactions").num_rows == 10000
