@@ -1,0 +1,22 @@
+"""Suite-wide fixtures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Restore ``sys.modules['__main__']`` after each test.
+
+    Streamlit's script runner (used by AppTest) installs the page script as ``__main__`` and
+    leaves it there; a later test that starts a process with multiprocessing's ``spawn`` would
+    then re-run that page script in the child.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
