@@ -27,13 +27,14 @@ demo: setup
 test: setup browser
 	@$(MAKE) --no-print-directory neo4j-start
 	@set -a; [ -f "$(NEO4J_ENV_FILE)" ] && . "$(NEO4J_ENV_FILE)"; set +a; \
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && \
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports && \
 	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	$(MAKE) --no-print-directory neo4j-stop; exit $$rc
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff format .
