@@ -52,19 +52,24 @@ def fan(b: Builder, eco: Economy, direction: str) -> None:
     b.mark_accounts(others, op, pt, "sender" if direction == "in" else "receiver")
 
 
-def cycle(b: Builder, eco: Economy) -> None:
-    rng, p = b.rng, b.p
-    length = int(rng.integers(3, 7))
-    accs = _accounts(b, eco, length)
-    op = b.operation("typology", "cycle")
+def cycle_on(b: Builder, op: str, accs: np.ndarray, t0: int, amount: float) -> str:
+    """A temporal cycle through ``accs`` (back to the first), hops at least a day apart."""
+    p, length = b.p, len(accs)
     pt = b.pattern(op, "cycle", focus=accs[0], length=length, window_days=p.window_days,
                    margin=list(p.margin))  # fmt: skip
-    gaps = rng.uniform(1.0, (p.window_days - 1) / length, length) * DAY
-    ts = _start(b, p.window_days) + np.cumsum(gaps).astype(np.int64)
-    amt = rng.uniform(8_000, 60_000) * np.cumprod(np.r_[1.0, 1 - _margin(b, length - 1)])
+    gaps = b.rng.uniform(1.0, (p.window_days - 1) / length, length) * DAY
+    ts = t0 + np.cumsum(gaps).astype(np.int64)
+    amt = amount * np.cumprod(np.r_[1.0, 1 - _margin(b, length - 1)])
     idx = b.add_tx(accs, np.roll(accs, -1), ts, base=np.round(amt, 2))
     b.mark_tx(idx, op, pt, "cycle_hop")
     b.mark_accounts(accs, op, pt, "cycle_member")
+    return pt
+
+
+def cycle(b: Builder, eco: Economy) -> None:
+    length = int(b.rng.integers(3, 7))
+    op = b.operation("typology", "cycle")
+    cycle_on(b, op, _accounts(b, eco, length), _start(b, b.p.window_days), b.rng.uniform(8e3, 6e4))
 
 
 def scatter_gather(b: Builder, eco: Economy) -> None:
@@ -99,7 +104,7 @@ def gather_scatter(b: Builder, eco: Economy) -> None:
     t_in = np.sort(t0 + rng.integers(0, half, k_in))
     a_in = np.round(rng.uniform(1_500, 6_000, k_in), 2)
     total = a_in.sum() * (1 - _margin(b))
-    t_out = np.sort(t_in[-1] + rng.integers(HOUR, half, k_out))
+    t_out = np.sort(rng.integers(t_in[-1] + HOUR, t0 + (p.window_days - 1) * DAY, k_out))
     a_out = np.round(total * rng.dirichlet(np.full(k_out, 3.0)), 2)
     b.mark_tx(b.add_tx(ins, h, t_in, base=a_in), op, pt, "gather")
     b.mark_tx(b.add_tx(h, outs, t_out, base=a_out), op, pt, "scatter")
@@ -145,17 +150,23 @@ def stack(b: Builder, eco: Economy) -> None:
         b.mark_accounts(accs_, op, pt, role)
 
 
-def layering_chain(b: Builder, eco: Economy) -> None:
-    rng, p = b.rng, b.p
-    hops = int(rng.integers(4, 9))
-    accs = _accounts(b, eco, hops + 1)
-    op = b.operation("typology", "layering_chain")
-    pt = b.pattern(op, "layering_chain", focus=accs[0], hops=hops, margin=list(p.margin))
-    ts = _start(b, hops * 1.6) + np.cumsum(rng.integers(2 * HOUR, 36 * HOUR, hops))
-    amt = rng.uniform(5_000, 40_000) * np.cumprod(np.r_[1.0, 1 - _margin(b, hops - 1)])
+def chain_on(b: Builder, op: str, accs: np.ndarray, t0: int, amount: float) -> str:
+    """A layering chain along ``accs``: time-respecting hops, each passing on less a margin."""
+    hops = len(accs) - 1
+    pt = b.pattern(op, "layering_chain", focus=accs[0], hops=hops, margin=list(b.p.margin))
+    ts = t0 + np.cumsum(b.rng.integers(2 * HOUR, 36 * HOUR, hops))
+    amt = amount * np.cumprod(np.r_[1.0, 1 - _margin(b, hops - 1)])
     idx = b.add_tx(accs[:-1], accs[1:], ts, base=np.round(amt, 2))
     b.mark_tx(idx, op, pt, "chain_hop")
     b.mark_accounts(accs, op, pt, "chain_member")
+    return pt
+
+
+def layering_chain(b: Builder, eco: Economy) -> None:
+    hops = int(b.rng.integers(4, 9))
+    op = b.operation("typology", "layering_chain")
+    accs = _accounts(b, eco, hops + 1)
+    chain_on(b, op, accs, _start(b, hops * 1.6), b.rng.uniform(5_000, 40_000))
 
 
 def pass_through(b: Builder, eco: Economy) -> None:
@@ -176,7 +187,12 @@ def pass_through(b: Builder, eco: Economy) -> None:
 
 
 def structuring(
-    b: Builder, account: int, country: str, op: str, same_day: bool | None = None
+    b: Builder,
+    account: int,
+    country: str,
+    op: str,
+    same_day: bool | None = None,
+    t0: int | None = None,
 ) -> np.ndarray:
     """Cash deposits into ``account``, each in ``[(1-ε)θ, θ)`` of the local currency.
 
@@ -190,7 +206,7 @@ def structuring(
     currency = geo.COUNTRIES[country][1]
     pt = b.pattern(op, "structuring", focus=account, theta=theta, epsilon=eps, n=n,
                    currency=currency, same_day=same_day, window_days=7)  # fmt: skip
-    t0 = _start(b, 8)
+    t0 = _start(b, 8) if t0 is None else t0
     if same_day:
         ts = np.sort(t0 + rng.integers(0, 8 * HOUR, n))
     else:
