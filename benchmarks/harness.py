@@ -47,7 +47,10 @@ class BenchContext:
     scale: str = "small"
     seed: int = 7
     workdir: Path = field(default_factory=lambda: Path("benchmarks/.work"))
+    results_dir: Path = field(default_factory=lambda: Path("benchmarks/results"))
     cache: dict[str, Any] = field(default_factory=dict)
+    #: (title, file name in results_dir) of the plots cases drew; the report embeds them.
+    plots: list[tuple[str, str]] = field(default_factory=list)
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
         """Compute ``make()`` once per run and share it between cases (for example a graph)."""

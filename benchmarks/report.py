@@ -54,6 +54,8 @@ def markdown(run: dict[str, Any], measurements: list[Measurement], plot: str | N
     ]
     if plot:
         lines += [f"![speed ratios]({plot})", ""]
+    for title, name in run.get("plots", []):
+        lines += [f"![{title}]({name})", ""]
     table_ratios = ratios(measurements)
     by_case: dict[str, list[Measurement]] = defaultdict(list)
     for m in measurements:

@@ -41,7 +41,8 @@ def run(
         if missing:
             raise KeyError(f"unknown benchmark cases: {', '.join(sorted(missing))}")
     started = datetime.now(UTC)
-    ctx = BenchContext(quick=quick, scale=scale)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    ctx = BenchContext(quick=quick, scale=scale, results_dir=results_dir)
     measurements: list[Measurement] = []
     errors: dict[str, str] = {}
     for case in selected:
@@ -62,5 +63,6 @@ def run(
         "command": command,
         "machine": machine.describe(),
         "errors": errors,
+        "plots": ctx.plots,
     }
     return report.write(run_info, measurements, results_dir, started.strftime("%Y-%m-%d"))

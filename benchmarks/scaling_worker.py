@@ -1,0 +1,62 @@
+"""One size of the scaling benchmark, in a fresh process so its peak memory is its own.
+
+Run as ``python -m benchmarks.scaling_worker --scale S --tx N --workdir DIR``; prints one JSON
+object per stage (name, seconds, peak resident memory so far in MiB) on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--tx", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, required=True)
+    args = parser.parse_args()
+
+    from engine.graph import build_transaction_graph
+    from engine.ingest import ingest_paths
+    from engine.pipeline import analyze
+    from engine.store.embedded import EmbeddedStore
+    from engine.synth import generate, write_world
+
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    world_dir, home = args.workdir / "world", args.workdir / "store"
+
+    def stage(name: str, fn: Callable[[], object]) -> object:
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+        print(json.dumps({"stage": name, "seconds": seconds, "peak_mib": peak_mib()}), flush=True)
+        return result
+
+    world = stage("generate", lambda: generate(args.scale, seed=args.seed, tx_target=args.tx))
+    n_tx = world.tables["transactions"].num_rows
+    print(json.dumps({"stage": "size", "transactions": n_tx}), flush=True)
+    stage("write", lambda: write_world(world, world_dir))
+    world = None  # free it before ingesting
+    store = EmbeddedStore(home)
+    files = sorted(p for p in world_dir.iterdir() if p.is_file())
+    stage("ingest", lambda: list(ingest_paths(store, files, uploaded_by="bench")))
+    transactions = store.read_table("transactions")
+    stage("graph_build", lambda: build_transaction_graph(transactions))
+    transactions = None
+    stage("analyze", lambda: analyze(store))
+    shutil.rmtree(args.workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
