@@ -1,0 +1,225 @@
+"""Fuzzing every loader: generated and mutated files through ``loaders.registry.load_file``.
+
+For each target (a loader and the kind of file it reads) the run feeds ``n`` inputs, each either
+*generated* (a fresh file of that layout with random rows, hostile cells mixed in: formulas,
+huge and control-character values, odd numbers and dates) or *mutated* (a generated file with
+1-6 byte or line edits: deletions, insertions of delimiters, quotes, NULs, invalid UTF-8, XML
+markup, repeated or truncated spans, swapped lines; Parquet files also get schema mutations:
+columns dropped, retyped, nulled). Each input ends one of three ways:
+
+* **loaded**: a ``LoadResult`` whose tables conform to the canonical schemas (bad rows in the
+  quarantine);
+* **rejected cleanly**: one :class:`engine.errors.InputError`;
+* **crash**: anything else, including a result that breaks the schema or an input that takes
+  longer than :data:`HANG_SECONDS` (counted as a hang). Crashing inputs are saved under
+  ``<workdir>/fuzz-crashes/`` to reproduce.
+
+The figures go in the benchmark report via ``Measurement.metrics``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.cases.fuzz_inputs import TARGETS, Target, mutate
+from benchmarks.harness import BenchContext, Measurement, case
+from engine import schema
+from engine.errors import InputError
+
+#: Inputs per loader: at least 10,000 in a full run, a few hundred in a quick one.
+FULL_INPUTS = 10_000
+QUICK_INPUTS = 300
+HANG_SECONDS = 20
+TOTALS = ("inputs", "loaded", "rejected_cleanly", "crashes", "hangs", "handler_errors")
+
+LOADERS = sorted({t.loader for t in TARGETS})
+
+
+@dataclass
+class FuzzResult:
+    """Counts of one loader's run (over its targets), and the first few crashes.
+
+    ``handler_errors`` counts inputs during which an exception was raised and swallowed inside
+    a library callback (Python's "Exception ignored in ..."): not a crash, but a sign that a
+    row may have been handled in a way the loader did not choose.
+    """
+
+    loader: str
+    inputs: int = 0
+    loaded: int = 0
+    rejected_cleanly: int = 0
+    crashes: int = 0
+    hangs: int = 0
+    handler_errors: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    seconds: float = 0.0
+    targets: Counter = field(default_factory=Counter)
+    crash_kinds: Counter = field(default_factory=Counter)
+    examples: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(_signum, _frame):  # pragma: no cover - only on a hang
+    raise _Hang()
+
+
+def fuzz_loader(loader: str, n: int, seed: int, folder: Path) -> FuzzResult:
+    """Feed ``n`` inputs, round-robin over the loader's targets, each generated (1 in 4) or
+    mutated (3 in 4)."""
+    from loaders.registry import load_file
+
+    targets = [t for t in TARGETS if t.loader == loader]
+    rng = random.Random(f"{seed}-{loader}")
+    result = FuzzResult(loader)
+    swallowed: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = swallowed.append
+    use_alarm = hasattr(signal, "SIGALRM")
+    previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
+    started = time.perf_counter()
+    try:
+        for i in range(n):
+            target = targets[i % len(targets)]
+            data = target.generate(rng)
+            if rng.random() < 0.75:
+                data = mutate(data, rng)
+            path = folder / target.filename
+            path.write_bytes(data)
+            result.inputs += 1
+            result.targets[target.name] += 1
+            before = len(swallowed)
+            outcome = _try(load_file, path, target, use_alarm)
+            if len(swallowed) > before:
+                result.handler_errors += 1
+            if outcome is None:
+                result.rejected_cleanly += 1
+            elif isinstance(outcome, str):
+                result.crashes += 1
+                result.hangs += outcome == "hang"
+                result.crash_kinds[outcome.split("\n")[0]] += 1
+                if len(result.examples) < 5:
+                    result.examples.append((target.filename, outcome, data))
+            else:
+                result.loaded += 1
+                result.rows_loaded += outcome.rows_accepted
+                result.rows_quarantined += outcome.rejected.num_rows
+    finally:
+        sys.unraisablehook = previous_hook
+        if use_alarm:
+            signal.signal(signal.SIGALRM, previous)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _try(load_file, path: Path, target: Target, use_alarm: bool):  # type: ignore[no-untyped-def]
+    """The LoadResult, ``None`` for a clean refusal, or a crash description."""
+    if use_alarm:
+        signal.alarm(HANG_SECONDS)
+    try:
+        loaded = load_file(path, format=target.format, kind=target.kind, batch_id="fuzz")
+    except InputError:
+        return None
+    except _Hang:
+        return "hang"
+    except Exception as exc:  # the point: anything else is a crash
+        return f"{type(exc).__name__}: {str(exc)[:120]}\n{traceback.format_exc(limit=-4)}"
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+    for name, table in loaded.tables.items():
+        if name not in schema.INPUT_TABLES or table.schema != schema.INPUT_TABLES[name]:
+            return f"result table {name} breaks the canonical schema"
+    if loaded.rejected.schema != schema.REJECTED:
+        return "quarantine breaks the canonical schema"
+    return loaded
+
+
+def _scratch() -> str | None:
+    """A memory-backed folder for the inputs when there is one (many small writes)."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def fuzz_one(loader: str, n: int, seed: int, crash_dir: str | None) -> FuzzResult:
+    """Fuzz one loader in a scratch folder; save crashing inputs under ``crash_dir``."""
+    with tempfile.TemporaryDirectory(prefix="moneytrail-fuzz-", dir=_scratch()) as folder:
+        result = fuzz_loader(loader, n, seed, Path(folder))
+    if crash_dir is not None and result.examples:
+        out = Path(crash_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for i, (filename, what, data) in enumerate(result.examples):
+            (out / f"{loader}-{i}-{filename}").write_bytes(data)
+            (out / f"{loader}-{i}.txt").write_text(what, encoding="utf-8")
+    return result
+
+
+def run_fuzz(
+    n: int, seed: int, crash_dir: Path | None = None, workers: int = 1
+) -> list[FuzzResult]:
+    """Fuzz every loader with ``n`` inputs each, in ``workers`` processes."""
+    crash = str(crash_dir) if crash_dir else None
+    if workers <= 1:
+        return [fuzz_one(loader, n, seed, crash) for loader in LOADERS]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(fuzz_one, loader, n, seed, crash) for loader in LOADERS]
+        return [f.result() for f in futures]
+
+
+@case("fuzz_loaders", quick=True)
+def fuzz_loaders(ctx: BenchContext) -> list[Measurement]:
+    """Fuzz every loader with generated and mutated files: loaded, rejected cleanly, crashes."""
+    n = QUICK_INPUTS if ctx.quick else FULL_INPUTS
+    workers = 1 if ctx.quick else min(2, os.cpu_count() or 1)
+    results = run_fuzz(n, ctx.seed, ctx.workdir / "fuzz-crashes", workers=workers)
+    out = []
+    for r in results:
+        top = "; ".join(f"{k} x{v}" for k, v in r.crash_kinds.most_common(3))
+        mix = ", ".join(f"{k} {v:,}" for k, v in sorted(r.targets.items()))
+        out.append(
+            Measurement(
+                "fuzz_loaders",
+                "moneytrail",
+                f"{r.loader}: {r.inputs:,} inputs",
+                r.seconds,
+                {
+                    "inputs": r.inputs,
+                    "loaded": r.loaded,
+                    "rejected_cleanly": r.rejected_cleanly,
+                    "crashes": r.crashes,
+                    "hangs": r.hangs,
+                    "handler_errors": r.handler_errors,
+                    "rows_loaded": r.rows_loaded,
+                    "rows_quarantined": r.rows_quarantined,
+                    "inputs_per_s": r.inputs / r.seconds if r.seconds else 0.0,
+                },
+                (f"crashes: {top}" if top else "no crash") + f" ({mix})",
+            )
+        )
+    out.append(
+        Measurement(
+            "fuzz_loaders",
+            "moneytrail",
+            f"all {len(results)} loaders: {sum(r.inputs for r in results):,} inputs",
+            sum(r.seconds for r in results),
+            {key: sum(getattr(r, key) for r in results) for key in TOTALS},
+            "a crash is any exception other than InputError, a schema-breaking result or a hang",
+        )
+    )
+    return out
