@@ -106,6 +106,8 @@ def soon_after(frame: Frame, first: np.ndarray, then: np.ndarray, lag: int) -> n
     -----
     One sort of ``(account, time rank)`` keys and a binary search: O((f + t) log f).
     """
+    if not len(first) or not len(then):
+        return np.zeros(len(then), bool)
     rank = frame.ts_rank
     fkey = np.sort((frame.dst[first].astype(np.int64) << 32) | rank[first])
     tkey = (frame.src[then].astype(np.int64) << 32) | rank[then]

@@ -213,6 +213,13 @@ def build_frame(
     }
     t = {k: schema.conform(v, k) if v is not None else schema.empty(k) for k, v in tables.items()}
     tx = t["transactions"]
+    # parties known only from holdings still count (as parties with no KYC details)
+    known = t["parties"].column("party_id")
+    extra = pc.unique(t["holdings"].column("party_id"))
+    extra = extra.filter(pc.invert(pc.is_in(extra, value_set=known.combine_chunks())))
+    if len(extra):
+        more = schema.conform(pa.table({"party_id": extra}), "parties")
+        t["parties"] = pa.concat_tables([t["parties"], more])
     graph = build_transaction_graph(tx)
     n = graph.n_nodes
     countries: dict[str, int] = {}

@@ -133,6 +133,8 @@ def _keys(r: Records, with_swapped: bool) -> pd.DataFrame:
 def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -> np.ndarray:
     """Pairs ``(i, j)`` sharing a blocking key; keys held by more than ``max_block`` records of
     either side are dropped (a common birth date alone does not make a block)."""
+    if not left.n or not right.n:
+        return np.zeros((0, 2), np.int64)
     lk = _keys(left, with_swapped=True)
     rk = _keys(right, with_swapped=False)
     rk = rk[rk.groupby("key")["i"].transform("size") <= max_block]
@@ -269,8 +271,10 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
             ents += [n_p + k for k in range(len(t_docs))]
             vals += t_docs
             ent_names += t_names
-        df = pd.DataFrame({"v": vals, "e": ents})
-        df = df[df["v"].str.len() >= 4]
+        df = pd.DataFrame(
+            {"v": pd.Series(vals, dtype=object), "e": pd.Series(ents, dtype=np.int64)}
+        )
+        df = df[df["v"].map(len) >= 4]
         sizes = df.groupby("v")["e"].transform("size")
         df = df[(sizes >= 2) & (sizes <= cfg.shared_max_group * (4 if kind == "document" else 1))]
         for v, g in df.groupby("v")["e"]:

@@ -1,0 +1,234 @@
+"""Clusters: communities of the combined graph of money, identities and travel, scored from the
+evidence the detectors found, and ranked.
+
+Nodes are accounts ``0..n-1``, then parties ``n..n+p-1``, then travellers no party matched.
+Edges: money between non-hub accounts (weight grows with the log of the amount), a bonus on
+every transfer a detector used (so a pattern holds together), account–holder, ``same_as``,
+shared identifiers, co-travel and ticket payments. Communities come from Louvain
+(:mod:`algorithms.louvain`). A cluster's score is explainable: it is the sum of the weights of
+the pattern instances it holds (see :data:`PATTERN_WEIGHTS`), with a bonus for several
+different patterns and for cross-border flow, damped for very large clusters, plus (when known
+suspects are given) its personalised-PageRank proximity to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.detect.frame import Frame
+from engine.detect.hits import Hits
+from engine.graph import undirected_view
+
+#: How much one instance of each pattern contributes to a cluster's score (before strength).
+PATTERN_WEIGHTS: dict[str, float] = {
+    "fan_in": 0.5, "fan_out": 0.5, "temporal_cycle": 2.0, "scatter_gather": 2.0,
+    "gather_scatter": 1.5, "bipartite": 1.5, "stack": 2.0, "layering_chain": 2.0,
+    "pass_through": 1.0, "dense_flow": 1.0, "structuring": 2.0, "border_collector": 2.0,
+    "out_of_area": 1.0, "funnel": 2.0, "cash_in_wire_out": 2.0, "unrelated_senders_abroad": 2.0,
+    "controller": 2.5, "shared_identifier": 1.5, "victim_expenses": 2.5,
+    "revenue_without_payroll": 1.0, "hawala": 2.0, "stage_payments": 2.5, "pay_on_arrival": 3.0,
+    "co_travel_group": 1.5, "facilitator": 3.0, "third_party_payer": 2.5,
+    "payment_trip_alignment": 2.0, "courier_round_trips": 2.5, "group_fan_in": 3.0,
+}  # fmt: skip
+
+#: Bonus weight of a transfer used by a detector, per unit of pattern weight.
+EVIDENCE_EDGE = 2.0
+
+
+@dataclass
+class Communities:
+    """Result of :func:`communities`: a label per combined-graph node (-1 for hubs)."""
+
+    labels: np.ndarray
+    n_accounts: int
+    n_parties: int
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray
+
+
+def _edges_of_hits(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Extra edges: evidence transfers, and each instance's parties tied to its anchor."""
+    n = frame.n_nodes
+    us, vs, ws = [], [], []
+    for h in hits:
+        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * EVIDENCE_EDGE
+        if len(h.tx):
+            rows = np.unique(h.tx)
+            ok = frame.core_tx[rows]
+            us.append(frame.src[rows[ok]])
+            vs.append(frame.dst[rows[ok]])
+            ws.append(np.full(int(ok.sum()), w))
+        if len(h.party):  # parties of one instance: a star around its first party
+            first = np.full(len(h), -1, np.int64)
+            order = np.argsort(h.party_inst, kind="stable")
+            inst, party = h.party_inst[order], h.party[order]
+            idx = np.unique(inst, return_index=True)[1]
+            first[inst[idx]] = party[idx]
+            ok = first[inst] != party
+            us.append(n + first[inst[ok]])
+            vs.append(n + party[ok])
+            ws.append(np.full(int(ok.sum()), w))
+    cat = lambda xs, t: np.concatenate(xs).astype(t) if xs else np.zeros(0, t)  # noqa: E731
+    return cat(us, np.int64), cat(vs, np.int64), cat(ws, np.float64)
+
+
+def communities(
+    frame: Frame,
+    hits: list[Hits],
+    identity_edges: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    resolution: float = 1.0,
+    seed: int = 0,
+) -> Communities:
+    """Louvain communities of the combined graph.
+
+    Parameters
+    ----------
+    identity_edges : (u, v, weight)
+        Edges between combined-graph nodes from entity resolution and travel (built by
+        :func:`engine.detect.run.identity_edges`).
+    """
+    from algorithms.louvain import louvain
+
+    n = frame.n_nodes
+    n_p = frame.parties.num_rows
+    core = frame.core_tx
+    amount = np.log1p(np.maximum(frame.amount[core], 0.0)) / 5.0
+    party, node, _ = frame.holding_pairs
+    keep_h = ~frame.hub[node]
+    hu, hv, hw = _edges_of_hits(frame, hits)
+    iu, iv, iw = identity_edges
+    u = np.concatenate([frame.src[core], node[keep_h], hu, iu]).astype(np.int64)
+    v = np.concatenate([frame.dst[core], n + party[keep_h], hv, iv]).astype(np.int64)
+    w = np.concatenate([amount, np.full(int(keep_h.sum()), 3.0), hw, iw])
+    size = int(max(n + n_p, u.max(initial=-1) + 1, v.max(initial=-1) + 1))
+    und = undirected_view(u, v, size, w, np.zeros(len(u), np.int64))
+    labels = louvain(und.indptr, und.indices, und.weights, resolution=resolution, seed=seed).labels
+    labels = labels.astype(np.int64)
+    isolated = np.diff(und.indptr) == 0
+    labels[isolated] = -1
+    labels[:n][frame.hub] = -1
+    return Communities(labels, n, n_p, und.indptr, und.indices, und.weights)
+
+
+@dataclass
+class ClusterEvidence:
+    """Per cluster (community label): the hits it holds and its score."""
+
+    label: np.ndarray  # community label of each ranked cluster
+    score: np.ndarray  # 0..1
+    raw: np.ndarray
+    flags: list[list[str]]
+    instances: list[list[tuple[int, int, float]]]  # (hit list index, instance, weight)
+    proximity: np.ndarray
+
+
+def instance_labels(h: Hits, com: Communities, n_inst_nodes_offset: int) -> np.ndarray:
+    """The community holding most of each instance's accounts and parties (-1 if none)."""
+    inst = np.concatenate([h.node_inst, h.party_inst])
+    ent = np.concatenate([h.node, h.party + n_inst_nodes_offset])
+    lab = com.labels[ent] if len(ent) else np.zeros(0, np.int64)
+    ok = lab >= 0
+    inst, lab = inst[ok], lab[ok]
+    out = np.full(len(h), -1, np.int64)
+    if not len(inst):
+        return out
+    key = inst * (int(lab.max()) + 1) + lab
+    uk, counts = np.unique(key, return_counts=True)
+    ui, ul = uk // (int(lab.max()) + 1), uk % (int(lab.max()) + 1)
+    order = np.lexsort((-counts, ui))
+    first = np.unique(ui[order], return_index=True)[1]
+    out[ui[order][first]] = ul[order][first]
+    return out
+
+
+def score_clusters(
+    frame: Frame,
+    hits: list[Hits],
+    com: Communities,
+    suspects: np.ndarray | None = None,
+) -> ClusterEvidence:
+    """Score every community with at least ``min_cluster_accounts`` accounts and rank them.
+
+    Notes
+    -----
+    ``raw = Σ_instances w_pattern · min(strength, 3)^½ · (1 + 0.3 (distinct patterns − 1))
+    · (1 + cross-border share) / max(1, log10(accounts / 10))``, ``score = 1 − exp(−raw / 10)``;
+    with suspects, ``score`` is the mean of that and the cluster's share of the personalised
+    PageRank mass (scaled to its maximum).
+    """
+    cfg = frame.config
+    n = com.n_accounts
+    labels = com.labels
+    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    acc_lab = labels[:n]
+    size = np.bincount(acc_lab[acc_lab >= 0], minlength=k)
+    raw = np.zeros(k)
+    per_label: dict[int, list[tuple[int, int, float]]] = {}
+    for hi, h in enumerate(hits):
+        if not len(h):
+            continue
+        lab = instance_labels(h, com, n)
+        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(np.clip(h.strength, 0.0, 3.0))
+        ok = lab >= 0
+        np.add.at(raw, lab[ok], w[ok])
+        for i in np.flatnonzero(ok):
+            per_label.setdefault(int(lab[i]), []).append((hi, int(i), float(w[i])))
+    # cross-border share of the money inside each community
+    s_lab, d_lab = acc_lab[frame.src], acc_lab[frame.dst]
+    inside = (s_lab == d_lab) & (s_lab >= 0) & frame.core_tx
+    sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
+    cross = inside & (sc >= 0) & (dc >= 0) & (sc != dc)
+    vol = np.bincount(s_lab[inside], weights=frame.amount[inside], minlength=k)
+    vol_x = np.bincount(s_lab[cross], weights=frame.amount[cross], minlength=k)
+    cross_share = np.divide(vol_x, vol, out=np.zeros(k), where=vol > 0)
+    n_flags = np.zeros(k)
+    flags: dict[int, list[str]] = {}
+    for lab_, items in per_label.items():
+        names = sorted({hits[hi].pattern for hi, _, _ in items})
+        flags[lab_] = names
+        n_flags[lab_] = len(names)
+    damp = np.maximum(1.0, np.log10(np.maximum(size, 1) / 10.0))
+    raw = raw * (1 + 0.3 * np.maximum(n_flags - 1, 0)) * (1 + cross_share) / damp
+    score = 1.0 - np.exp(-raw / 10.0)
+    proximity = np.zeros(k)
+    if suspects is not None and len(suspects):
+        proximity = _proximity(com, suspects, k)
+        score = 0.5 * score + 0.5 * proximity / max(proximity.max(), 1e-12)
+    eligible = np.flatnonzero(size >= cfg.min_cluster_accounts)
+    order = eligible[np.lexsort((-vol[eligible], -score[eligible]))]
+    return ClusterEvidence(
+        label=order,
+        score=score[order],
+        raw=raw[order],
+        flags=[flags.get(int(lab_), []) for lab_ in order],
+        instances=[sorted(per_label.get(int(lab_), []), key=lambda x: -x[2]) for lab_ in order],
+        proximity=proximity[order],
+    )
+
+
+def _proximity(com: Communities, suspects: np.ndarray, k: int) -> np.ndarray:
+    """Personalised PageRank mass of each community, seeded on the suspects' nodes."""
+    from algorithms.pagerank import pagerank
+
+    p = np.zeros(len(com.labels))
+    p[suspects] = 1.0
+    pr = pagerank(com.indptr, com.indices, com.weights, personalization=p)
+    ok = com.labels >= 0
+    return np.bincount(com.labels[ok], weights=pr[ok], minlength=k)
+
+
+def node_pagerank(com: Communities, suspects: np.ndarray | None) -> np.ndarray:
+    """PageRank of every combined-graph node (personalised on suspects when given)."""
+    from algorithms.pagerank import pagerank
+
+    if not len(com.labels):
+        return np.zeros(0)
+    p = None
+    if suspects is not None and len(suspects):
+        p = np.zeros(len(com.labels))
+        p[suspects] = 1.0
+    return pagerank(com.indptr, com.indices, com.weights, personalization=p, tol=1e-8)
