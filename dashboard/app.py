@@ -10,29 +10,28 @@ import streamlit as st
 
 from dashboard import state
 
-st.set_page_config(page_title="moneytrail", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="moneytrail", layout="wide")
 state.init_session()
 
 # Access control hooks in here: sign-in and role check before any page is shown.
 user = state.current_user()
 
+
+def page(name: str, title: str, *, default: bool = False) -> st.Page:
+    # No page icons: Streamlit fetches icon pictures from the internet, and this app is offline.
+    return st.Page(state.PAGES[name], title=title, url_path=name, default=default)
+
+
 pages = {
-    "Data": [
-        st.Page(state.PAGES["upload"], title="Upload", icon="📤", url_path="upload"),
-        st.Page(
-            state.PAGES["overview"], title="Overview", icon="📊", url_path="overview", default=True
-        ),
-    ],
+    "Data": [page("upload", "Upload"), page("overview", "Overview", default=True)],
     "Investigate": [
-        st.Page(state.PAGES["clusters"], title="Clusters", icon="🕸️", url_path="clusters"),
-        st.Page(state.PAGES["cluster"], title="Cluster", icon="🔎", url_path="cluster"),
-        st.Page(state.PAGES["entity"], title="Entity", icon="👤", url_path="entity"),
-        st.Page(state.PAGES["follow"], title="Follow the money", icon="💸", url_path="follow"),
-        st.Page(state.PAGES["export"], title="Export", icon="🗂️", url_path="export"),
+        page("clusters", "Clusters"),
+        page("cluster", "Cluster"),
+        page("entity", "Entity"),
+        page("follow", "Follow the money"),
+        page("export", "Export"),
     ],
-    "Engineering": [
-        st.Page(state.PAGES["benchmarks"], title="Benchmarks", icon="⏱️", url_path="benchmarks"),
-    ],
+    "Engineering": [page("benchmarks", "Benchmarks")],
 }
 st.sidebar.caption(f"Signed in as **{user}**")
 st.navigation(pages).run()

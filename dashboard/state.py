@@ -165,12 +165,14 @@ def follow(source: str | None, target: str | None = None) -> None:
 # -- actions -----------------------------------------------------------------------------------
 
 
-def upload(name: str, data: bytes) -> Any:
-    """Ingest one uploaded file into the store; returns the ingest report.
+def upload(name: str, data: bytes) -> dict[str, Any]:
+    """Ingest one uploaded file into the store; returns the ingest report as a plain dict.
 
     The bytes go to a private temporary file named like the upload (loaders sniff the format
-    from the name and content); the file is removed afterwards.
+    from the name and content); the file is removed afterwards. The rejected rows come back as
+    a spreadsheet-safe CSV under ``rejected_csv``.
     """
+    from engine.export import safe_csv
     from engine.ingest import ingest_file
 
     safe = Path(name).name or "upload"
@@ -179,7 +181,9 @@ def upload(name: str, data: bytes) -> Any:
         path.write_bytes(data)
         report = ingest_file(workbench().store, path, source_name=safe, uploaded_by=current_user())
     workbench().refresh()
-    return report
+    summary = {k: v for k, v in vars(report).items() if k != "rejected_rows"}
+    summary["rejected_csv"] = safe_csv(report.rejected_rows.to_pandas()) if report.rejected else b""
+    return summary
 
 
 def analyze() -> Any:
@@ -196,10 +200,3 @@ def case_file(cluster_id: int | None = None, entity_id: str | None = None) -> by
     from engine.export import case_file as build
 
     return build(workbench(), cluster_id=cluster_id, entity_id=entity_id)
-
-
-def rejected_rows(batch_id: str) -> bytes:
-    """The quarantined rows of one batch as a spreadsheet-safe CSV."""
-    from engine.export import rejected_csv
-
-    return rejected_csv(workbench().store, batch_id)

@@ -21,10 +21,8 @@ from typing import Any
 
 import networkx as nx
 import pandas as pd
-import pyarrow.compute as pc
 
 from engine.queries import Network, Workbench
-from engine.store.base import Store
 
 #: First characters that make a spreadsheet cell a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,13 +52,6 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 
 def _is_list(value: Any) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str | bytes | dict)
-
-
-def rejected_csv(store: Store, batch_id: str) -> bytes:
-    """The quarantined rows of one batch (file, row, field, value, reason) as a safe CSV."""
-    rejected = store.read_table("rejected")
-    rows = rejected.filter(pc.equal(rejected["batch_id"], batch_id)).to_pandas()
-    return safe_csv(rows)
 
 
 def graphml(net: Network) -> bytes:

@@ -18,7 +18,7 @@ ids = clusters["cluster_id"].tolist()
 current = st.session_state.get("cluster_id")
 if current not in ids:
     current = ids[0]
-cluster_id = st.selectbox(
+cluster_id = st.sidebar.selectbox(
     "Cluster",
     ids,
     index=ids.index(current),
@@ -42,7 +42,8 @@ cols[1].metric("Score", f"{info.get('score') or 0:.2f}")
 cols[2].metric("Accounts", info.get("n_accounts"))
 cols[3].metric("People", info.get("n_parties"))
 cols[4].metric("Inside", f"{info.get('volume') or 0:,.0f}")
-cols[5].metric("In / out", f"{info.get('inflow') or 0:,.0f} / {info.get('outflow') or 0:,.0f}")
+cols[5].metric("Money in", f"{info.get('inflow') or 0:,.0f}")
+st.caption(f"Money out of the cluster: {info.get('outflow') or 0:,.0f}")
 
 tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
 with tabs[0]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import streamlit as st
 
 from dashboard import state
@@ -18,55 +15,49 @@ st.caption(
 )
 
 files = st.file_uploader("Files", accept_multiple_files=True, key="upload_files")
-if st.button("Ingest", type="primary", disabled=not files):
+if st.button("Ingest", type="primary", disabled=not files, key="ingest"):
     reports = []
     for file in files or []:
         with st.spinner(f"reading {file.name}"):
             try:
-                reports.append((file.name, state.upload(file.name, file.getvalue()), None))
+                reports.append(state.upload(file.name, file.getvalue()))
             except MoneytrailError as exc:
-                reports.append((file.name, None, str(exc)))
-    st.session_state["last_upload"] = [
-        (name, getattr(report, "__dict__", report), error) for name, report, error in reports
-    ]
+                reports.append({"source": file.name, "status": "refused", "error": str(exc)})
+    st.session_state["last_upload"] = reports
 
-for name, report, error in st.session_state.get("last_upload") or []:
-    if error:
-        st.error(f"{name}: {error}")
+for report in st.session_state.get("last_upload") or []:
+    name, status = report.get("source"), report.get("status")
+    if status == "refused":
+        st.error(f"**{name}**: refused: {report.get('error')}")
         continue
-    values = report if isinstance(report, dict) else {}
-    status = values.get("status", "written")
-    accepted = values.get("rows_accepted", values.get("accepted", 0))
-    duplicate = values.get("rows_duplicate", values.get("duplicates", 0))
-    rejected = values.get("rows_rejected", values.get("rejected", 0))
-    box = st.warning if status == "duplicate" else st.success
-    box(
-        f"**{name}**: {status} · {accepted:,} rows accepted · {duplicate:,} duplicates · "
-        f"{rejected:,} rejected",
-        icon="✅" if status != "duplicate" else "♻️",
+    text = (
+        f"**{name}**: {status} · {report.get('format', '')} {report.get('kind', '')} · "
+        f"{report.get('accepted', 0):,} rows accepted · {report.get('duplicate', 0):,} duplicates"
+        f" · {report.get('rejected', 0):,} rejected"
     )
-    reasons = values.get("reasons") or {}
-    if isinstance(reasons, str):
-        reasons = json.loads(reasons or "{}")
+    (st.info if status == "duplicate" else st.success)(text)
+    for note in report.get("notes") or []:
+        st.caption(note)
+    reasons = report.get("reasons") or {}
     if reasons:
-        st.dataframe(
-            pd.DataFrame(
-                sorted(reasons.items(), key=lambda kv: -kv[1]), columns=["reason", "rows"]
-            ),
-            hide_index=True,
+        st.markdown(
+            "Rejected rows by reason:\n"
+            + "\n".join(
+                f"- {reason}: {count:,}"
+                for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])
+            )
         )
-    batch_id = values.get("batch_id")
-    if rejected and batch_id:
+    if report.get("rejected_csv"):
         st.download_button(
-            f"Download the {rejected:,} rejected rows with reasons",
-            state.rejected_rows(batch_id),
+            f"Download the {report['rejected']:,} rejected rows with reasons",
+            report["rejected_csv"],
             file_name=f"rejected-{name}.csv",
             mime="text/csv",
-            key=f"rejected-{batch_id}",
+            key=f"rejected-{report.get('batch_id')}",
         )
 
 if st.session_state.get("last_upload") and st.button(
-    "Analyse now", help="Find communities and rank clusters with the new data"
+    "Analyse now", help="Find communities and rank clusters with the new data", key="analyse"
 ):
     with st.spinner("analysing"):
         summary = state.analyze()

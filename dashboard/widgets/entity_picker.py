@@ -9,10 +9,10 @@ from dashboard import state
 
 def entity_picker(label: str, key: str, default: str | None = None) -> str | None:
     """A search box and a list of matches; returns the chosen entity id (or ``default``)."""
-    if default and st.session_state.get(f"{key}-default") != default:
-        # Another page chose an entity: show it in the search box.
-        st.session_state[f"{key}-default"] = default
+    if default and default != st.session_state.get(f"{key}-value"):
+        # Another page chose this entity: show it in the search box.
         st.session_state[f"{key}-search"] = default
+    st.session_state[f"{key}-value"] = None
     text = st.text_input(label, key=f"{key}-search")
     if not text:
         return None
@@ -23,7 +23,7 @@ def entity_picker(label: str, key: str, default: str | None = None) -> str | Non
     ids = hits["entity_id"].tolist()
     labels = dict(zip(ids, hits["kind"] + ": " + hits["label"], strict=True))
     index = ids.index(default) if default in ids else 0
-    return st.selectbox(
+    choice = st.selectbox(
         "Match",
         ids,
         index=index,
@@ -31,3 +31,5 @@ def entity_picker(label: str, key: str, default: str | None = None) -> str | Non
         key=f"{key}-pick-{text}",
         label_visibility="collapsed",
     )
+    st.session_state[f"{key}-value"] = choice
+    return choice

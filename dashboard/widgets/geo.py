@@ -58,7 +58,9 @@ def route_map(routes: pd.DataFrame, height: int = 460) -> go.Figure:
             go.Scatter(
                 x=[r.o_lon, r.d_lon],
                 y=[r.o_lat, r.d_lat],
-                mode="lines+markers",
+                mode="lines+markers+text",
+                textposition="top center",
+                textfont={"size": 11, "color": "#1e3a8a"},
                 line={"color": "#ea580c", "width": 1.5 + 4 * r.legs / top},
                 marker={"size": 7, "color": "#1e3a8a"},
                 text=[r.origin, r.destination],

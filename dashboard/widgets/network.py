@@ -81,7 +81,13 @@ def network_picture(net: Network, key: str, height: int = 520) -> str | None:
             colour,
             "name",
             icon,
-            custom_styles={"width": "data(_size)", "height": "data(_size)", "font-size": 9},
+            custom_styles={
+                "width": "data(_size)",
+                "height": "data(_size)",
+                "font-size": 10,
+                "min-zoomed-font-size": 5,
+                "text-margin-y": 4,
+            },
         )
         for kind, (colour, icon) in NODE_KINDS.items()
     ]

@@ -1,0 +1,55 @@
+"""``moneytrail dashboard``: serve the investigator's dashboard (Streamlit, headless)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from engine.commands.options import HomeOption, StoreOption
+
+
+def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
+    """The ``streamlit run`` command line for the dashboard (headless, no telemetry)."""
+    import sys
+    from importlib import resources
+
+    app = resources.files("dashboard").joinpath("app.py")
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless=true",
+        f"--server.port={port}",
+        f"--server.address={address}",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+        "--client.toolbarMode=minimal",
+        "--theme.base=light",
+    ]
+
+
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    store: StoreOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Serve the dashboard: upload, clusters, entities, follow the money, export."""
+    import os
+    import subprocess
+
+    from engine import config
+
+    env = dict(os.environ)
+    env["MONEYTRAIL_STORE"] = config.store_backend(store)
+    if home or env["MONEYTRAIL_STORE"] == "embedded":
+        env["MONEYTRAIL_HOME"] = str(config.data_home(home).resolve())
+    typer.echo(f"dashboard: http://{address if address != '0.0.0.0' else 'localhost'}:{port}")
+    raise typer.Exit(subprocess.call(streamlit_command(port, address), env=env))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(dashboard)

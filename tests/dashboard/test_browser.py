@@ -1,0 +1,226 @@
+"""The investigator's journey in a real headless Chromium (Debian's build, driven by Playwright).
+
+Starts ``moneytrail dashboard`` on a free port over a copy of the tiny world, then: uploads a
+file, opens the top cluster and taps a node of its network, follows the money between two
+members, and exports the case file, checking the ZIP. Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard import world
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("MONEYTRAIL_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+UPLOAD = """tx_id,ts,src_account,dst_account,amount,currency,channel
+U1,2024-04-01T10:00:00Z,SY01SEND1,TR01COLLECT,2500,EUR,money_transfer
+U2,2024-04-02T10:00:00Z,IQ01SEND2,TR01COLLECT,2600,EUR,money_transfer
+U3,not-a-date,IQ01SEND2,TR01COLLECT,2600,EUR,money_transfer
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """The dashboard served over a fresh tiny world; yields its base URL."""
+    home = world.build(tmp_path_factory.mktemp("browser") / "store")
+    port = _free_port()
+    log = open(home.parent / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "MONEYTRAIL_USER": "journey"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port), "--home", str(home)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"dashboard did not start: {(home.parent / 'streamlit.log').read_text()}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under Playwright; a clear failure when it is not installed."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's chromium. "
+            "Install it with `make -f mk/browser.mk browser` (or `make test`)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True)
+    # Nothing may come from the internet: every request must go to the dashboard itself.
+    outside: list[str] = []
+    context.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((server, "data:", "blob:", "about:"))
+            else outside.append(r.url)
+        ),
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    context.close()
+    assert not outside, f"requests left the machine: {outside[:5]}"
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+    page.wait_for_timeout(300)
+
+
+def _shot(page, name: str) -> None:
+    print(name, round(time.perf_counter() - START, 1))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=False)
+
+
+def _search(page, label: str, text: str) -> None:
+    box = page.get_by_label(label)
+    box.fill(text)
+    box.press("Enter")
+    _settle(page)
+
+
+START = time.perf_counter()
+
+
+def test_investigator_journey(page, server, tmp_path):
+    global START
+    START = time.perf_counter()
+    # 1. Upload a file: two rows accepted, one rejected with its reason.
+    upload = tmp_path / "april-transfers.csv"
+    upload.write_text(UPLOAD)
+    page.goto(f"{server}/upload")
+    page.get_by_role("heading", name="Upload").wait_for()
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_text("2 rows accepted").wait_for()
+    assert page.get_by_text("not a date and time").count() >= 1
+    _settle(page)
+    _shot(page, "upload.png")
+
+    # 2. Overview, then the ranked clusters; open the top one.
+    page.get_by_role("link", name="Overview").click()
+    page.get_by_text("Flagged clusters").wait_for()
+    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    _settle(page)
+    _shot(page, "overview.png")
+    page.get_by_role("link", name="Clusters").first.click()
+    page.get_by_role("heading", name="Clusters").wait_for()
+    _settle(page)
+    _shot(page, "clusters.png")
+    page.get_by_role("button", name="Open cluster").click()
+    page.get_by_role("heading", name="Cluster 1").wait_for()
+    _settle(page)
+
+    # 3. The network picture is interactive: tapping a node selects that entity.
+    frame_element = page.locator("iframe[title*='streamlit_cytoscape']").first
+    frame_element.wait_for()
+    frame = frame_element.content_frame
+    frame.locator("#cy canvas").first.wait_for()
+    page.wait_for_timeout(2500)  # layout animation
+    position = frame.locator("#cy").evaluate(
+        """cy => { const c = cy._cyreg.cy; const n = c.getElementById('TR01COLLECT');
+                   const p = n.renderedPosition(); const b = cy.getBoundingClientRect();
+                   return {x: b.left + p.x, y: b.top + p.y}; }"""
+    )
+    box = frame_element.bounding_box()
+    _shot(page, "cluster.png")
+    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+    page.get_by_text("Selected: TR01COLLECT").wait_for()
+    _settle(page)
+    page.get_by_role("tab", name="Travel map").click()
+    page.wait_for_timeout(800)
+    _shot(page, "cluster-map.png")
+    page.get_by_role("tab", name="Money flow").click()
+    page.wait_for_timeout(800)
+    _shot(page, "cluster-flow.png")
+
+    # 4. Follow the money between two members of the cluster.
+    page.get_by_role("link", name="Follow the money").click()
+    page.get_by_role("heading", name="Follow the money").wait_for()
+    _search(page, "From (name, account, document)", "Amina Yusuf")
+    _search(page, "To (optional)", "Gulf Exchange")
+    page.get_by_text("Time-respecting path").wait_for()
+    page.get_by_text("2 hops").first.wait_for()
+    _shot(page, "follow.png")
+
+    # 5. Export the case file and check the ZIP.
+    page.get_by_role("link", name="Export").click()
+    page.get_by_role("heading", name="Export a case file").wait_for()
+    page.get_by_role("button", name="Build case file").click()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download moneytrail-cluster-1.zip").click()
+    data = Path(info.value.path()).read_bytes()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert set(archive.namelist()) >= {
+        "members.csv",
+        "transactions.csv",
+        "trips.csv",
+        "evidence.csv",
+        "network.graphml",
+        "report.html",
+    }
+    transactions = archive.read("transactions.csv").decode()
+    assert "U1" in transactions  # the uploaded transfer is in the case
+    assert "'=HYPERLINK" in transactions and ",=HYPERLINK" not in transactions
+    report = archive.read("report.html").decode()
+    assert "<svg" in report and "fan_in" in report and "<script" not in report
+    _shot(page, "export.png")

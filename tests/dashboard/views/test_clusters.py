@@ -1,0 +1,27 @@
+"""Clusters page: ranking, filters and opening a cluster."""
+
+from tests.dashboard.conftest import page
+
+
+def test_clusters_are_ranked_with_their_flags(app):
+    at = page(app, "clusters")
+    table = at.dataframe[0].value
+    assert table["cluster_id"].tolist() == [1, 2]
+    assert "fan_in" in table.loc[0, "flags"]
+
+
+def test_filters_narrow_the_list(app):
+    at = page(app, "clusters")
+    at.slider(key="min_score").set_value(0.5).run()
+    assert at.dataframe[0].value["cluster_id"].tolist() == [1]
+    at.slider(key="min_score").set_value(0.0).run()
+    at.multiselect(key="countries").select("DE").run()
+    assert at.dataframe[0].value["cluster_id"].tolist() == [2]
+
+
+def test_open_cluster(app):
+    at = page(app, "clusters")
+    at.selectbox(key="cluster_pick").select(2)
+    at.button(key="open_cluster").click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Cluster 2"]
