@@ -102,13 +102,14 @@ def case_file(
         entity = workbench.entity_detail(entity_id)
         title = f"{entity.kind.capitalize()} {entity.label}"
         info = {"entity_id": entity_id, "kind": entity.kind, **entity.attributes}
+        accounts = workbench.accounts_of(entity_id)
+        named = {entity_id, *accounts}
         evidence = workbench.frame("evidence")
         if not evidence.empty:
             evidence = evidence[
-                evidence["entity_ids"].map(lambda ids: ids is not None and entity_id in list(ids))
+                evidence["entity_ids"].map(lambda ids: ids is not None and bool(named & set(ids)))
             ]
         transactions, trips = entity.transactions, entity.trips
-        accounts = workbench.accounts_of(entity_id)
         ids = [*accounts, *entity.counterparties.get("counterparty", pd.Series(dtype=str)).tolist()]
         parties = [entity_id] if entity.kind == "party" else []
         net = workbench.network(

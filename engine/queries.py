@@ -507,14 +507,14 @@ class Workbench:
 
     def neighbourhood(self, account_id: str) -> Network:
         """An account with its counterparties (capped by money moved) for the Entity page."""
-        frame = self.counterparties(account_id)
+        frame = self.counterparties(account_id, limit=None)
         ids = [account_id, *frame["counterparty"].tolist()]
         return self.network(ids, [])
 
     # -- entities ----------------------------------------------------------------------------
 
-    def counterparties(self, account_id: str) -> pd.DataFrame:
-        """Who an account sends to and receives from, summed, largest first."""
+    def counterparties(self, account_id: str, limit: int | None = MAX_ROWS) -> pd.DataFrame:
+        """Who an account sends to and receives from, summed, largest first (``limit`` rows)."""
         tx = self.table("transactions")
         out = tx.filter(pc.equal(tx["src_account"], account_id))
         inc = tx.filter(pc.equal(tx["dst_account"], account_id))
@@ -538,7 +538,8 @@ class Workbench:
             return pd.DataFrame(columns=["counterparty", "label", "sent_amount", "received_amount"])
         frame["label"] = frame["counterparty"].map(self.label)
         frame["total"] = frame["sent_amount"] + frame["received_amount"]
-        return frame.sort_values("total", ascending=False).head(MAX_ROWS).reset_index(drop=True)
+        frame = frame.sort_values("total", ascending=False)
+        return (frame if limit is None else frame.head(limit)).reset_index(drop=True)
 
     def entity_detail(self, entity_id: str) -> EntityDetail:
         """Holdings, counterparties, trips, linked identities and clusters of an entity.

@@ -1,0 +1,132 @@
+"""engine.queries: the dashboard's read services, on the tiny world and on a hub."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from engine import schema
+from engine.queries import MAX_NODES, Workbench
+from engine.store import open_store
+from engine.store.base import Batch
+from tests.dashboard import world
+
+
+@pytest.fixture(scope="module")
+def wb(tmp_path_factory):
+    home = world.build(tmp_path_factory.mktemp("q") / "store")
+    return Workbench(open_store("embedded", home=home))
+
+
+def test_overview_counts(wb):
+    figures = wb.overview()
+    assert figures["transactions"] == 24
+    assert figures["flagged_clusters"] == 1
+    assert figures["volume"] == pytest.approx(61480.0)
+
+
+def test_corridors_use_account_countries(wb):
+    corridors = wb.corridors().set_index("corridor")
+    assert corridors.loc["TR → AE", "amount"] == 14000
+    assert corridors.loc["SY → TR", "count"] == 2
+
+
+def test_cluster_filters(wb):
+    assert wb.cluster_list(min_score=0.5)["cluster_id"].tolist() == [1]
+    assert wb.cluster_list(patterns=["paid_ticket"])["cluster_id"].tolist() == [1]
+    assert wb.cluster_list(countries=["DE"])["cluster_id"].tolist() == [2]
+    assert wb.cluster_list(patterns=["temporal_cycle"]).empty
+
+
+def test_cluster_detail_gathers_everything(wb):
+    detail = wb.cluster_detail(1)
+    assert len(detail.transactions) == 6  # five payments to the collector and one onward
+    assert set(detail.trips["record_id"]) == {"R1", "R2", "R3", "R4", "R5", "R9"}
+    kinds = {n["kind"] for n in detail.network.nodes}
+    assert kinds == {"account", "party", "trip"}
+    assert detail.network.note == ""
+    assert detail.flows.iloc[0]["amount"] == 14000
+    with pytest.raises(KeyError):
+        wb.cluster_detail(99)
+
+
+def test_entity_detail_of_a_person(wb):
+    detail = wb.entity_detail("P3")
+    assert detail.kind == "party"
+    assert detail.holdings["account_id"].tolist() == ["AF01SEND3"]
+    assert "P5" in detail.links["other"].tolist()  # the shared passport
+    assert detail.clusters["cluster_id"].tolist() == [1]
+
+
+def test_search_by_name_document_and_account(wb):
+    assert set(wb.search("haddad")["entity_id"]) >= {"P2", "P4", "IQ01SEND2", "IQ01SEND4"}
+    assert set(wb.search("N0003")["entity_id"]) >= {"P3", "P5"}
+    assert wb.search("TR01COLL")["entity_id"].tolist() == ["TR01COLLECT"]
+    assert wb.search("   ").empty
+
+
+def test_paths_respect_time_and_skip_placeholders(wb):
+    shortest = wb.shortest_path("P1", "P7")
+    assert shortest["from"].tolist() == ["SY01SEND1", "TR01COLLECT"]
+    assert shortest["to"].tolist() == ["TR01COLLECT", "AE01HAWALA"]
+    timed = wb.time_respecting_path("P1", "P7")
+    assert timed["ts"].is_monotonic_increasing
+    # backwards in time there is no path; and CASH never links the senders to each other
+    assert wb.time_respecting_path("P7", "P1").empty
+    assert wb.shortest_path("P1", "P2").empty
+
+
+def test_trace_is_pro_rata_and_time_aware(wb):
+    forward = wb.trace("SY01SEND1").set_index("account")
+    assert forward.loc["AE01HAWALA", "amount"] == pytest.approx(3000)
+    backward = wb.trace("AE01HAWALA", "backward").set_index("account")
+    # 14,000 left the collector, who had received 16,000 from five senders
+    assert backward.loc["SY01SEND5", "amount"] == pytest.approx(14000 * 3400 / 16000)
+    with pytest.raises(ValueError):
+        wb.trace("SY01SEND1", "sideways")
+
+
+def test_routes_place_airports(wb):
+    routes, missing = wb.routes(wb.cluster_detail(1).trips)
+    assert set(zip(routes["origin"], routes["destination"], strict=True)) == {
+        ("IST", "ADB"),
+        ("ADB", "ATH"),
+    }
+    assert missing == []
+    assert routes.set_index("origin").loc["IST", "legs"] == 5
+
+
+def test_hub_picture_is_capped_with_a_note(tmp_path):
+    """A hub paying 3,000 accounts draws at most MAX_NODES nodes and says what it folded."""
+    n = 3000
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    tx = pa.table(
+        {
+            "tx_id": [f"H{i}" for i in range(n)],
+            "ts": [t0 + dt.timedelta(minutes=i) for i in range(n)],
+            "src_account": ["HUB"] * n,
+            "dst_account": [f"C{i:05d}" for i in range(n)],
+            "amount": [float(i + 1) for i in range(n)],
+            "amount_base": [float(i + 1) for i in range(n)],
+        }
+    )
+    with open_store("embedded", home=tmp_path / "hub") as store:
+        store.write_batch(
+            Batch(
+                "hub",
+                "hub.csv",
+                "transactions",
+                "canonical",
+                {"transactions": schema.conform(tx, "transactions")},
+            )
+        )
+        hub = Workbench(store)
+        net = hub.neighbourhood("HUB")
+    assert len(net.nodes) <= MAX_NODES + 1
+    ids = {node["id"] for node in net.nodes}
+    assert "HUB" in ids and "C02999" in ids  # the largest counterparties are kept
+    assert "__other__" in ids and "C00000" not in ids
+    assert net.omitted_nodes == n + 1 - (len(net.nodes) - 1)
+    assert "folded" in net.note
