@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -53,6 +54,17 @@ class RunSummary:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyze_tables` returns: result tables, summary, and the frame and detection
+    they came from (for benchmarks and investigation tools)."""
+
+    results: dict[str, pa.Table]
+    summary: RunSummary
+    frame: Any
+    detection: Any
 
 
 @contextmanager
@@ -100,22 +112,46 @@ def analyze(
     -------
     RunSummary
     """
+    seconds: dict[str, float] = {}
+    with _stage("read", seconds, progress):
+        tables = {name: store.read_table(name) for name in schema.INPUT_TABLES}
+    analysis = analyze_tables(
+        tables, resolution=resolution, seed=seed, suspects=suspects, progress=progress,
+        config=config, seconds=seconds,
+    )  # fmt: skip
+    with _stage("write", seconds, progress):
+        store.write_results(analysis.results)
+    return analysis.summary
+
+
+def analyze_tables(
+    tables: dict[str, pa.Table],
+    *,
+    resolution: float = 1.0,
+    seed: int = 0,
+    suspects: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    config: DetectionConfig | None = None,
+    seconds: dict[str, float] | None = None,
+) -> Analysis:
+    """The analysis of :func:`analyze` on canonical tables in memory (no store).
+
+    Returns the result tables (``runs`` included), the run summary and the detection itself;
+    benchmarks and tests use it to measure detection without a store round trip.
+    """
     from algorithms.components import weakly_connected_components
     from engine.detect.clusters import communities, node_pagerank, score_clusters
     from engine.detect.evidence import result_tables
     from engine.detect.frame import build_frame
     from engine.detect.run import detect, identity_edges
 
-    seconds: dict[str, float] = {}
+    seconds = {} if seconds is None else seconds
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-    with _stage("read", seconds, progress):
-        tables = {name: store.read_table(name) for name in schema.INPUT_TABLES}
     with _stage("graph", seconds, progress):
         frame = build_frame(**tables, config=config or DetectionConfig(hub_degree=HUB_DEGREE))
     with _stage("detect", seconds, progress):
-        det = detect(frame, progress=None)
+        det = detect(frame)
     with _stage("communities", seconds, progress):
         com = communities(frame, det.hits, identity_edges(frame, det), resolution=resolution,
                           seed=seed)  # fmt: skip
@@ -142,29 +178,27 @@ def analyze(
         patterns={h.pattern: len(h) for h in det.hits},
         n_links=results["links"].num_rows,
     )
-    with _stage("write", seconds, progress):
-        results["runs"] = pa.Table.from_pylist(
-            [
-                {
-                    "run_id": run_id,
-                    "started_at": started,
-                    "finished_at": datetime.now(UTC),
-                    "parameters": json.dumps(
-                        {
-                            "resolution": resolution,
-                            "seed": seed,
-                            "suspects": list(suspects or []),
-                            "thresholds": asdict(frame.config),
-                        },
-                        default=str,
-                    ),
-                    "summary": summary.to_json(),
-                }
-            ],
-            schema=schema.RUNS,
-        )
-        store.write_results(results)
-    return summary
+    results["runs"] = pa.Table.from_pylist(
+        [
+            {
+                "run_id": run_id,
+                "started_at": started,
+                "finished_at": datetime.now(UTC),
+                "parameters": json.dumps(
+                    {
+                        "resolution": resolution,
+                        "seed": seed,
+                        "suspects": list(suspects or []),
+                        "thresholds": asdict(frame.config),
+                    },
+                    default=str,
+                ),
+                "summary": summary.to_json(),
+            }
+        ],
+        schema=schema.RUNS,
+    )
+    return Analysis(results, summary, frame, det)
 
 
 def _suspect_nodes(frame: Frame, suspects: Sequence[str]) -> np.ndarray:
