@@ -1,0 +1,326 @@
+"""Every Cypher statement the Neo4j store runs, as constants.
+
+Values only ever travel as ``$parameters``; nothing here is built with string formatting, so a
+name such as ``x'}) MATCH (n) DETACH DELETE n //`` is stored as the text it is.
+
+The graph (see docs/neo4j.md)::
+
+    (:Account {account_id, ...})-[:TRANSFER {tx_id, ts, amount, amount_base, ...}]->(:Account)
+    (:Party {party_id, ...})-[:HOLDS {role, batch_id}]->(:Account)
+    (:Account)-[:PAID]->(:Trip {record_id, traveller_name, ...})
+    (:Batch {batch_id, source, ...})      one per upload: the idempotence key
+    (:Rejected {batch_id, row, field, value, reason})
+    (:Cluster {cluster_id, rank, score, ...})<-[:MEMBER_OF {role, score}]-(:Account|:Party|:Trip)
+    (:Party)-[:SAME_AS {score, evidence}]->(:Party)   and [:CO_TRAVELLED], [:LINKED {kind}]
+    (:ResultTable {name, part, data})     Arrow IPC of each result table of the latest run
+
+An ``:Account`` or ``:Party`` created only because a transfer or a holding names it has no
+``batch_id``: it is a reference, not a row of the accounts or parties table, so a later row with
+that key is new, not a duplicate.
+"""
+
+from __future__ import annotations
+
+#: Constraints and indexes, created (if missing) whenever a store opens.
+SCHEMA = (
+    "CREATE CONSTRAINT mt_account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.account_id IS UNIQUE",
+    "CREATE CONSTRAINT mt_party_id IF NOT EXISTS FOR (p:Party) REQUIRE p.party_id IS UNIQUE",
+    "CREATE CONSTRAINT mt_trip_id IF NOT EXISTS FOR (t:Trip) REQUIRE t.record_id IS UNIQUE",
+    "CREATE CONSTRAINT mt_batch_id IF NOT EXISTS FOR (b:Batch) REQUIRE b.batch_id IS UNIQUE",
+    "CREATE CONSTRAINT mt_cluster_id IF NOT EXISTS FOR (c:Cluster) REQUIRE c.cluster_id IS UNIQUE",
+    "CREATE CONSTRAINT mt_tx_id IF NOT EXISTS FOR ()-[r:TRANSFER]-() REQUIRE r.tx_id IS UNIQUE",
+    "CREATE INDEX mt_transfer_ts IF NOT EXISTS FOR ()-[r:TRANSFER]-() ON (r.ts)",
+    "CREATE INDEX mt_rejected_batch IF NOT EXISTS FOR (r:Rejected) ON (r.batch_id)",
+    "CREATE INDEX mt_result_name IF NOT EXISTS FOR (r:ResultTable) ON (r.name)",
+)
+
+AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
+
+# -- batches --------------------------------------------------------------------------------
+
+BATCH_EXISTS = "MATCH (b:Batch {batch_id: $batch_id}) RETURN count(b) > 0 AS known"
+
+CREATE_BATCH = """
+CREATE (b:Batch)
+SET b = $props, b.uploaded_at = datetime()
+"""
+
+CREATE_REJECTED = """
+UNWIND $rows AS row
+CREATE (r:Rejected)
+SET r = row
+"""
+
+# -- keys already stored (inside the batch's own transaction) --------------------------------
+
+KNOWN_ACCOUNTS = """
+UNWIND $keys AS key
+MATCH (a:Account {account_id: key}) WHERE a.batch_id IS NOT NULL
+RETURN collect(key) AS known
+"""
+
+KNOWN_PARTIES = """
+UNWIND $keys AS key
+MATCH (p:Party {party_id: key}) WHERE p.batch_id IS NOT NULL
+RETURN collect(key) AS known
+"""
+
+KNOWN_TRIPS = """
+UNWIND $keys AS key
+MATCH (t:Trip {record_id: key})
+RETURN collect(key) AS known
+"""
+
+KNOWN_TRANSFERS = """
+UNWIND $keys AS key
+MATCH ()-[r:TRANSFER {tx_id: key}]->()
+RETURN collect(key) AS known
+"""
+
+KNOWN_HOLDINGS = """
+UNWIND range(0, size($party_id) - 1) AS i
+MATCH (:Party {party_id: $party_id[i]})-[h:HOLDS {role: $role[i]}]->
+      (:Account {account_id: $account_id[i]})
+RETURN collect(i) AS known
+"""
+
+# -- row writes: columnar parameters ($column lists of equal length), one row per index ------
+
+WRITE_ACCOUNTS = """
+UNWIND range(0, size($account_id) - 1) AS i
+MERGE (a:Account {account_id: $account_id[i]})
+SET a.institution = $institution[i], a.country = $country[i], a.opened = $opened[i],
+    a.kind = $kind[i], a.batch_id = $batch_id
+"""
+
+WRITE_PARTIES = """
+UNWIND range(0, size($party_id) - 1) AS i
+MERGE (p:Party {party_id: $party_id[i]})
+SET p.kind = $kind[i], p.name = $name[i], p.birth_date = $birth_date[i],
+    p.nationality = $nationality[i], p.id_document_type = $id_document_type[i],
+    p.id_document_number = $id_document_number[i], p.phone = $phone[i], p.email = $email[i],
+    p.address = $address[i], p.city = $city[i], p.country = $country[i],
+    p.batch_id = $batch_id
+"""
+
+WRITE_HOLDINGS = """
+UNWIND range(0, size($party_id) - 1) AS i
+MERGE (p:Party {party_id: $party_id[i]})
+MERGE (a:Account {account_id: $account_id[i]})
+CREATE (p)-[:HOLDS {role: $role[i], batch_id: $batch_id}]->(a)
+"""
+
+#: Endpoints first (one MERGE per distinct account), then the transfers with plain CREATE: the
+#: tx_ids were checked against the store in the same transaction, and the uniqueness
+#: constraint refuses a concurrent writer's copy at commit.
+MERGE_ACCOUNT_REFS = """
+UNWIND $keys AS key
+MERGE (:Account {account_id: key})
+"""
+
+WRITE_TRANSFERS = """
+UNWIND range(0, size($tx_id) - 1) AS i
+MATCH (s:Account {account_id: $src_account[i]})
+MATCH (d:Account {account_id: $dst_account[i]})
+CREATE (s)-[r:TRANSFER {tx_id: $tx_id[i]}]->(d)
+SET r.ts = datetime({epochSeconds: $ts_s[i], nanosecond: $ts_ns[i]}),
+    r.amount = $amount[i], r.currency = $currency[i], r.amount_base = $amount_base[i],
+    r.channel = $channel[i], r.reference = $reference[i], r.location = $location[i],
+    r.location_country = $location_country[i], r.batch_id = $batch_id
+"""
+
+WRITE_TRIPS = """
+UNWIND range(0, size($record_id) - 1) AS i
+CREATE (t:Trip {record_id: $record_id[i]})
+SET t.traveller_name = $traveller_name[i], t.traveller_birth_date = $traveller_birth_date[i],
+    t.traveller_document = $traveller_document[i],
+    t.traveller_nationality = $traveller_nationality[i], t.mode = $mode[i],
+    t.carrier = $carrier[i], t.route_number = $route_number[i], t.origin = $origin[i],
+    t.destination = $destination[i],
+    t.departure = CASE WHEN $departure_s[i] IS NULL THEN null
+        ELSE datetime({epochSeconds: $departure_s[i], nanosecond: $departure_ns[i]}) END,
+    t.arrival = CASE WHEN $arrival_s[i] IS NULL THEN null
+        ELSE datetime({epochSeconds: $arrival_s[i], nanosecond: $arrival_ns[i]}) END,
+    t.booking_ref = $booking_ref[i], t.payer_account = $payer_account[i], t.batch_id = $batch_id
+WITH t, $payer_account[i] AS payer WHERE payer IS NOT NULL
+MERGE (a:Account {account_id: payer})
+CREATE (a)-[:PAID]->(t)
+"""
+
+# -- reads: one row per record, columns named as in engine.schema --------------------------
+
+#: Timestamps leave the server as epoch microseconds (integers decode far faster than
+#: temporal values); ``*_us`` columns are turned back into ``timestamp[us, UTC]`` in Python.
+READ_TRANSACTIONS = """
+MATCH (s:Account)-[r:TRANSFER]->(d:Account)
+RETURN r.tx_id AS tx_id,
+       r.ts.epochSeconds * 1000000 + r.ts.nanosecond / 1000 AS ts_us,
+       s.account_id AS src_account, d.account_id AS dst_account, r.amount AS amount,
+       r.currency AS currency, r.amount_base AS amount_base, r.channel AS channel,
+       r.reference AS reference, r.location AS location,
+       r.location_country AS location_country, r.batch_id AS batch_id
+"""
+
+#: The graph projection (what read_table("transactions", columns) uses for the CSR build):
+#: internal node ids instead of account strings, mapped back through READ_ACCOUNT_IDS.
+READ_TRANSFER_ENDPOINTS = """
+MATCH (s:Account)-[r:TRANSFER]->(d:Account)
+RETURN id(s) AS src, id(d) AS dst, r.amount_base AS amount_base,
+       r.ts.epochSeconds * 1000000 + r.ts.nanosecond / 1000 AS ts_us, r.tx_id AS tx_id
+"""
+
+READ_ACCOUNT_IDS = "MATCH (a:Account) RETURN id(a) AS node, a.account_id AS account_id"
+
+ACCOUNT_TRANSACTIONS = """
+CALL {
+  MATCH (s:Account {account_id: $account_id})-[r:TRANSFER]->(d:Account) RETURN s, r, d
+  UNION
+  MATCH (s:Account)-[r:TRANSFER]->(d:Account {account_id: $account_id}) RETURN s, r, d
+}
+WITH s, r, d
+WHERE ($start_s IS NULL OR r.ts >= datetime({epochSeconds: $start_s, nanosecond: $start_ns}))
+  AND ($end_s IS NULL OR r.ts < datetime({epochSeconds: $end_s, nanosecond: $end_ns}))
+RETURN r.tx_id AS tx_id,
+       r.ts.epochSeconds * 1000000 + r.ts.nanosecond / 1000 AS ts_us,
+       s.account_id AS src_account, d.account_id AS dst_account, r.amount AS amount,
+       r.currency AS currency, r.amount_base AS amount_base, r.channel AS channel,
+       r.reference AS reference, r.location AS location,
+       r.location_country AS location_country, r.batch_id AS batch_id
+ORDER BY ts_us, tx_id
+"""
+
+READ_ACCOUNTS = """
+MATCH (a:Account) WHERE a.batch_id IS NOT NULL
+RETURN a.account_id AS account_id, a.institution AS institution, a.country AS country,
+       a.opened AS opened, a.kind AS kind, a.batch_id AS batch_id
+"""
+
+READ_PARTIES = """
+MATCH (p:Party) WHERE p.batch_id IS NOT NULL
+RETURN p.party_id AS party_id, p.kind AS kind, p.name AS name, p.birth_date AS birth_date,
+       p.nationality AS nationality, p.id_document_type AS id_document_type,
+       p.id_document_number AS id_document_number, p.phone AS phone, p.email AS email,
+       p.address AS address, p.city AS city, p.country AS country, p.batch_id AS batch_id
+"""
+
+READ_HOLDINGS = """
+MATCH (p:Party)-[h:HOLDS]->(a:Account)
+RETURN p.party_id AS party_id, a.account_id AS account_id, h.role AS role,
+       h.batch_id AS batch_id
+"""
+
+READ_TRAVEL = """
+MATCH (t:Trip)
+RETURN t.record_id AS record_id, t.traveller_name AS traveller_name,
+       t.traveller_birth_date AS traveller_birth_date,
+       t.traveller_document AS traveller_document,
+       t.traveller_nationality AS traveller_nationality, t.mode AS mode, t.carrier AS carrier,
+       t.route_number AS route_number, t.origin AS origin, t.destination AS destination,
+       t.departure.epochSeconds * 1000000 + t.departure.nanosecond / 1000 AS departure_us,
+       t.arrival.epochSeconds * 1000000 + t.arrival.nanosecond / 1000 AS arrival_us,
+       t.booking_ref AS booking_ref, t.payer_account AS payer_account, t.batch_id AS batch_id
+"""
+
+READ_BATCHES = """
+MATCH (b:Batch)
+RETURN b.batch_id AS batch_id, b.source AS source, b.kind AS kind, b.format AS format,
+       b.uploaded_at.epochSeconds * 1000000 + b.uploaded_at.nanosecond / 1000 AS uploaded_at_us,
+       b.uploaded_by AS uploaded_by, b.rows_accepted AS rows_accepted,
+       b.rows_rejected AS rows_rejected, b.rows_duplicate AS rows_duplicate,
+       b.reasons AS reasons
+ORDER BY uploaded_at_us, batch_id
+"""
+
+READ_REJECTED = """
+MATCH (r:Rejected)
+RETURN r.batch_id AS batch_id, r.source AS source, r.row AS row, r.field AS field,
+       r.value AS value, r.reason AS reason
+"""
+
+COUNT = {
+    "transactions": "MATCH ()-[r:TRANSFER]->() RETURN count(r) AS n",
+    "accounts": "MATCH (a:Account) WHERE a.batch_id IS NOT NULL RETURN count(a) AS n",
+    "parties": "MATCH (p:Party) WHERE p.batch_id IS NOT NULL RETURN count(p) AS n",
+    "holdings": "MATCH ()-[h:HOLDS]->() RETURN count(h) AS n",
+    "travel": "MATCH (t:Trip) RETURN count(t) AS n",
+    "batches": "MATCH (b:Batch) RETURN count(b) AS n",
+    "rejected": "MATCH (r:Rejected) RETURN count(r) AS n",
+}
+
+# -- analysis results -------------------------------------------------------------------------
+
+CLEAR_RESULTS = (
+    "MATCH (r:ResultTable) DELETE r",
+    "MATCH (c:Cluster) DETACH DELETE c",
+    "MATCH ()-[l:SAME_AS|CO_TRAVELLED|LINKED]->() DELETE l",
+    """MATCH (n:Scored)
+       REMOVE n:Scored, n.community, n.component, n.pagerank, n.risk, n.cluster_id,
+              n.run_id""",
+)
+
+WRITE_RESULT_PART = """
+CREATE (:ResultTable {name: $name, part: $part, run_id: $run_id, data: $data})
+"""
+
+READ_RESULT_PARTS = """
+MATCH (r:ResultTable {name: $name})
+RETURN r.data AS data ORDER BY r.part
+"""
+
+#: Scores as node properties, one statement per entity kind (labels cannot be parameters).
+_SET_SCORES = """
+UNWIND range(0, size($entity_id) - 1) AS i
+MATCH (n:{label} {{{key}: $entity_id[i]}})
+SET n:Scored, n.community = $community[i], n.component = $component[i],
+    n.pagerank = $pagerank[i], n.risk = $risk[i], n.run_id = $run_id
+"""
+
+_MEMBER_OF = """
+UNWIND range(0, size($entity_id) - 1) AS i
+MATCH (n:{label} {{{key}: $entity_id[i]}})
+MATCH (c:Cluster {{cluster_id: $cluster_id[i]}})
+SET n:Scored, n.cluster_id = $cluster_id[i], n.run_id = $run_id
+CREATE (n)-[:MEMBER_OF {{role: $role[i], score: $score[i]}}]->(c)
+"""
+
+_LINK = """
+UNWIND range(0, size($left_id) - 1) AS i
+MATCH (a:{left} {{{left_key}: $left_id[i]}})
+MATCH (b:{right} {{{right_key}: $right_id[i]}})
+CREATE (a)-[:{rel} {{kind: $kind[i], score: $score[i], evidence: $evidence[i], run_id: $run_id}}]->(b)
+"""
+
+#: Node label and key property of each entity kind of the result tables.
+ENTITY_LABELS = {"account": ("Account", "account_id"), "party": ("Party", "party_id"),
+                 "trip": ("Trip", "record_id")}  # fmt: skip
+
+#: Relationship type of each link kind; kinds not listed become [:LINKED {kind}].
+LINK_TYPES = {"same_as": "SAME_AS", "co_travelled": "CO_TRAVELLED"}
+
+SET_SCORES = {
+    kind: _SET_SCORES.format(label=label, key=key) for kind, (label, key) in ENTITY_LABELS.items()
+}
+MEMBER_OF = {
+    kind: _MEMBER_OF.format(label=label, key=key) for kind, (label, key) in ENTITY_LABELS.items()
+}
+LINKS = {
+    (left, right, rel): _LINK.format(
+        left=ENTITY_LABELS[left][0],
+        left_key=ENTITY_LABELS[left][1],
+        right=ENTITY_LABELS[right][0],
+        right_key=ENTITY_LABELS[right][1],
+        rel=rel,
+    )
+    for left in ENTITY_LABELS
+    for right in ENTITY_LABELS
+    for rel in ("SAME_AS", "CO_TRAVELLED", "LINKED")
+}
+
+CREATE_CLUSTERS = """
+UNWIND range(0, size($cluster_id) - 1) AS i
+CREATE (:Cluster {cluster_id: $cluster_id[i], rank: $rank[i], score: $score[i],
+                  n_accounts: $n_accounts[i], n_parties: $n_parties[i],
+                  n_transactions: $n_transactions[i], volume: $volume[i], inflow: $inflow[i],
+                  outflow: $outflow[i], countries: $countries[i], flags: $flags[i],
+                  summary: $summary[i], run_id: $run_id})
+"""

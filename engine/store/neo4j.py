@@ -1,0 +1,496 @@
+"""Neo4jStore: the canonical tables as a property graph in a real Neo4j server, over Bolt.
+
+Guarantees (the Store contract, see :mod:`engine.store.base`):
+
+* **Atomic batch.** A batch is one Neo4j transaction: its rows, its rejects and its ``:Batch``
+  node commit together. A server that dies half-way rolls the transaction back on recovery, so
+  nothing of the batch is visible; re-sending it then writes it whole.
+* **Idempotent.** The ``:Batch {batch_id}`` node (unique) makes a re-sent batch a duplicate;
+  keys already stored are looked up inside the same transaction and skipped; uniqueness
+  constraints on every key refuse a concurrent writer's copy at commit (the driver then retries
+  the whole transaction, which now sees the rows as known).
+* **Retries.** Transient errors (a leader switch, a deadlock, a dropped connection) are retried
+  by the driver's managed transactions with exponential backoff for up to ``max_retry_time``.
+
+Results are written back twice, in one transaction: as graph (properties on nodes,
+``(:Cluster)`` with ``MEMBER_OF``, ``SAME_AS``, ``CO_TRAVELLED``) for investigators working in
+Cypher, and as Arrow IPC blobs on ``(:ResultTable)`` nodes so :meth:`read_results` returns the
+tables exactly (list columns, nulls, types) without a lossy graph-to-table mapping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine import schema
+from engine.config import Neo4jSettings
+from engine.errors import StoreError, StoreUnavailable
+from engine.store import cypher
+from engine.store.base import Batch, BatchReceipt, Store
+from engine.store.embedded import first_occurrences, key_array
+
+#: Rows per UNWIND statement inside a batch's transaction.
+CHUNK_ROWS = 20_000
+#: Bytes per ``:ResultTable`` part (Neo4j keeps large byte arrays in its dynamic store).
+RESULT_PART_BYTES = 8 << 20
+#: Order in which a batch's tables are written: row nodes before the links that name them.
+WRITE_ORDER = ("accounts", "parties", "holdings", "travel", "transactions")
+
+_KNOWN = {
+    "accounts": cypher.KNOWN_ACCOUNTS,
+    "parties": cypher.KNOWN_PARTIES,
+    "travel": cypher.KNOWN_TRIPS,
+    "transactions": cypher.KNOWN_TRANSFERS,
+}
+_WRITE = {
+    "accounts": cypher.WRITE_ACCOUNTS,
+    "parties": cypher.WRITE_PARTIES,
+    "holdings": cypher.WRITE_HOLDINGS,
+    "travel": cypher.WRITE_TRIPS,
+    "transactions": cypher.WRITE_TRANSFERS,
+}
+_READ = {
+    "accounts": cypher.READ_ACCOUNTS,
+    "parties": cypher.READ_PARTIES,
+    "holdings": cypher.READ_HOLDINGS,
+    "travel": cypher.READ_TRAVEL,
+    "transactions": cypher.READ_TRANSACTIONS,
+    "batches": cypher.READ_BATCHES,
+    "rejected": cypher.READ_REJECTED,
+}
+#: Columns the graph projection needs; served from node ids instead of per-edge strings.
+PROJECTION_COLUMNS = frozenset({"src_account", "dst_account", "amount_base", "ts", "tx_id"})
+
+
+class Neo4jStore(Store):
+    """A store in a Neo4j 5 database reached over Bolt (``bolt://``, ``neo4j://``, ``+s``).
+
+    Parameters
+    ----------
+    settings:
+        URI, user, password and database (see :class:`engine.config.Neo4jSettings`).
+    timeout:
+        Seconds a single transaction may run on the server, and the connection timeout; default
+        ``MONEYTRAIL_NEO4J_TIMEOUT`` or 600.
+    max_retry_time:
+        Seconds the driver keeps retrying transient errors (with backoff) before giving up.
+
+    Raises
+    ------
+    StoreUnavailable
+        If the server cannot be reached, refuses the credentials, or the database is missing.
+    """
+
+    backend = "neo4j"
+
+    def __init__(
+        self,
+        settings: Neo4jSettings,
+        *,
+        timeout: float | None = None,
+        max_retry_time: float = 30.0,
+    ) -> None:
+        import neo4j
+
+        self.settings = settings
+        self.timeout = float(timeout or os.environ.get("MONEYTRAIL_NEO4J_TIMEOUT") or 600)
+        self._neo4j = neo4j
+        with self._errors("connect"):
+            self._driver = neo4j.GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.user, settings.password),
+                connection_timeout=min(self.timeout, 30.0),
+                connection_acquisition_timeout=self.timeout,
+                max_transaction_retry_time=max_retry_time,
+                user_agent="moneytrail",
+                notifications_min_severity="OFF",
+            )
+        try:
+            with self._errors("connect"):
+                self._driver.verify_connectivity()
+                for statement in cypher.SCHEMA:
+                    self._query(statement)
+                self._query(cypher.AWAIT_INDEXES)
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def describe(self) -> str:
+        return f"Neo4j at {self.settings.uri}, database {self.settings.database}"
+
+    def close(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """Turn driver errors into StoreUnavailable / StoreError naming the address."""
+        exc_mod = self._neo4j.exceptions
+        address = f"{self.settings.uri} (database {self.settings.database})"
+        try:
+            yield
+        except exc_mod.AuthError as exc:
+            raise StoreUnavailable(
+                f"Neo4j refused the credentials of user {self.settings.user!r} "
+                "(check NEO4J_USER / NEO4J_PASSWORD)",
+                address=address,
+            ) from exc
+        except (exc_mod.ServiceUnavailable, exc_mod.SessionExpired) as exc:
+            raise StoreUnavailable(
+                f"Neo4j is not reachable or went away during {what}: {_first_line(exc)}",
+                address=address,
+            ) from exc
+        except exc_mod.ClientError as exc:
+            code = getattr(exc, "code", "") or ""
+            if "TransactionTimedOut" in code or "TransactionTimedOutClientConfiguration" in code:
+                raise StoreError(
+                    f"{address}: {what} timed out after {self.timeout:g} s and was rolled back"
+                ) from exc
+            if "DatabaseNotFound" in code:
+                raise StoreUnavailable(
+                    f"database {self.settings.database!r} does not exist", address=address
+                ) from exc
+            raise StoreError(f"{address}: {what} failed: {_first_line(exc)}") from exc
+        except (exc_mod.Neo4jError, exc_mod.DriverError) as exc:
+            raise StoreError(f"{address}: {what} failed: {_first_line(exc)}") from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"{what}: {exc}", address=address) from exc
+
+    def _query(self, text: str, params: Mapping[str, Any] | None = None, *, write: bool = True):
+        """One statement through ``execute_query`` (managed, retried, database named)."""
+        return self._driver.execute_query(
+            self._neo4j.Query(text, timeout=self.timeout),
+            dict(params or {}),
+            database_=self.settings.database,
+            routing_="w" if write else "r",
+        )
+
+    def _read_columns(self, text: str, params: Mapping[str, Any] | None = None):
+        """Run a read and return ``(keys, columns)``: one Python list per returned column."""
+
+        def collect(result: Any) -> tuple[list[str], list[Sequence[Any]]]:
+            keys = list(result.keys())
+            rows = result.values()
+            columns: list[Sequence[Any]] = (
+                [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in keys]
+            )
+            return keys, columns
+
+        return self._driver.execute_query(
+            self._neo4j.Query(text, timeout=self.timeout),
+            dict(params or {}),
+            database_=self.settings.database,
+            routing_="r",
+            result_transformer_=collect,
+        )
+
+    def _write(self, what: str, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(tx)`` as one managed write transaction (retried on transient errors)."""
+        unit = self._neo4j.unit_of_work(timeout=self.timeout)(work)
+        with self._errors(what), self._driver.session(database=self.settings.database) as s:
+            return s.execute_write(unit)
+
+    # -- input data --------------------------------------------------------------------------
+
+    def has_batch(self, batch_id: str) -> bool:
+        with self._errors("has_batch"):
+            records = self._query(cypher.BATCH_EXISTS, {"batch_id": batch_id}, write=False)
+        return bool(records.records[0]["known"])
+
+    def write_batch(self, batch: Batch) -> BatchReceipt:
+        unknown = set(batch.tables) - set(schema.INPUT_TABLES)
+        if unknown:
+            raise StoreError(f"batch {batch.source}: unknown tables {sorted(unknown)}")
+        prepared: dict[str, tuple[pa.Table, int]] = {}
+        for name in WRITE_ORDER:
+            if name in batch.tables:
+                prepared[name] = _dedupe(_stamp(batch.tables[name], name, batch.batch_id), name)
+        rejected = schema.conform(batch.rejected, "rejected")
+        reasons = _reason_counts(rejected)
+
+        def work(tx: Any) -> tuple[dict[str, int], dict[str, int]] | None:
+            if tx.run(cypher.BATCH_EXISTS, batch_id=batch.batch_id).single()["known"]:
+                return None
+            written: dict[str, int] = {}
+            duplicates: dict[str, int] = {}
+            for name, (table, repeated) in prepared.items():
+                fresh = _drop_known(tx, name, table)
+                for chunk in _chunks(fresh):
+                    if name == "transactions":
+                        refs = pc.unique(
+                            pa.concat_arrays(
+                                [
+                                    chunk["src_account"].combine_chunks(),
+                                    chunk["dst_account"].combine_chunks(),
+                                ]
+                            )
+                        )
+                        tx.run(cypher.MERGE_ACCOUNT_REFS, keys=refs.to_pylist()).consume()
+                    tx.run(_WRITE[name], _params(chunk, batch.batch_id)).consume()
+                written[name] = fresh.num_rows
+                duplicates[name] = repeated + table.num_rows - fresh.num_rows
+            for chunk in _chunks(rejected):
+                tx.run(cypher.CREATE_REJECTED, rows=chunk.to_pylist()).consume()
+            props = {
+                "batch_id": batch.batch_id,
+                "source": batch.source,
+                "kind": batch.kind,
+                "format": batch.format,
+                "uploaded_by": batch.uploaded_by,
+                "rows_accepted": sum(written.values()),
+                "rows_rejected": rejected.num_rows,
+                "rows_duplicate": sum(duplicates.values()),
+                "reasons": json.dumps(reasons, sort_keys=True),
+            }
+            tx.run(cypher.CREATE_BATCH, props=props).consume()
+            return written, duplicates
+
+        outcome = self._write(f"batch {batch.source}", work)
+        if outcome is None:
+            return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
+        written, duplicates = outcome
+        return BatchReceipt(batch.batch_id, "written", written, duplicates, rejected.num_rows)
+
+    def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
+        if name not in _READ:
+            raise StoreError(f"{name!r} is not a table of the store")
+        wanted = list(columns) if columns else schema.ALL_TABLES[name].names
+        with self._errors(f"reading {name}"):
+            if name == "transactions" and set(wanted) <= PROJECTION_COLUMNS:
+                return self._project_transactions(wanted)
+            keys, values = self._read_columns(_READ[name])
+        return _to_arrow(name, keys, values).select(wanted)
+
+    def _project_transactions(self, wanted: list[str]) -> pa.Table:
+        """Transactions for the graph build: node ids over Bolt, account strings by lookup."""
+        _, (src, dst, amount_base, ts_us, tx_id) = self._read_columns(
+            cypher.READ_TRANSFER_ENDPOINTS
+        )
+        _, (nodes, account_ids) = self._read_columns(cypher.READ_ACCOUNT_IDS)
+        node_ids = np.asarray(nodes, dtype=np.int64)
+        order = np.argsort(node_ids)
+        sorted_ids = node_ids[order]
+        names = pa.array(account_ids, pa.string()).take(pa.array(order))
+
+        def lookup(ids: list[int]) -> pa.Array:
+            return names.take(pa.array(np.searchsorted(sorted_ids, np.asarray(ids, np.int64))))
+
+        columns = {
+            "tx_id": lambda: pa.array(tx_id, pa.string()),
+            "ts": lambda: pa.array(ts_us, pa.int64()).cast(schema.TS),
+            "src_account": lambda: lookup(src),
+            "dst_account": lambda: lookup(dst),
+            "amount_base": lambda: pa.array(amount_base, pa.float64()),
+        }
+        fields = [schema.TRANSACTIONS.field(c) for c in wanted]
+        return pa.Table.from_arrays([columns[c]() for c in wanted], schema=pa.schema(fields))
+
+    def count(self, name: str) -> int:
+        if name not in cypher.COUNT:
+            raise StoreError(f"{name!r} is not a table of the store")
+        with self._errors(f"counting {name}"):
+            return int(self._query(cypher.COUNT[name], write=False).records[0]["n"])
+
+    def account_transactions(self, account_id, start=None, end=None) -> pa.Table:  # type: ignore[no-untyped-def]
+        params: dict[str, Any] = {"account_id": account_id}
+        for label, moment in (("start", start), ("end", end)):
+            if moment is None:
+                params[f"{label}_s"] = params[f"{label}_ns"] = None
+            else:
+                us = int(pa.scalar(moment, schema.TS).cast(pa.int64()).as_py())
+                params[f"{label}_s"], params[f"{label}_ns"] = us // 1_000_000, us % 1_000_000 * 1000
+        with self._errors(f"transactions of {account_id!r}"):
+            keys, values = self._read_columns(cypher.ACCOUNT_TRANSACTIONS, params)
+        return _to_arrow("transactions", keys, values)
+
+    # -- analysis results --------------------------------------------------------------------
+
+    def write_results(self, tables: Mapping[str, pa.Table]) -> None:
+        unknown = set(tables) - set(schema.RESULT_TABLES)
+        if unknown:
+            raise StoreError(f"unknown result tables {sorted(unknown)}")
+        full = {
+            name: schema.conform(tables[name], name) if name in tables else schema.empty(name)
+            for name in schema.RESULT_TABLES
+        }
+        self._write("writing the analysis results", lambda tx: _write_results(tx, full))
+
+    def read_results(self, name: str) -> pa.Table:
+        if name not in schema.RESULT_TABLES:
+            raise StoreError(f"{name!r} is not a result table")
+        with self._errors(f"reading results {name}"):
+            _, (parts,) = self._read_columns(cypher.READ_RESULT_PARTS, {"name": name})
+        if not parts:
+            return schema.empty(name)
+        with pa.ipc.open_stream(pa.py_buffer(b"".join(parts))) as reader:
+            return reader.read_all()
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _stamp(table: pa.Table, name: str, batch_id: str) -> pa.Table:
+    table = schema.conform(table, name)
+    index = table.schema.get_field_index("batch_id")
+    return table.set_column(
+        index, table.schema.field(index), pa.array([batch_id] * table.num_rows, pa.string())
+    )
+
+
+def _dedupe(table: pa.Table, name: str) -> tuple[pa.Table, int]:
+    """Keep the first row of each key inside the batch; return the table and rows dropped."""
+    if table.num_rows == 0:
+        return table, 0
+    keep = first_occurrences(key_array(table, name))
+    if len(keep) == table.num_rows:
+        return table, 0
+    return table.take(keep), table.num_rows - len(keep)
+
+
+def _drop_known(tx: Any, name: str, table: pa.Table) -> pa.Table:
+    """Rows of ``table`` whose key the store does not hold yet (looked up inside ``tx``)."""
+    if table.num_rows == 0:
+        return table
+    if name == "holdings":
+        known_rows: list[int] = []
+        for offset, chunk in _offset_chunks(table):
+            params = {c: chunk[c].to_pylist() for c in ("party_id", "account_id", "role")}
+            known = tx.run(cypher.KNOWN_HOLDINGS, params).single()["known"]
+            known_rows.extend(offset + i for i in known)
+        mask = np.ones(table.num_rows, dtype=bool)
+        mask[known_rows] = False
+        return table.filter(pa.array(mask))
+    key = schema.KEYS[name][0]
+    known_keys: list[str] = []
+    for chunk in _chunks(table):
+        known_keys.extend(tx.run(_KNOWN[name], keys=chunk[key].to_pylist()).single()["known"])
+    if not known_keys:
+        return table
+    return table.filter(pc.invert(pc.is_in(table[key], value_set=pa.array(known_keys))))
+
+
+def _offset_chunks(table: pa.Table) -> Iterator[tuple[int, pa.Table]]:
+    for offset in range(0, table.num_rows, CHUNK_ROWS):
+        yield offset, table.slice(offset, CHUNK_ROWS)
+
+
+def _chunks(table: pa.Table) -> Iterator[pa.Table]:
+    for _, chunk in _offset_chunks(table):
+        yield chunk
+
+
+def _split_ts(column: pa.ChunkedArray) -> tuple[list[int | None], list[int | None]]:
+    """Timestamps as (epoch seconds, nanoseconds) lists, None where null."""
+    micros = column.cast(pa.int64())
+    valid = pc.is_valid(micros).to_numpy(zero_copy_only=False)
+    us = pc.fill_null(micros, 0).to_numpy()
+    seconds, rest = np.divmod(us, 1_000_000)
+    secs: list[int | None] = seconds.tolist()
+    nanos: list[int | None] = (rest * 1000).tolist()
+    if not valid.all():
+        for i in np.flatnonzero(~valid).tolist():
+            secs[i] = nanos[i] = None
+    return secs, nanos
+
+
+def _params(chunk: pa.Table, batch_id: str) -> dict[str, Any]:
+    """Columnar parameters: one list per column, timestamps split into seconds and nanos."""
+    params: dict[str, Any] = {"batch_id": batch_id}
+    for field in chunk.schema:
+        if field.name == "batch_id":
+            continue
+        if pa.types.is_timestamp(field.type):
+            secs, nanos = _split_ts(chunk[field.name])
+            name = "ts" if field.name == "ts" else field.name
+            params[f"{name}_s"], params[f"{name}_ns"] = secs, nanos
+        else:
+            params[field.name] = chunk[field.name].to_pylist()
+    return params
+
+
+def _to_arrow(name: str, keys: list[str], values: list[Sequence[Any]]) -> pa.Table:
+    """Columns from Cypher (``*_us`` = epoch microseconds) in the canonical schema."""
+    target = schema.ALL_TABLES[name]
+    arrays = []
+    by_key = dict(zip(keys, values, strict=True))
+    for field in target:
+        if field.name in by_key:
+            raw = by_key[field.name]
+            if pa.types.is_date(field.type):
+                raw = [None if v is None else v.to_native() for v in raw]
+            arrays.append(pa.array(raw, field.type))
+        else:
+            arrays.append(pa.array(by_key[f"{field.name}_us"], pa.int64()).cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=target)
+
+
+def _write_results(tx: Any, tables: Mapping[str, pa.Table]) -> None:
+    """Replace the previous results, inside ``tx``: blobs for read_results, graph for Cypher."""
+    for statement in cypher.CLEAR_RESULTS:
+        tx.run(statement).consume()
+    runs = tables["runs"]
+    run_id = runs["run_id"][0].as_py() if runs.num_rows else None
+    for name, table in tables.items():
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        data = sink.getvalue().to_pybytes()
+        for part, offset in enumerate(range(0, max(len(data), 1), RESULT_PART_BYTES)):
+            tx.run(
+                cypher.WRITE_RESULT_PART,
+                name=name,
+                part=part,
+                run_id=run_id,
+                data=data[offset : offset + RESULT_PART_BYTES],
+            ).consume()
+
+    def params(chunk: pa.Table) -> dict[str, Any]:
+        values = _params(chunk.drop_columns(["run_id"]), "")
+        values["run_id"] = run_id
+        return values
+
+    for chunk in _chunks(tables["clusters"]):
+        tx.run(cypher.CREATE_CLUSTERS, params(chunk)).consume()
+    for kind, statement in cypher.SET_SCORES.items():
+        scores = tables["scores"].filter(pc.equal(tables["scores"]["entity_kind"], kind))
+        for chunk in _chunks(scores):
+            tx.run(statement, params(chunk)).consume()
+    for kind, statement in cypher.MEMBER_OF.items():
+        members = tables["cluster_members"]
+        members = members.filter(pc.equal(members["entity_kind"], kind))
+        for chunk in _chunks(members):
+            tx.run(statement, params(chunk)).consume()
+    links = tables["links"]
+    for (left, right, rel), statement in cypher.LINKS.items():
+        kinds = [k for k, r in cypher.LINK_TYPES.items() if r == rel]
+        if rel == "LINKED":
+            mask = pc.invert(pc.is_in(links["kind"], value_set=pa.array(list(cypher.LINK_TYPES))))
+        else:
+            mask = pc.is_in(links["kind"], value_set=pa.array(kinds))
+        mask = pc.and_(mask, pc.equal(links["left_kind"], left))
+        mask = pc.and_(mask, pc.equal(links["right_kind"], right))
+        for chunk in _chunks(links.filter(mask)):
+            tx.run(statement, params(chunk)).consume()
+
+
+def _reason_counts(rejected: pa.Table) -> dict[str, int]:
+    if rejected.num_rows == 0:
+        return {}
+    counts = rejected.group_by("reason").aggregate([("reason", "count")])
+    return dict(zip(counts["reason"].to_pylist(), counts["reason_count"].to_pylist(), strict=True))
