@@ -12,6 +12,7 @@ accounts and how much money it stands for.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine import schema
-from engine.graph import TransactionGraph, build_transaction_graph
+from engine.graph import CSRGraph, TransactionGraph, build_transaction_graph
 from engine.store.base import Store
 
 #: Most nodes drawn in one network picture; the rest is aggregated.
@@ -32,6 +33,8 @@ MAX_NODES = 150
 MAX_ROWS = 2000
 #: Most money-flow pairs drawn in a Sankey.
 MAX_FLOWS = 40
+#: Columns of a path table, one row per hop.
+PATH_COLUMNS = ["hop", "from", "from_label", "to", "to_label", "tx_id", "ts", "amount", "transfers"]
 
 
 @dataclass
@@ -642,173 +645,123 @@ class Workbench:
         return sorted(set(held)) if held else [entity_id]
 
     @cached_property
-    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Transaction endpoints (dense nodes), amounts, times (int64 µs) and hub mask."""
-        tx = self.table("transactions")
+    def _hubless(self) -> tuple[CSRGraph, CSRGraph]:
+        """Out- and reverse CSR without the rows of placeholder accounts (CASH, external-bank
+        codes): money and paths may end at a placeholder but never pass through one."""
         graph = self.graph
         hubs = np.zeros(graph.n_nodes, dtype=bool)
         accounts = self.table("accounts")
         placeholders = accounts.filter(pc.equal(accounts["kind"], "placeholder"))["account_id"]
         idx = graph.index_of(placeholders.to_pylist())
         hubs[idx[idx >= 0]] = True
-        ts = pc.cast(tx["ts"], pa.int64()).to_numpy()
-        weights = tx["amount_base"].to_numpy()
-        return graph.src.astype(np.int64), graph.dst.astype(np.int64), weights, ts, hubs
+        return _drop_rows(graph.out, hubs), _drop_rows(graph.reverse, hubs)
 
-    def _nodes(self, entity_id: str) -> np.ndarray:
+    def _nodes(self, entity_id: str) -> list[int]:
         idx = self.graph.index_of(self.accounts_of(entity_id))
-        return idx[idx >= 0]
+        return [int(i) for i in idx if i >= 0]
 
-    def shortest_path(self, source: str, target: str, max_hops: int = 8) -> pd.DataFrame:
+    def shortest_path(self, source: str, target: str) -> pd.DataFrame:
         """Fewest-hop money path from ``source`` to ``target`` (accounts or parties).
 
-        Placeholder accounts (CASH, external-bank codes) are never passed through. Returns one
-        row per hop with the transfers between the pair summed (empty when there is no path).
-
-        Notes
-        -----
-        Breadth-first search, one vectorised relaxation of all m transactions per hop:
-        O(max_hops · m).
+        Placeholder accounts (CASH, external-bank codes) are never passed through. One row per
+        hop with the largest transfer between the pair and how many transfers there were;
+        empty when there is no path. Notes: breadth-first search (``algorithms.paths``),
+        O(n + m) per pair of accounts.
         """
-        return self._path(source, target, max_hops, timed=False)
+        from algorithms.paths import shortest_path
 
-    def time_respecting_path(self, source: str, target: str, max_hops: int = 8) -> pd.DataFrame:
+        out, _ = self._hubless
+        best: np.ndarray | None = None
+        for s in self._nodes(source):
+            for t in self._nodes(target):
+                nodes = shortest_path(out.indptr, out.indices, s, t)
+                if len(nodes) > 1 and (best is None or len(nodes) < len(best)):
+                    best = nodes
+        if best is None:
+            return pd.DataFrame(columns=PATH_COLUMNS)
+        positions = []
+        for u, v in itertools.pairwise(best):
+            row = np.arange(out.indptr[u], out.indptr[u + 1])
+            row = row[out.indices[row] == v]
+            positions.append(int(row[np.argmax(out.weights[row])]))
+        return self._hops(out, np.asarray(positions, dtype=np.int64))
+
+    def time_respecting_path(self, source: str, target: str) -> pd.DataFrame:
         """Earliest-arriving path whose transfers happen in non-decreasing time order.
 
-        Equal timestamps count as possibly ordered (dates without times). One row per hop
-        with the transfer used. Notes: earliest-arrival relaxation, O(max_hops · m).
+        Equal timestamps chain (dates without times). One row per hop with the transfer used.
+        Notes: ``algorithms.paths.time_respecting_path``, O(m log m) per pair of accounts.
         """
-        return self._path(source, target, max_hops, timed=True)
+        from algorithms.paths import time_respecting_path
 
-    def _path(self, source: str, target: str, max_hops: int, timed: bool) -> pd.DataFrame:
-        src, dst, _, ts, hubs = self._edges
-        starts, goals = self._nodes(source), self._nodes(target)
-        columns = [
-            "hop",
-            "from",
-            "from_label",
-            "to",
-            "to_label",
-            "tx_id",
-            "ts",
-            "amount",
-            "transfers",
-        ]
-        if not len(starts) or not len(goals):
-            return pd.DataFrame(columns=columns)
-        never = np.iinfo(np.int64).max
-        arrival = np.full(self.graph.n_nodes, never, dtype=np.int64)
-        arrival[starts] = np.iinfo(np.int64).min
-        parent = np.full(self.graph.n_nodes, -1, dtype=np.int64)
-        goal_set = set(goals.tolist())
-        for _ in range(max_hops):
-            passable = ~hubs[src] | np.isin(src, starts)
-            reached = arrival[src] < never
-            ok = passable & reached & ((ts >= arrival[src]) if timed else True)
-            if not timed:
-                ok &= arrival[dst] == never
-            edges = np.flatnonzero(ok)
-            key = ts[edges] if timed else np.zeros(len(edges), dtype=np.int64)
-            order = edges[np.lexsort((key, dst[edges]))]
-            first = (
-                order[np.concatenate(([True], dst[order][1:] != dst[order][:-1]))]
-                if len(order)
-                else order
-            )
-            better = (ts[first] if timed else np.zeros(len(first), np.int64)) < arrival[dst[first]]
-            first = first[better]
-            if not len(first):
-                break
-            arrival[dst[first]] = ts[first] if timed else 0
-            parent[dst[first]] = first
-            if goal_set & set(dst[first].tolist()) and not timed:
-                break
-        hit = [g for g in goals if parent[g] >= 0]
-        if not hit:
-            return pd.DataFrame(columns=columns)
-        node = min(hit, key=lambda g: arrival[g])
-        rows = []
-        tx = self.table("transactions")
-        while parent[node] >= 0 and len(rows) <= max_hops:
-            e = parent[node]
-            rows.append(e)
-            node = src[e]
-            if node in set(starts.tolist()):
-                break
-        hops = tx.take(pa.array(rows[::-1], pa.int64())).to_pandas()
-        frame = pd.DataFrame(
-            {
-                "hop": range(1, len(hops) + 1),
-                "from": hops["src_account"],
-                "to": hops["dst_account"],
-                "tx_id": hops["tx_id"],
-                "ts": hops["ts"],
-                "amount": hops["amount_base"],
-            }
-        )
+        out, _ = self._hubless
+        start = int(out.ts.min()) if out.n_edges else 0
+        best: tuple[int, np.ndarray] | None = None
+        for s in self._nodes(source):
+            for t in self._nodes(target):
+                _, edges = time_respecting_path(
+                    out.indptr, out.indices, out.ts, s, t, start_ts=start
+                )
+                if len(edges) and (best is None or out.ts[edges[-1]] < best[0]):
+                    best = (int(out.ts[edges[-1]]), edges)
+        if best is None:
+            return pd.DataFrame(columns=PATH_COLUMNS)
+        return self._hops(out, best[1])
+
+    def _hops(self, out: CSRGraph, positions: np.ndarray) -> pd.DataFrame:
+        """Path hops (CSR positions) as rows with the transactions behind them."""
+        tx = self.table("transactions").take(pa.array(out.edge_ids[positions], pa.int64()))
+        frame = tx.select(["src_account", "dst_account", "tx_id", "ts", "amount_base"]).to_pandas()
+        frame.columns = ["from", "to", "tx_id", "ts", "amount"]
+        frame.insert(0, "hop", range(1, len(frame) + 1))
         frame["from_label"] = frame["from"].map(self.label)
         frame["to_label"] = frame["to"].map(self.label)
-        pair_totals = self.flows(pc.or_(*self._involving(frame["from"].tolist())), top=10**6)
-        totals = {(r.source, r.target): r.count for r in pair_totals.itertuples()}
-        frame["transfers"] = [
-            totals.get((a, b), 1) for a, b in zip(frame["from"], frame["to"], strict=True)
-        ]
-        return frame[columns]
+        counts = []
+        for u, v in zip(frame["from"], frame["to"], strict=True):
+            row = slice(*out.indptr[self.graph.index_of([u])[0] + np.array([0, 1])])
+            counts.append(int(np.sum(out.indices[row] == self.graph.index_of([v])[0])))
+        frame["transfers"] = counts
+        return frame[PATH_COLUMNS]
 
     def trace(self, entity_id: str, direction: str = "forward", hops: int = 4) -> pd.DataFrame:
         """Where an account's money went (``forward``) or came from (``backward``).
 
-        Each hop passes on the money an account traced so far in proportion to its transfers
-        that happen after the money arrived (forward) or before it left (backward); placeholder
-        accounts end the trail. Returns accounts reached with the traced amount and first hop.
-
-        Notes
-        -----
-        Proportional (pro-rata) tracing, as in forensic accounting's "rateable" rule; one
-        vectorised pass over all m transactions per hop: O(hops · m).
+        Money conserves: each hop passes on at most what a transaction carried, only after it
+        arrived (forward) or before it left (backward), in proportion to the transactions'
+        amounts; placeholder accounts end the trail. Returns, per account reached, the traced
+        ``amount`` that reached it and the part ``retained`` there. Notes: the event-driven
+        kernels of ``algorithms.trace``, run from each of a party's accounts and summed.
         """
+        from algorithms.trace import trace_backward, trace_forward
+
         if direction not in ("forward", "backward"):
             raise ValueError(f"direction must be 'forward' or 'backward', not {direction!r}")
-        src, dst, weights, ts, hubs = self._edges
-        if direction == "backward":
-            src, dst, ts = dst, src, -ts
-        n = self.graph.n_nodes
+        out, reverse = self._hubless
+        csr, kernel = (out, trace_forward) if direction == "forward" else (reverse, trace_backward)
+        columns = ["account", "label", "amount", "retained"]
         starts = self._nodes(entity_id)
-        columns = ["account", "label", "hop", "amount"]
-        if not len(starts):
+        if not starts or not csr.n_edges:
             return pd.DataFrame(columns=columns)
-        money = np.zeros(n)
-        since = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        since[starts] = np.iinfo(np.int64).min
-        out_of_start = np.isin(src, starts)
-        money[starts] = np.bincount(src[out_of_start], weights[out_of_start], minlength=n)[starts]
-        total = np.zeros(n)
-        first_hop = np.zeros(n, dtype=np.int64)
-        for hop in range(1, hops + 1):
-            ok = (money[src] > 0) & (ts >= since[src]) & ~np.isin(dst, starts)
-            if not ok.any():
-                break
-            out_sum = np.bincount(src[ok], weights[ok], minlength=n)
-            share = np.minimum(money[src[ok]] * weights[ok] / out_sum[src[ok]], weights[ok])
-            passed = np.bincount(dst[ok], share, minlength=n)
-            arrived = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(arrived, dst[ok], ts[ok])
-            new = (passed > 0) & (first_hop == 0)
-            first_hop[new] = hop
-            total += passed
-            since = np.minimum(since, arrived)
-            money = np.where(hubs, 0.0, passed)
-        reached = np.flatnonzero(total > 0)
-        accounts = self.graph.account_of(reached)
+        start = int(csr.ts.min()) if direction == "forward" else int(csr.ts.max()) + 1
+        received = np.zeros(self.graph.n_nodes)
+        retained = np.zeros(self.graph.n_nodes)
+        for s in starts:
+            result = kernel(
+                csr.indptr, csr.indices, csr.weights, csr.ts, s, start_ts=start, max_hops=hops
+            )
+            received += result.received
+            retained += result.retained
+        reached = np.flatnonzero((received > 0) & ~np.isin(np.arange(len(received)), starts))
         frame = pd.DataFrame(
-            {"account": accounts, "hop": first_hop[reached], "amount": total[reached]}
+            {
+                "account": self.graph.account_of(reached),
+                "amount": received[reached],
+                "retained": retained[reached],
+            }
         )
         frame["label"] = frame["account"].map(self.label)
-        return (
-            frame.sort_values(["amount"], ascending=False)
-            .head(MAX_ROWS)[columns]
-            .reset_index(drop=True)
-        )
+        frame = frame.sort_values("amount", ascending=False).head(MAX_ROWS)
+        return frame[columns].reset_index(drop=True)
 
     # -- travel routes -----------------------------------------------------------------------
 
@@ -846,6 +799,24 @@ class Workbench:
             grouped[f"{end}_lat"] = [places[c][0] for c in grouped[column]]
             grouped[f"{end}_lon"] = [places[c][1] for c in grouped[column]]
         return grouped[columns].reset_index(drop=True), missing
+
+
+def _drop_rows(csr: CSRGraph, rows: np.ndarray) -> CSRGraph:
+    """``csr`` with the rows marked in ``rows`` emptied (order within rows kept), O(m)."""
+    if not rows.any():
+        return csr
+    src = np.repeat(np.arange(csr.n_nodes, dtype=np.int64), np.diff(csr.indptr))
+    keep = ~rows[src]
+    counts = np.bincount(src[keep], minlength=csr.n_nodes)
+    indptr = np.zeros(csr.n_nodes + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return CSRGraph(
+        indptr=indptr,
+        indices=np.ascontiguousarray(csr.indices[keep]),
+        weights=np.ascontiguousarray(csr.weights[keep]),
+        ts=np.ascontiguousarray(csr.ts[keep]),
+        edge_ids=np.ascontiguousarray(csr.edge_ids[keep]),
+    )
 
 
 _PLACES: dict[str, tuple[float, float]] | None = None

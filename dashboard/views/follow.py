@@ -64,13 +64,18 @@ if source:
         st.info("No money to trace.")
     else:
         st.caption(
-            "Amounts passed on in proportion to each account's later transfers (pro-rata rule)."
+            "Money is conserved: a transfer carries at most its own amount, only after the money "
+            "arrived, split in proportion to the amounts (pro-rata). 'retained' is what stopped "
+            "there; placeholders such as CASH end the trail."
         )
         st.dataframe(
             traced,
             hide_index=True,
             width="stretch",
-            column_config={"amount": st.column_config.NumberColumn(format="%.2f")},
+            column_config={
+                "amount": st.column_config.NumberColumn("traced amount", format="%.2f"),
+                "retained": st.column_config.NumberColumn(format="%.2f"),
+            },
         )
         pick = st.selectbox("Open an account", traced["account"].tolist(), key="trace_pick")
         if st.button("Open", key="trace-open"):
