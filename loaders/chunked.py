@@ -12,18 +12,39 @@ from dataclasses import replace
 
 import pyarrow as pa
 
+from engine import schema
 from engine.errors import InputError
 from loaders.base import LoadResult, Progress, Rejects, concat, kind_of
 from loaders.normalise import Converter, derive_ids
 from loaders.plan import Plan
-from loaders.tabular import NotUTF8, TabularFile, iter_chunks
+from loaders.tabular import NotUTF8, Retype, TabularFile, iter_chunks
 
 
-def _run(tf: TabularFile, plan: Plan, batch_id: str, progress: Progress | None) -> LoadResult:
+def _typed_columns(plan: Plan) -> dict[str, pa.DataType] | None:
+    """Canonical CSV: let the reader parse numbers and times (fast path, in its own thread)."""
+    if plan.format != "canonical" or len(plan.tables) != 1:
+        return None
+    ((name, fields),) = plan.tables.items()
+    table_schema = schema.INPUT_TABLES[name]
+    types = {}
+    for field, source in fields.items():
+        ftype = table_schema.field(field).type
+        if pa.types.is_floating(ftype) or pa.types.is_timestamp(ftype):
+            types[source.columns[0]] = ftype
+    return types or None
+
+
+def _run(
+    tf: TabularFile,
+    plan: Plan,
+    batch_id: str,
+    progress: Progress | None,
+    types: dict[str, pa.DataType] | None = None,
+) -> LoadResult:
     rejects = Rejects(tf.name, batch_id)
     converter = Converter(plan.mapping, rejects, trim=plan.format != "canonical")
     parts: dict[str, list[pa.Table]] = {name: [] for name in plan.tables}
-    for raw, rows in iter_chunks(tf, plan.columns(), rejects, progress):
+    for raw, rows in iter_chunks(tf, plan.columns(), rejects, progress, types):
         for name, fields in plan.tables.items():
             table = converter.convert(raw, name, fields, rows)
             if table.num_rows:
@@ -43,11 +64,23 @@ def load_plan(
     InputError
         If the file cannot be parsed at all.
     """
+    types = _typed_columns(plan) if tf.format == "csv" and not tf.binary else None
     try:
+        try:
+            return _run(tf, plan, batch_id, progress, types)
+        except Retype:
+            if types is None:
+                raise
         return _run(tf, plan, batch_id, progress)
     except NotUTF8 as exc:
-        if tf.format != "csv" or tf.encoding != "auto":
+        if tf.format != "csv":
             raise InputError("not valid UTF-8 text", file=tf.name) from exc
+        if tf.encoding != "auto":
+            # Read again with bytes checked row by row, so only the bad rows are refused.
+            try:
+                return _run(replace(tf, binary=True), plan, batch_id, progress)
+            except NotUTF8 as again:
+                raise InputError("not valid UTF-8 text", file=tf.name) from again
     latin = replace(
         tf, encoding="latin-1", notes=[*tf.notes, "not UTF-8 text: read as Latin-1 (ISO-8859-1)"]
     )

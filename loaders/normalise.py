@@ -56,7 +56,7 @@ PARTY_KIND_WORDS = {
 DEBIT_WORDS = {"d", "dbit", "debit", "dr", "out", "outgoing", "-", "s", "soll", "withdrawal"}
 CREDIT_WORDS = {"c", "crdt", "credit", "cr", "in", "incoming", "+", "h", "haben", "deposit"}
 COUNTRY_NAMES = {
-    "uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "uae": "AE",
+    "uk": "GB", "el": "GR", "united kingdom": "GB", "great britain": "GB", "england": "GB", "uae": "AE",
     "united arab emirates": "AE", "usa": "US", "united states": "US", "turkey": "TR",
     "türkiye": "TR", "morocco": "MA", "mexico": "MX", "nigeria": "NG", "pakistan": "PK",
     "italy": "IT", "germany": "DE", "spain": "ES", "france": "FR", "netherlands": "NL",
@@ -97,9 +97,10 @@ def iban_country(account_id: str | None) -> str | None:
 
 def _country(value: str) -> str | None:
     text = value.strip()
-    if _ALPHA2.match(text.upper()):
-        return text.upper()
-    return COUNTRY_NAMES.get(text.lower())
+    named = COUNTRY_NAMES.get(text.lower())
+    if named is not None:
+        return named
+    return text.upper() if _ALPHA2.match(text.upper()) else None
 
 
 def _currency(value: str) -> str | None:
@@ -109,6 +110,9 @@ def _currency(value: str) -> str | None:
     return CURRENCY_NAMES.get(text.lower())
 
 
+_NOT_ISO = pa.array(["UK", "EL"], pa.string())  # common, but not ISO 3166 (GB, GR)
+_CHANNELS = pa.array(schema.CHANNELS, pa.string())
+_MODES = pa.array(schema.TRAVEL_MODES, pa.string())
 _channel = _vocabulary(CHANNEL_WORDS, "other")
 _mode = _vocabulary(MODE_WORDS, "other")
 _role = _vocabulary(ROLE_WORDS, None)
@@ -133,6 +137,7 @@ class Converter:
         self.trim = trim
         self.rejects = rejects
         self.rates = rate_table(mapping.base_currency, mapping.rates)
+        self._rate_codes = pa.array(sorted(self.rates), pa.string())
         #: Things the user should know that are not errors (assumptions made).
         self.notes: set[str] = set()
 
@@ -158,7 +163,9 @@ class Converter:
         if rules is not None:
             rules(out, n)
         for fname in COUNTRY_FIELDS & set(out):
-            out[fname] = self._vocab(out[fname], fname, _country, "unknown country code")
+            column = out[fname]
+            if not values.all_match(column, "^[A-Z]{2}$") or values.any_in(column, _NOT_ISO):
+                out[fname] = self._vocab(out[fname], fname, _country, "unknown country code")
         derivable = DERIVABLE_IDS.get(name)
         for f in table_schema:
             if f.nullable or f.name == "batch_id" or f.name == derivable:
@@ -214,11 +221,17 @@ class Converter:
             out, failed = values.to_float(arr, m.decimal, m.thousands)
             self._reject(failed, fname, arr, "not a number")
             return out
-        text = values.clean_text(arr, self.trim)
-        self._reject(values.too_long(text, MAX_FIELD_BYTES), fname, text, "value too long")
+        text, long = values.clean_text(arr, self.trim, MAX_FIELD_BYTES)
+        self._reject(long, fname, text, "value too long")
         return text
 
-    def _vocab(self, arr: pa.Array, fname: str, fn, reason: str) -> pa.Array:  # type: ignore[no-untyped-def]
+    def _vocab(self, arr: pa.Array, fname: str, fn, reason: str, canonical=None) -> pa.Array:  # type: ignore[no-untyped-def]
+        """Normalise a categorical column with ``fn``; rows it maps to None are rejected.
+
+        When every value is already in ``canonical`` the column is returned as it is.
+        """
+        if canonical is not None and values.in_vocabulary(arr, canonical):
+            return arr
         mapped = values.map_values(arr, fn)
         failed = values.nulls_mask(mapped) & ~values.nulls_mask(arr)
         self._reject(failed, fname, arr, reason)
@@ -229,7 +242,9 @@ class Converter:
     def _rules_transactions(self, out: dict[str, pa.Array], n: int) -> None:
         m = self.mapping
         if "currency" in out:
-            cur = self._vocab(out["currency"], "currency", _currency, "unknown currency")
+            cur = self._vocab(
+                out["currency"], "currency", _currency, "unknown currency", self._rate_codes
+            )
             if m.currency:
                 cur = pc.fill_null(cur, m.currency)
             out["currency"] = cur
@@ -251,7 +266,7 @@ class Converter:
             )
             if "amount_base" not in out or out["amount_base"].null_count:
                 self._amount_base(out, n)
-        if "channel" in out:
+        if "channel" in out and not values.in_vocabulary(out["channel"], _CHANNELS):
             out["channel"] = values.map_values(out["channel"], _channel)
 
     def _amount_base(self, out: dict[str, pa.Array], n: int) -> None:
@@ -299,7 +314,7 @@ class Converter:
         out["amount"] = pc.abs(amount)
 
     def _rules_travel(self, out: dict[str, pa.Array], n: int) -> None:
-        if "mode" in out:
+        if "mode" in out and not values.in_vocabulary(out["mode"], _MODES):
             out["mode"] = values.map_values(out["mode"], _mode)
         for code in ("origin", "destination"):
             if code in out:

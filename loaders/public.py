@@ -102,14 +102,13 @@ LAYOUTS: dict[str, tuple[set[str], Mapping]] = {
 #: Optional columns a layout reads when present.
 OPTIONAL = {
     "samld": {"Sender_bank_location"},
-    "amlsim_accounts": {"birth_date", "street_addr", "city", "country", "open_dt", "type"},
+    "amlsim_accounts": {"birth_date", "street_addr", "city", "country", "type"},
 }
 _OPTIONAL_FIELDS = {
     "birth_date": ("parties", "birth_date"),
     "street_addr": ("parties", "address"),
     "city": ("parties", "city"),
     "country": ("parties", "country"),
-    "open_dt": ("accounts", "opened"),
     "type": ("accounts", "kind"),
 }
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +27,8 @@ import pyarrow.parquet as pq
 from engine.errors import InputError
 from loaders.base import CHUNK_ROWS, CSV_BLOCK_BYTES, Progress, Rejects
 
+T = TypeVar("T")
+
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 HEADER_BYTES = 1 << 20
 #: JSON Lines: longest line accepted; longer lines are quarantined unread.
@@ -32,6 +37,10 @@ MAX_JSON_LINE = 1 << 20
 
 class NotUTF8(Exception):
     """Raised inside a read when the file is not UTF-8 and the encoding was ``auto``."""
+
+
+class Retype(Exception):
+    """A typed CSV read met a value it cannot convert: read again with text columns."""
 
 
 @dataclass
@@ -46,6 +55,8 @@ class TabularFile:
     delimiter: str = ","
     skip_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Read CSV text columns as bytes and check UTF-8 per row (slower; after a bad byte).
+    binary: bool = False
 
     @property
     def size(self) -> int:
@@ -165,8 +176,56 @@ def _decode_chunk(batch: pa.RecordBatch, encoding: str) -> tuple[pa.Table, dict[
     return pa.Table.from_arrays(arrays, names=batch.schema.names), invalid
 
 
+def _prefetch(produce: Callable[[], Iterator[T]], depth: int = 2) -> Iterator[T]:
+    """Run ``produce()`` in a thread, ``depth`` items ahead of the consumer.
+
+    Arrow parses CSV blocks without holding the GIL, so on two cores the next block is parsed
+    while this one is validated. Exceptions are re-raised in the consumer; closing the
+    consumer stops the producer before returning.
+    """
+    items: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put((kind, item), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in produce():
+                if not put("item", item):
+                    return
+            put("done", None)
+        except BaseException as exc:  # handed to the consumer
+            put("error", exc)
+
+    thread = threading.Thread(target=run, name="moneytrail-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = items.get()
+            if kind == "item":
+                yield item  # type: ignore[misc]
+            elif kind == "done":
+                return
+            else:
+                raise item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _csv_chunks(
-    tf: TabularFile, columns: list[str], rejects: Rejects, progress: Progress | None
+    tf: TabularFile,
+    columns: list[str],
+    rejects: Rejects,
+    progress: Progress | None,
+    types: dict[str, pa.DataType] | None = None,
 ) -> Iterator[tuple[pa.Table, np.ndarray]]:
     header_lines = tf.skip_rows + 1
     skipped: list[int] = []
@@ -197,24 +256,36 @@ def _csv_chunks(
                 delimiter=tf.delimiter, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.binary() for c in columns},
+                column_types={
+                    c: (types or {}).get(c, pa.binary() if tf.binary else pa.string())
+                    for c in columns
+                },
                 include_columns=columns,
                 strings_can_be_null=True,
                 null_values=["", "NULL", "null"],
                 quoted_strings_can_be_null=False,
             ),
         )
+
+        def produce() -> Iterator[tuple[pa.RecordBatch, list[int], int]]:
+            for batch in reader:  # the handler runs here, in the reading thread
+                pending = list(skipped)
+                skipped.clear()
+                yield batch, pending, fh.tell()
+
         last = 0
-        for batch in reader:
+        for batch, skipped_rows, position in _prefetch(produce):
             k = batch.num_rows
-            pending = {r for r in skipped if r > last}
+            pending = {r for r in skipped_rows if r > last}
             candidates = np.arange(last + 1, last + 1 + k + len(pending), dtype=np.int64)
             if pending:
                 candidates = candidates[~np.isin(candidates, list(pending))]
             rows = candidates[:k]
             last = int(rows[-1]) if k else last + len(pending)
-            skipped.clear()
-            table, invalid = _decode_chunk(batch, tf.encoding)
+            if tf.binary:
+                table, invalid = _decode_chunk(batch, tf.encoding)
+            else:
+                table, invalid = pa.Table.from_batches([batch]), {}
             if invalid:
                 bad = np.zeros(k, dtype=bool)
                 for column_name, mask in invalid.items():
@@ -229,7 +300,7 @@ def _csv_chunks(
                     bad |= new
                 table, rows = table.filter(pa.array(~bad)), rows[~bad]
             if progress is not None:
-                progress(min(fh.tell(), total), total)
+                progress(min(position, total), total)
             yield table, rows
     except pa.ArrowInvalid as exc:
         message = str(exc)
@@ -239,6 +310,8 @@ def _csv_chunks(
             message = f"a line is longer than {CSV_BLOCK_BYTES >> 20} MiB"
         elif "UTF8" in message or ("\ufffd" in message and tf.encoding == "auto"):
             raise NotUTF8 from exc  # a malformed row that is not UTF-8 either: try Latin-1
+        elif types and "conversion error" in message:
+            raise Retype from exc
         raise InputError(f"cannot parse as CSV: {message}", file=tf.name) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc}", file=tf.name) from exc
@@ -335,9 +408,16 @@ def _json_table(data: dict[str, list[str | None]], columns: list[str]) -> pa.Tab
 
 
 def iter_chunks(
-    tf: TabularFile, columns: Sequence[str], rejects: Rejects, progress: Progress | None = None
+    tf: TabularFile,
+    columns: Sequence[str],
+    rejects: Rejects,
+    progress: Progress | None = None,
+    types: dict[str, pa.DataType] | None = None,
 ) -> Iterator[tuple[pa.Table, np.ndarray]]:
     """Yield ``(raw_chunk, row_numbers)`` with only ``columns``, streaming the file.
+
+    ``types`` asks the CSV reader to convert some columns itself (in its own thread); a value
+    it cannot convert raises :class:`Retype` and the caller reads again without ``types``.
 
     Raises
     ------
@@ -345,10 +425,12 @@ def iter_chunks(
         If the file cannot be parsed at all.
     NotUTF8
         CSV with encoding ``auto`` that turns out not to be UTF-8 (the caller re-reads it).
+    Retype
+        A value the typed CSV read cannot convert (the caller re-reads it as text).
     """
     wanted = list(dict.fromkeys(columns))
     if tf.format == "csv":
-        return _csv_chunks(tf, wanted, rejects, progress)
+        return _csv_chunks(tf, wanted, rejects, progress, types)
     if tf.format == "parquet":
         return _parquet_chunks(tf, wanted, progress)
     return _jsonl_chunks(tf, wanted, rejects, progress)

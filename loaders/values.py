@@ -77,25 +77,44 @@ def to_text(arr: pa.Array) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
 
 
-def clean_text(arr: pa.Array, trim: bool = True) -> pa.Array:
-    """Strings (trimmed of surrounding white space if ``trim``), empty strings as null."""
+def clean_text(arr: pa.Array, trim: bool = True, limit: int | None = None):  # type: ignore[no-untyped-def]
+    """Strings (trimmed of surrounding white space if ``trim``), empty strings as null.
+
+    With ``limit``, returns ``(strings, too_long_mask)``: one pass over the lengths serves both.
+    """
     s = to_text(arr)
     if trim:
         s = pc.utf8_trim_whitespace(s)
-    empty = pc.equal(pc.binary_length(s), 0)
-    if pc.any(empty).as_py():
-        s = pc.if_else(empty, pa.scalar(None, pa.string()), s)
-    return s
+    lengths = pc.binary_length(s)
+    bounds = pc.min_max(lengths)
+    if (bounds["min"].as_py() or 1) == 0:
+        s = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, pa.string()), s)
+    if limit is None:
+        return s
+    if (bounds["max"].as_py() or 0) <= limit:
+        return s, np.zeros(len(s), dtype=bool)
+    over = pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False)
+    return s, np.asarray(over, dtype=bool)
 
 
-def too_long(arr: pa.Array, limit: int) -> np.ndarray:
-    """Rows whose string value is longer than ``limit`` bytes."""
-    lengths = pc.binary_length(arr)
-    if (pc.max(lengths).as_py() or 0) <= limit:
-        return np.zeros(len(arr), dtype=bool)
-    return np.asarray(
-        pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False), dtype=bool
-    )
+def all_match(arr: pa.Array, pattern: str) -> bool:
+    """Whether every non-null value matches the regular expression ``pattern``."""
+    if arr.null_count == len(arr):
+        return True
+    return bool(pc.all(pc.match_substring_regex(arr, pattern)).as_py())
+
+
+def any_in(arr: pa.Array, candidates: pa.Array) -> bool:
+    """Whether any value is one of ``candidates``."""
+    return bool(pc.any(pc.is_in(arr, value_set=candidates)).as_py())
+
+
+def in_vocabulary(arr: pa.Array, allowed: pa.Array) -> bool:
+    """Whether every non-null value is one of ``allowed`` (cheap check before normalising)."""
+    if arr.null_count == len(arr):
+        return True
+    hits = pc.is_in(arr, value_set=allowed, skip_nulls=True)
+    return bool(pc.all(pc.or_(hits, pc.is_null(arr))).as_py())
 
 
 def to_float(arr: pa.Array, decimal: str = ".", thousands: str = "") -> tuple[pa.Array, np.ndarray]:
