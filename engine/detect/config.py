@@ -93,12 +93,12 @@ class DetectionConfig:
     victim_cities: int = 3
     victim_window_days: int = 30
     revenue_growth: float = 1.5
-    revenue_min_inflow: float = 50_000.0
+    revenue_min_inflow: float = 20_000.0
     hawala_min_inbound: int = 10
     hawala_size_ratio: float = 5.0
     hawala_balance: float = 0.25
     # -- 22 stage payments, 23 pay on arrival ---------------------------------------------------
-    stage_min_countries: int = 3
+    stage_min_countries: int = 2
     stage_window_days: int = 90
     arrival_lag_days: int = 3
     # -- 18 shared identifiers -----------------------------------------------------------------

@@ -49,8 +49,41 @@ def person_of_record(frame: Frame) -> np.ndarray:
     return person
 
 
-def record_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (travel record, account node): the traveller's own accounts and the ticket payer."""
+def record_accounts(frame: Frame, relatives: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (travel record, account node): the traveller's own accounts and the ticket payer;
+    with ``relatives``, also accounts whose holder shares the traveller's surname and
+    nationality (surnames held by more than 30 account holders are too common to tell)."""
+    key = "record_accounts_rel" if relatives else "record_accounts"
+    if key in frame.cache:
+        return frame.cache[key]  # type: ignore[return-value]
+    r, n = _record_accounts(frame)
+    if relatives:
+        rr, rn = _relative_accounts(frame)
+        r, n = np.concatenate([r, rr]), np.concatenate([n, rn])
+        k = np.unique(r * (frame.n_nodes + 1) + n)
+        r, n = k // (frame.n_nodes + 1), k % (frame.n_nodes + 1)
+    frame.cache[key] = (r, n)
+    return r, n
+
+
+def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    sn = traveller_surname(frame)
+    nat = [(x or "").upper() for x in frame.travel.column("traveller_nationality").to_pylist()]
+    psn = party_surnames(frame)
+    pnat = [(x or "").upper() for x in frame.parties.column("nationality").to_pylist()]
+    party, node, owner = frame.holding_pairs
+    holders = pd.DataFrame(
+        {"sn": [psn[p] for p in party[owner]], "nat": [pnat[p] for p in party[owner]],
+         "n": node[owner]}
+    )  # fmt: skip
+    holders = holders[(holders["sn"] != "") & ~frame.hub[holders["n"].to_numpy()]]
+    holders = holders[holders.groupby(["sn", "nat"])["n"].transform("size") <= 30]
+    recs = pd.DataFrame({"sn": sn, "nat": nat, "r": np.arange(len(sn))})
+    m = recs[recs["sn"] != ""].merge(holders, on=["sn", "nat"])
+    return m["r"].to_numpy(np.int64), m["n"].to_numpy(np.int64)
+
+
+def _record_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     links = traveller_links(frame)
     party, node, _ = frame.holding_pairs
     df = pd.DataFrame({"r": links.left, "p": links.right}).merge(

@@ -179,7 +179,7 @@ def victim_expenses(frame: Frame) -> Hits:
         if best >= cfg.victim_cities:
             strength.append(best / cfg.victim_cities + per[a] / cfg.victim_travellers)
             anchors.append(int(a))
-            nodes.append([int(a)])
+            nodes.append(np.unique(np.r_[int(a), frame.dst[mine]]))
             txs.append(mine)
             rcs.append(df["r"][df["payer"] == a].to_numpy())
     return from_groups("victim_expenses", TRAFFICKING, cfg.subset("victim_"), strength, anchors,
@@ -240,32 +240,41 @@ def hawala(frame: Frame) -> Hits:
 
 
 def stage_payments(frame: Frame) -> Hits:
-    """Pattern 22: one payer pays (non-business) beneficiaries in ≥ 3 successive foreign
-    countries within Δ, each country's payments before the next one's (in order of time)."""
+    """Pattern 22: a payer pays (non-business) beneficiaries in ≥ ``stage_min_countries``
+    successive foreign countries within Δ, each country's payments before the next one's (in
+    order of time). Payers (relatives) paying the same beneficiaries in the same order are one
+    instance."""
     cfg = frame.config
     sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
     rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD) & (dc >= 0) & (sc != dc)
-                          & (frame.node_kind[frame.dst] != BUSINESS))  # fmt: skip
+                          & (frame.node_kind[frame.dst] != BUSINESS)
+                          & (frame.pair_count <= cfg.max_pair_repeat))  # fmt: skip
     s = frame.src[rows].astype(np.int64)
-    n_c = np.bincount(np.unique(s * (len(frame.countries) + 1) + dc[rows])
-                      // (len(frame.countries) + 1), minlength=frame.n_nodes)  # fmt: skip
+    width = len(frame.countries) + 1
+    n_c = np.bincount(np.unique(s * width + dc[rows]) // width, minlength=frame.n_nodes)
     cand = np.flatnonzero(n_c >= cfg.stage_min_countries)
     rows = rows[np.isin(s, cand)]
     rows = rows[np.lexsort((frame.ts[rows], frame.src[rows]))]
     corridor = corridor_mask(frame)
-    strength, anchors, nodes, txs = [], [], [], []
     w = frame.days(cfg.stage_window_days)
-    for a, grp in pd.Series(rows).groupby(frame.src[rows]):
-        r = grp.to_numpy()
+    groups: dict[tuple[int, ...], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    bounds = np.flatnonzero(np.diff(frame.src[rows])) + 1
+    for r in np.split(rows, bounds) if len(rows) else []:
         seq = dc[r]
-        changes = np.flatnonzero(np.diff(seq) != 0)
-        blocks = seq[np.r_[0, changes + 1]]
+        starts = np.r_[0, np.flatnonzero(np.diff(seq) != 0) + 1]
+        blocks = seq[starts]
         in_order = len(np.unique(blocks)) == len(blocks) >= cfg.stage_min_countries
         if in_order and frame.ts[r[-1]] - frame.ts[r[0]] <= w:
-            strength.append(len(blocks) / cfg.stage_min_countries * (1 + corridor[blocks].mean()))
-            anchors.append(int(a))
-            nodes.append([int(a), *frame.dst[r].tolist()])
-            txs.append(r)
+            key = tuple(int(x) for x in frame.dst[r[starts]])
+            groups.setdefault(key, []).append((int(frame.src[r[0]]), r, blocks))
+    strength, anchors, nodes, txs = [], [], [], []
+    for key, items in groups.items():
+        blocks = items[0][2]
+        strength.append(len(blocks) / cfg.stage_min_countries * (1 + corridor[blocks].mean())
+                        * np.sqrt(len(items)))  # fmt: skip
+        anchors.append(items[0][0])
+        nodes.append([*(x[0] for x in items), *key])
+        txs.append(np.concatenate([x[1] for x in items]))
     return from_groups("stage_payments", SMUGGLING, cfg.subset("stage_"), strength, anchors,
                        nodes=nodes, txs=txs).top(cfg.max_instances)  # fmt: skip
 
@@ -275,7 +284,7 @@ def pay_on_arrival(frame: Frame) -> Hits:
     or the ticket payer) before departure releases money to a third party within τ after the
     traveller arrives."""
     cfg = frame.config
-    rec_r, rec_n = record_accounts(frame)
+    rec_r, rec_n = record_accounts(frame, relatives=True)
     if not len(rec_r):
         return from_groups("pay_on_arrival", SMUGGLING, cfg.subset("arrival_"), [], [])
     arrival = (
@@ -309,7 +318,9 @@ def pay_on_arrival(frame: Frame) -> Hits:
     m = m[[(r, c) not in own for r, c in zip(m["r"], m["c"], strict=True)]]
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for b, grp in m.groupby("b"):
-        strength.append(grp["r"].nunique())
+        if grp["r"].nunique() < 2:  # one traveller's coincidence is not a release pattern
+            continue
+        strength.append(grp["r"].nunique() / 2)
         anchors.append(int(b))
         nodes.append(np.unique(np.r_[grp["a"], grp["b"], grp["c"]]))
         txs.append(np.unique(np.r_[grp["x1"], grp["x2"]]))
