@@ -1,0 +1,42 @@
+"""``moneytrail clusters`` prints what ``analyze`` ranked, in three formats."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from engine.cli import app
+from engine.pipeline import analyze
+from engine.store.base import Batch
+from engine.store.embedded import EmbeddedStore
+
+
+def _store(tmp_path, world):
+    for i in range(3):  # a cycle with shrinking amounts: one flagged cluster
+        world.pay(f"c{i}", f"c{(i + 1) % 3}", 10000 - 300 * i, day=i)
+    for i in range(7):  # a fan-in
+        world.pay(f"s{i}", "hub", 900, day=0.5 * i)
+    home = tmp_path / "home"
+    store = EmbeddedStore(home)
+    store.write_batch(Batch("b1", "b1", "mixed", "parquet", world.tables()))
+    analyze(store, seed=0)
+    store.close()
+    return home
+
+
+def test_clusters_json_table_and_csv(tmp_path, world):
+    home = _store(tmp_path, world)
+    runner = CliRunner()
+    out = runner.invoke(app, ["clusters", "--home", str(home), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    cycle = next(r for r in rows if "temporal_cycle" in r["flags"])
+    assert {m["entity_id"] for m in cycle["members"]} >= {"c0", "c1", "c2"}
+    card = next(e for e in cycle["evidence"] if e["pattern"] == "temporal_cycle")
+    assert len(card["tx_ids"]) == 3 and card["parameters"]["cycle_max_len"] == 6
+    out = runner.invoke(app, ["clusters", "--home", str(home), "--format", "csv", "--top", "1"])
+    assert out.exit_code == 0 and len(out.output.strip().splitlines()) == 2
+    out = runner.invoke(app, ["clusters", "--home", str(home)])
+    assert out.exit_code == 0 and "ranked clusters" in out.output
