@@ -47,11 +47,17 @@ st.caption(f"Money out of the cluster: {info.get('outflow') or 0:,.0f}")
 
 tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
 with tabs[0]:
+    by_role = st.toggle("Colour by role", key="colour_by_role")
     st.caption(
-        "Blue: accounts · orange: people · green: trips · size: money moved. "
-        "Tap a node to select it."
+        "Colours: roles the analysis suggests (grey-blue: no role)."
+        if by_role
+        else "Blue: accounts · orange: people · green: trips · grey: folded accounts."
     )
-    tapped = network_picture(detail.network, key=f"net-{cluster_id}")
+    st.caption("Size: money moved. Tap a node to select it.")
+    roles = dict(zip(detail.members["entity_id"], detail.members["role"], strict=True))
+    tapped = network_picture(
+        detail.network, key=f"net-{cluster_id}-{by_role}", roles=roles if by_role else None
+    )
     if tapped:
         st.session_state["tapped"] = tapped
     chosen = st.session_state.get("tapped")

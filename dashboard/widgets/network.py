@@ -35,18 +35,25 @@ EDGE_KINDS = {
 }
 
 
-def elements(net: Network, highlight: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Cytoscape elements for a capped network; node size grows with the money moved."""
+#: Colours for member roles when the picture is coloured by role.
+ROLE_PALETTE = ("#dc2626", "#7c3aed", "#0891b2", "#ca8a04", "#db2777", "#059669", "#4b5563")
+
+
+def elements(net: Network, roles: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Cytoscape elements for a capped network; node size grows with the money moved.
+
+    The node ``label`` (which picks the style) is its kind, or its role when ``roles`` is given.
+    """
     top = max((n["amount"] for n in net.nodes), default=0.0) or 1.0
     nodes = [
         {
             "data": {
                 "id": n["id"],
-                "label": n["kind"].upper(),
+                "label": (roles.get(n["id"]) or n["kind"]).upper() if roles else n["kind"].upper(),
+                "kind": n["kind"],
                 "name": n["label"][:40],
                 "amount": round(n["amount"], 2),
                 "_size": 24 + 36 * (n["amount"] / top) ** 0.5,
-                **({"_role": "focus"} if highlight and n["id"] in highlight else {}),
             }
         }
         for n in net.nodes
@@ -68,8 +75,13 @@ def elements(net: Network, highlight: set[str] | None = None) -> dict[str, list[
     return {"nodes": nodes, "edges": edges}
 
 
-def network_picture(net: Network, key: str, height: int = 520) -> str | None:
-    """Draw ``net`` and return the id of the node tapped last (None before any tap)."""
+def network_picture(
+    net: Network, key: str, height: int = 520, roles: dict[str, str] | None = None
+) -> str | None:
+    """Draw ``net`` and return the id of the node tapped last (None before any tap).
+
+    With ``roles`` (entity id → role) nodes are coloured by role instead of by kind.
+    """
     if not net.nodes:
         st.info("Nothing to draw.")
         return None
@@ -89,7 +101,7 @@ def network_picture(net: Network, key: str, height: int = 520) -> str | None:
                 "text-margin-y": 4,
             },
         )
-        for kind, (colour, icon) in NODE_KINDS.items()
+        for kind, (colour, icon) in _node_colours(roles).items()
     ]
     edge_styles = [
         EdgeStyle(
@@ -102,7 +114,7 @@ def network_picture(net: Network, key: str, height: int = 520) -> str | None:
         for kind, colour in EDGE_KINDS.items()
     ]
     value = streamlit_cytoscape(
-        elements(net),
+        elements(net, roles),
         layout="fcose" if len(net.nodes) > 40 else "cose",
         node_styles=node_styles,
         edge_styles=edge_styles,
@@ -114,3 +126,11 @@ def network_picture(net: Network, key: str, height: int = 520) -> str | None:
         target = value.get("data", {}).get("target_id")
         return target if target != "__other__" else None
     return None
+
+
+def _node_colours(roles: dict[str, str] | None) -> dict[str, tuple[str, str]]:
+    """Colour and icon per style label: the kinds, plus one colour per role when given."""
+    colours = dict(NODE_KINDS)
+    for i, role in enumerate(sorted({r for r in (roles or {}).values() if r})):
+        colours[role] = (ROLE_PALETTE[i % len(ROLE_PALETTE)], "flag")
+    return colours

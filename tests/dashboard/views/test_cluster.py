@@ -21,3 +21,10 @@ def test_open_member_goes_to_entity(app):
     at.button(key="open-member").click().run()
     assert not at.exception
     assert any("Mehmet Kaya" in h.value for h in at.header)
+
+
+def test_colour_by_role_redraws_the_picture(app):
+    at = page(app, "cluster")
+    at.toggle(key="colour_by_role").set_value(True).run()
+    assert not at.exception
+    assert any("roles the analysis suggests" in c.value for c in at.caption)
