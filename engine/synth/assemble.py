@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from engine import schema
 from engine.synth import geo
-from engine.synth.builder import CUR_CODE, CURRENCIES, DAY, FX, Builder
+from engine.synth.builder import CUR_CODE, CURRENCIES, DAY, FX, NO_DATE, Builder
 from engine.synth.identity import manifest_identities
 from engine.synth.ids import account_numbers, sequential_ids
 
@@ -28,7 +28,7 @@ def _cat(chunks: list[np.ndarray], dtype: Any = None) -> np.ndarray:
 
 def _date32(days: np.ndarray) -> pa.Array:
     days = np.asarray(days, dtype=np.int32)
-    return pa.array(days, pa.int32(), mask=days < 0).cast(pa.date32())
+    return pa.array(days, pa.int32(), mask=days == NO_DATE).cast(pa.date32())
 
 
 def _ts(us: np.ndarray) -> pa.Array:

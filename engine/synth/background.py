@@ -38,8 +38,26 @@ class Economy:
     airline_acc: dict[str, int] = field(default_factory=dict)  # carrier -> account
     hotels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
+    ccode: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))  # country numbers
+
     def accounts_in(self, country: str) -> np.ndarray:
         return self.accounts[self.country == country]
+
+
+#: Country numbers, so per-country grouping of millions of rows compares integers.
+CC_INDEX = {cc: i for i, cc in enumerate(geo.COUNTRIES)}
+CC_LIST = list(geo.COUNTRIES)
+
+
+def groups(codes: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """``(country, positions)`` for each country number present in ``codes``; O(n log n)."""
+    if not len(codes):
+        return []
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    cuts = np.flatnonzero(np.diff(sorted_codes)) + 1
+    return [(CC_LIST[int(part[0])], order[a:z]) for part, a, z in
+            zip(np.split(sorted_codes, cuts), np.r_[0, cuts], np.r_[cuts, len(codes)], strict=True)]  # fmt: skip
 
 
 def build_economy(b: Builder) -> Economy:
@@ -56,6 +74,7 @@ def build_economy(b: Builder) -> Economy:
         dup = duplicate_parties(b, people[two])
         b.add_accounts(dup, country[two], "personal")
     eco = Economy(people, accounts, country, nationality)
+    eco.ccode = np.array([CC_INDEX[c] for c in country], dtype=np.int16)
     n_retail = max(10, int(p.n_businesses * 0.6))
     retail_country = _business_countries(b, n_retail)
     retail = add_orgs(b, n_retail, retail_country, "retail")
@@ -86,9 +105,8 @@ def _by_country(
 ) -> np.ndarray:
     """For each payer (index into eco.people), a target account in the payer's country."""
     out = np.full(len(payers), -1, dtype=np.int64)
-    pc = eco.country[payers]
-    for cc, accs in targets.items():
-        sel = np.flatnonzero(pc == cc)
+    for cc, sel in groups(eco.ccode[payers]):
+        accs = targets.get(cc, np.zeros(0, np.int64))
         if len(sel) and len(accs):
             pick = (
                 _zipf_choice(b.rng, len(accs), len(sel))
@@ -199,11 +217,11 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     # --- person-to-person payments within a country
     k = rng.poisson(p.p2p_per_month * months, n)
     src = np.repeat(np.arange(n), k)
-    order = np.argsort(eco.country, kind="stable")
+    order = np.argsort(eco.ccode, kind="stable")
     pos = np.empty(n, np.int64)
     pos[order] = np.arange(n)
     dst = order[np.clip(pos[src] + rng.integers(-40, 41, len(src)), 0, n - 1)]
-    keep = (dst != src) & (eco.country[dst] == eco.country[src])
+    keep = (dst != src) & (eco.ccode[dst] == eco.ccode[src])
     src, dst = src[keep], dst[keep]
     b.add_tx(
         eco.accounts[src],
@@ -239,9 +257,7 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
 def _home_locations(b: Builder, eco: Economy, who: np.ndarray) -> np.ndarray:
     """A location code (home city, or another city of the country 10% of the time)."""
     out = np.empty(len(who), dtype=np.int32)
-    pc = eco.country[who]
-    for cc in np.unique(pc):
-        sel = np.flatnonzero(pc == cc)
+    for cc, sel in groups(eco.ccode[who]):
         cities = geo.cities(cc)
         codes = np.array([b.loc(c, cc) for c in cities], dtype=np.int32)
         out[sel] = codes[b.rng.integers(0, len(codes), len(sel))]

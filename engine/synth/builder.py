@@ -23,6 +23,7 @@ DAY = 86_400_000_000  # microseconds
 HOUR = 3_600_000_000
 EPOCH = dt.date(1970, 1, 1)
 CHANNEL_CODE = {c: i for i, c in enumerate(CHANNELS)}
+NO_DATE = np.iinfo(np.int32).min  # a missing date (days since 1970 may be negative)
 CURRENCIES = tuple(geo.FX_EUR)
 CUR_CODE = {c: i for i, c in enumerate(CURRENCIES)}
 FX = np.array([geo.FX_EUR[c] for c in CURRENCIES])
@@ -89,7 +90,7 @@ class Builder:
         idx = np.arange(self.n_parties, self.n_parties + n)
         person = cols.pop("person", None)
         self.parties["person"].append(idx.copy() if person is None else _arr(person, n, np.int64))
-        self.parties["birth"].append(_arr(cols.pop("birth", -1), n, np.int32))
+        self.parties["birth"].append(_arr(cols.pop("birth", NO_DATE), n, np.int32))
         for name in PARTY_TEXT:
             self.parties[name].append(_obj(cols.pop(name, None), n))
         if cols:
@@ -146,7 +147,7 @@ class Builder:
             self.accounts["bank"].append(np.array([-1], np.int32))
             self.accounts["country"].append(_obj(country, 1))
             self.accounts["kind"].append(_obj("placeholder", 1))
-            self.accounts["opened"].append(np.array([-1], np.int32))
+            self.accounts["opened"].append(np.array([NO_DATE], np.int32))
             self.n_accounts += 1
             self.fixed_ids[i] = account_id
             self.placeholders[account_id] = i

@@ -2,103 +2,135 @@
 
 Used twice: for second KYC records of people banking at two institutions
 (:func:`duplicate_parties`) and for the traveller fields of every travel record
-(:func:`manifest_identities`). Each noisy record keeps the list of noise kinds applied, so the
-ground truth can score entity resolution per kind (see :mod:`engine.synth.names`).
+(:func:`manifest_identities`). Which record gets which noise is drawn vectorised from the
+``Params.noise_*`` rates; only records with name noise pass through Python string code. Each
+record keeps the list of noise kinds applied, so entity resolution can be scored per kind.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from engine.synth import names
-from engine.synth.builder import Builder
-from engine.synth.params import Params
+from engine.synth.builder import NO_DATE, Builder
+
+NAME_NOISE = ("translit", "ascii", "typo", "swap")
 
 
-def noisy_name(
-    first: str, last: str, rng: np.random.Generator, p: Params, boost: float = 1.0
-) -> tuple[str, list[str]]:
-    """A variant of ``first last`` and the noise kinds applied (possibly none)."""
-    kinds: list[str] = []
-    translit = names.has_variants(first) or names.has_variants(last)
-    if translit and rng.random() < p.noise_translit * boost:
+@cache
+def _has_variants(name: str) -> bool:
+    return names.has_variants(name)
+
+
+@cache
+def _has_accents(name: str) -> bool:
+    return names.strip_accents(name) != name
+
+
+def _apply(first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generator) -> str:
+    if "translit" in kinds:
         first, last = names.transliterate(first, rng), names.transliterate(last, rng)
-        kinds.append("translit")
-    if names.strip_accents(first + last) != first + last and rng.random() < p.noise_ascii:
+    if "ascii" in kinds:
         first, last = names.ascii_fold(first, rng), names.ascii_fold(last, rng)
-        kinds.append("ascii")
-    if rng.random() < p.noise_typo * boost:
+    if "typo" in kinds:
         if rng.random() < 0.5:
             first = names.typo(first, rng)
         else:
             last = names.typo(last, rng)
-        kinds.append("typo")
-    if rng.random() < p.noise_swap * boost:
-        kinds.append("swap")
-        return f"{last.upper() if rng.random() < 0.5 else last} {first}", kinds
-    return f"{first} {last}", kinds
+    if "swap" in kinds:
+        return f"{last.upper() if rng.random() < 0.5 else last} {first}"
+    return f"{first} {last}"
 
 
-def noisy_birth(birth: int, rng: np.random.Generator, p: Params) -> tuple[int, list[str]]:
-    """A birth date (days since 1970) as a record might carry it: missing or day/month swapped."""
-    if birth < 0:
-        return birth, []
-    u = rng.random()
-    if u < p.noise_no_birth:
-        return -1, ["no_birth"]
-    if u < p.noise_no_birth + p.noise_birth_swap:
-        d = np.datetime64(int(birth), "D").astype(object)
-        if d.day <= 12 and d.day != d.month:
-            swapped = d.replace(month=d.day, day=d.month)
-            return int((np.datetime64(swapped) - np.datetime64("1970-01-01")).astype(int)), [
-                "birth_swap"
-            ]
-    return birth, []
+def noisy_names(
+    b: Builder, first: np.ndarray, last: np.ndarray, boost: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Name variants of ``first last`` and the noise kinds applied (comma-joined, maybe empty).
+
+    ``translit`` applies only to names with romanisation variants and ``ascii`` only to names
+    with diacritics, at the configured rates; ``boost`` scales the other rates.
+    """
+    rng, p = b.rng, b.p
+    n = len(first)
+    u = rng.random((4, n))
+    variants = np.fromiter(
+        (_has_variants(f) or _has_variants(s) for f, s in zip(first, last, strict=True)), bool, n
+    )
+    accents = np.fromiter(
+        (_has_accents(f) or _has_accents(s) for f, s in zip(first, last, strict=True)), bool, n
+    )
+    flags = np.stack(
+        [
+            variants & (u[0] < p.noise_translit * boost),
+            accents & (u[1] < p.noise_ascii),
+            u[2] < p.noise_typo * boost,
+            u[3] < p.noise_swap * boost,
+        ]
+    )
+    out = first + " " + last
+    labels = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(flags.any(axis=0)):
+        kinds = tuple(k for k, f in zip(NAME_NOISE, flags[:, i], strict=True) if f)
+        out[i] = _apply(first[i], last[i], kinds, rng)
+        labels[i] = ",".join(kinds)
+    return out, labels
+
+
+def noisy_births(b: Builder, birth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Birth dates as records carry them: some missing, some with day and month swapped."""
+    rng, p = b.rng, b.p
+    birth = np.asarray(birth, dtype=np.int64).copy()
+    known = birth != NO_DATE
+    u = rng.random(len(birth))
+    missing = known & (u < p.noise_no_birth)
+    dates = np.where(known, birth, 0).astype("datetime64[D]")
+    month_start = dates.astype("datetime64[M]")
+    year = dates.astype("datetime64[Y]")
+    day = (dates - month_start).astype(np.int64) + 1
+    month = (month_start - year.astype("datetime64[M]")).astype(np.int64) + 1
+    swap = known & ~missing & (u < p.noise_no_birth + p.noise_birth_swap)
+    swap &= (day <= 12) & (day != month)
+    swapped = (year.astype("datetime64[M]") + (day - 1)).astype("datetime64[D]") + (month - 1)
+    birth[swap] = swapped[swap].astype(np.int64)
+    birth[missing] = NO_DATE
+    labels = np.full(len(birth), "", dtype=object)
+    labels[missing] = "no_birth"
+    labels[swap] = "birth_swap"
+    return birth, labels
+
+
+def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    both = (a != "") & (b != "")
+    out = a + b
+    out[both] = a[both] + "," + b[both]
+    return out
 
 
 def duplicate_parties(b: Builder, parties: np.ndarray) -> np.ndarray:
     """Second KYC records (at another bank) of the people ``parties``; returns new indices."""
-    rng, p = b.rng, b.p
+    rng = b.rng
     cols = {
         c: b.party_column(c)[parties]
-        for c in (
-            "first",
-            "last",
-            "nationality",
-            "doc_type",
-            "doc_no",
-            "phone",
-            "email",
-            "address",
-            "city",
-            "country",
-            "culture",
-        )
-    }
-    birth = b.party_column("birth")[parties]
-    person = b.party_column("person")[parties]
+        for c in ("first", "last", "nationality", "doc_type", "doc_no", "phone", "email",
+                  "address", "city", "country", "culture")
+    }  # fmt: skip
     n = len(parties)
-    name = np.empty(n, dtype=object)
-    new_birth = birth.copy()
-    noise = np.empty(n, dtype=object)
-    for i in range(n):
-        nm, kinds = noisy_name(cols["first"][i], cols["last"][i], rng, p, boost=1.5)
-        bd, more = noisy_birth(int(birth[i]), rng, p)
-        name[i], new_birth[i] = nm, bd
-        noise[i] = ",".join(kinds + more)
+    name, name_noise = noisy_names(b, cols["first"], cols["last"], boost=1.5)
+    birth, birth_noise = noisy_births(b, b.party_column("birth")[parties])
     drop_doc = rng.random(n) < 0.4
-    doc_no = np.where(drop_doc, None, cols["doc_no"])
     new = b.add_parties(
         n,
-        person=person,
+        person=b.party_column("person")[parties],
         kind="person",
         first=cols["first"],
         last=cols["last"],
         name=name,
-        birth=new_birth,
+        birth=birth,
         nationality=cols["nationality"],
         doc_type=np.where(drop_doc, None, cols["doc_type"]),
-        doc_no=doc_no,
+        doc_no=np.where(drop_doc, None, cols["doc_no"]),
         phone=np.where(rng.random(n) < 0.5, cols["phone"], None),
         email=np.where(rng.random(n) < 0.3, cols["email"], None),
         address=cols["address"],
@@ -106,7 +138,7 @@ def duplicate_parties(b: Builder, parties: np.ndarray) -> np.ndarray:
         country=cols["country"],
         culture=cols["culture"],
     )
-    b.party_noise.append((new, noise))
+    b.party_noise.append((new, _join(name_noise, birth_noise)))
     return new
 
 
@@ -115,23 +147,13 @@ def manifest_identities(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Traveller name, birth date, nationality and noise kinds for each travel record.
 
-    Air manifests write names in capitals. Noise is applied with the ``Params.noise_*`` rates.
+    Air manifests write names in capitals (not counted as noise).
     """
-    rng, p = b.rng, b.p
     first = b.party_column("first")[persons]
     last = b.party_column("last")[persons]
-    birth = b.party_column("birth")[persons].astype(np.int64)
-    n = len(persons)
-    names_out = np.empty(n, dtype=object)
-    noise = np.empty(n, dtype=object)
-    noise[:] = ""
-    for i in range(n):
-        nm, kinds = noisy_name(first[i], last[i], rng, p)
-        bd, more = noisy_birth(int(birth[i]), rng, p)
-        names_out[i], birth[i] = nm, bd
-        noise[i] = ",".join(kinds + more)
-    air = modes == "air"
-    if air.any():
-        names_out[air] = np.array([s.upper() for s in names_out[air]], dtype=object)
+    name, name_noise = noisy_names(b, first, last)
+    birth, birth_noise = noisy_births(b, b.party_column("birth")[persons])
+    air = np.flatnonzero(modes == "air")
+    name[air] = np.array([s.upper() for s in name[air]], dtype=object)
     nationality = b.party_column("nationality")[persons]
-    return names_out, birth, nationality, noise
+    return name, birth, nationality, _join(name_noise, birth_noise)

@@ -45,8 +45,13 @@ def add_people(
     city: Any = None,
     age: tuple[int, int] = (18, 75),
     surname: Any = None,
+    address: str | None = None,
+    phone: str | None = None,
 ) -> np.ndarray:
-    """Create ``n`` people living in ``country`` (scalars or arrays); returns party indices."""
+    """Create ``n`` people living in ``country`` (scalars or arrays); returns party indices.
+
+    ``surname``, ``address`` and ``phone`` force those values (a family, a shared flat).
+    """
     rng = b.rng
     country = _obj(country, n)
     nationality = country.copy() if nationality is None else _obj(nationality, n)
@@ -73,6 +78,7 @@ def add_people(
         for cc in np.unique(country):
             sel = np.flatnonzero(country == cc)
             city[sel] = _pick(geo.cities(cc), len(sel), rng)
+    forced_phone = phone
     phone = np.empty(n, dtype=object)
     street = np.empty(n, dtype=object)
     for cc in np.unique(country):
@@ -82,7 +88,9 @@ def add_people(
         phone[sel] = f"+{code} " + digits
         street[sel] = _pick(STREETS.get(geo.COUNTRIES[cc][2], _DEFAULT_STREETS), len(sel), rng)
     number = rng.integers(1, 180, n).astype(str).astype(object)
-    address = street + " " + number
+    address = street + " " + number if address is None else _obj(address, n)
+    if forced_phone is not None:
+        phone = _obj(forced_phone, n)
     letters = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"), dtype=object)
     doc_no = (
         letters[rng.integers(0, len(letters), n)]

@@ -150,6 +150,7 @@ def _funnel(b: Builder, o: Operation, groups: list[Group]) -> None:
     t0 = groups[0].departure if groups else b.t0
     t0 = int(min(t0, b.t_end - 14 * DAY))
     structured = structuring(b, f.account, f.country, o.op, same_day=False, t0=t0)
+    t_structured = b.tx["ts"][-1]  # the chunk structuring just appended
     n_more = int(rng.integers(4, 9))
     where = [c for c in cities if c != home] or cities
     locs = np.array(
@@ -162,7 +163,7 @@ def _funnel(b: Builder, o: Operation, groups: list[Group]) -> None:
     deposits = np.concatenate([structured, more])
     hub = o.collectors[0]
     hub_city = b.party_column("city")[hub.party]
-    t_last = t0 + 7 * DAY
+    t_last = int(max(t_structured.max(), t_more.max()))
     n_atm = int(rng.integers(2, 5))
     atm = b.add_tx(f.account, b.cash, t_last + rng.integers(6 * HOUR, FUNNEL_TAU_DAYS * DAY, n_atm),
                    base=np.round(rng.uniform(800, 2_000, n_atm), -1), channel="cash",
