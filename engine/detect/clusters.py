@@ -33,6 +33,8 @@ PATTERN_WEIGHTS: dict[str, float] = {
     "payment_trip_alignment": 2.0, "courier_round_trips": 2.5, "group_fan_in": 3.0,
 }  # fmt: skip
 
+#: Raw evidence at which a cluster's score is 0.5.
+SCORE_HALF = 20.0
 #: Bonus weight of a transfer used by a detector, per unit of pattern weight.
 EVIDENCE_EDGE = 2.0
 
@@ -156,7 +158,8 @@ def score_clusters(
     Notes
     -----
     ``raw = Σ_instances w_pattern · min(strength, 3)^½ · (1 + 0.3 (distinct patterns − 1))
-    · (1 + cross-border share) / max(1, log10(accounts / 10))``, ``score = 1 − exp(−raw / 10)``;
+    · (1 + cross-border share) / max(1, log10(accounts / 10))``, ``score = raw / (raw + 20)``
+    (0.5 at raw 20, never saturating, so the order stays visible);
     with suspects, ``score`` is the mean of that and the cluster's share of the personalised
     PageRank mass (scaled to its maximum).
     """
@@ -193,7 +196,7 @@ def score_clusters(
         n_flags[lab_] = len(names)
     damp = np.maximum(1.0, np.log10(np.maximum(size, 1) / 10.0))
     raw = raw * (1 + 0.3 * np.maximum(n_flags - 1, 0)) * (1 + cross_share) / damp
-    score = 1.0 - np.exp(-raw / 10.0)
+    score = raw / (raw + SCORE_HALF)
     proximity = np.zeros(k)
     if suspects is not None and len(suspects):
         proximity = _proximity(com, suspects, k)

@@ -26,6 +26,9 @@ from engine.detect.frame import Frame, digits, fold
 from engine.detect.hits import SOURCES, Hits, from_groups
 
 _SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+#: How strongly each shared identifier points at a network (an address is often innocently
+#: shared: flat shares, care homes; a document under two names is a forger's trace).
+KIND_STRENGTH = {"document": 2.0, "phone": 1.0, "email": 1.0, "address": 0.4}
 
 
 def canonical_name(name: str | None) -> str:
@@ -283,7 +286,7 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
             distinct = _distinct_people(gnames, members, n_p, same, surnames=kind == "address")
             if distinct >= 2:
                 groups.append(members)
-                strength.append(distinct / 2 * (2.0 if kind == "document" else 1.0))
+                strength.append(distinct / 2 * KIND_STRENGTH[kind])
                 kinds.append(f"{kind}={v}")
     parties = [[e for e in g if e < n_p] for g in groups]
     recs = [[e - n_p for e in g if e >= n_p] for g in groups]

@@ -67,9 +67,16 @@ def record_accounts(frame: Frame, relatives: bool = False) -> tuple[np.ndarray, 
 
 
 def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
-    sn = traveller_surname(frame)
+    """Accounts whose owner's surname (last token of the KYC name) is one of the traveller's
+    name tokens (manifests swap the order) and whose nationality is the traveller's."""
+    names = frame.travel.column("traveller_name").to_pylist()
     nat = [(x or "").upper() for x in frame.travel.column("traveller_nationality").to_pylist()]
-    psn = party_surnames(frame)
+    toks = [[t for t in canonical_name(n).split() if len(t) >= 3] for n in names]
+    recs = pd.DataFrame({"sn": toks, "nat": nat, "r": np.arange(len(names))}).explode("sn")
+    recs = recs.dropna(subset=["sn"])
+    psn = [
+        (canonical_name(n).split() or [""])[-1] for n in frame.parties.column("name").to_pylist()
+    ]
     pnat = [(x or "").upper() for x in frame.parties.column("nationality").to_pylist()]
     party, node, owner = frame.holding_pairs
     holders = pd.DataFrame(
@@ -78,8 +85,7 @@ def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     )  # fmt: skip
     holders = holders[(holders["sn"] != "") & ~frame.hub[holders["n"].to_numpy()]]
     holders = holders[holders.groupby(["sn", "nat"])["n"].transform("size") <= 30]
-    recs = pd.DataFrame({"sn": sn, "nat": nat, "r": np.arange(len(sn))})
-    m = recs[recs["sn"] != ""].merge(holders, on=["sn", "nat"])
+    m = recs.merge(holders, on=["sn", "nat"])
     return m["r"].to_numpy(np.int64), m["n"].to_numpy(np.int64)
 
 

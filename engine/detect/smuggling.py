@@ -187,22 +187,24 @@ def victim_expenses(frame: Frame) -> Hits:
 
 
 def revenue_without_payroll(frame: Frame) -> Hits:
-    """Pattern 20: a business whose deposits rise (second half ≥ growth × first half) while it
-    pays no wages (no recurring payments to ≥ 2 personal accounts)."""
+    """Pattern 20: a business whose deposits (cash takings) rise, second half of the period
+    ≥ growth × first half, while it pays no wages (no recurring payments to ≥ 2 personal
+    accounts)."""
     cfg = frame.config
     n = frame.n_nodes
     t_mid = (frame.ts.min(initial=0) + frame.ts.max(initial=0)) // 2
-    into = frame.dst
+    dep = frame.cash_in
     late = frame.ts > t_mid
-    first = np.bincount(into[~late], weights=frame.amount[~late], minlength=n)
-    second = np.bincount(into[late], weights=frame.amount[late], minlength=n)
-    to_person = frame.core_tx & (frame.node_kind[frame.dst] == 1) & (frame.pair_count >= 2)
+    first = np.bincount(frame.dst[dep & ~late], weights=frame.amount[dep & ~late], minlength=n)
+    second = np.bincount(frame.dst[dep & late], weights=frame.amount[dep & late], minlength=n)
+    n_dep = np.bincount(frame.dst[dep], minlength=n)
+    to_person = frame.core_tx & (frame.node_kind[frame.dst] != BUSINESS) & (frame.pair_count >= 2)
     pairs = np.unique(frame.src[to_person].astype(np.int64) * n + frame.dst[to_person])
     payees = np.bincount(pairs // n, minlength=n)
     nodes = np.flatnonzero((frame.node_kind == BUSINESS) & ~frame.hub & (payees < 2)
-                           & (first + second >= cfg.revenue_min_inflow)
+                           & (n_dep >= 10) & (first + second >= cfg.revenue_min_inflow)
                            & (second >= cfg.revenue_growth * np.maximum(first, 1.0)))  # fmt: skip
-    rows = np.flatnonzero(np.isin(frame.dst, nodes) & frame.core_tx)
+    rows = np.flatnonzero(np.isin(frame.dst, nodes) & dep)
     return from_segments("revenue_without_payroll", TRAFFICKING, cfg.subset("revenue_"),
                          second[nodes] / np.maximum(first[nodes], 1.0) / cfg.revenue_growth,
                          nodes, np.searchsorted(nodes, frame.dst[rows]), rows, frame.src,

@@ -1,0 +1,113 @@
+"""Smuggling and trafficking money patterns: must fire, and look-alikes that must not."""
+
+from __future__ import annotations
+
+from engine.detect import smuggling
+from tests.detect.conftest import anchors_of
+
+
+def test_border_collector_needs_many_countries(world):
+    world.account("coll", country="LY")
+    world.account("local", country="LY")
+    for i, cc in enumerate(["NG", "SN", "ML", "NG", "GH"]):
+        world.account(f"s{i}", country=cc)
+        world.pay(f"s{i}", "coll", 700, day=i)
+        world.account(f"l{i}", country="LY")
+        world.pay(f"l{i}", "local", 700, day=i)  # five senders, one country
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.border_collector(frame)) == {"coll"}
+
+
+def test_unrelated_senders_abroad_but_not_a_family(world):
+    world.account("ben", country="SY")
+    world.account("mum", country="SY")
+    for i, surname in enumerate(["Haddad", "Khalil", "Saleh", "Nasser", "Aziz"]):
+        world.account(f"s{i}", country="DE")
+        world.party(f"p{i}", f"Omar {surname}", (f"s{i}",), nationality="SY")
+        world.pay(f"s{i}", "ben", 500, day=i)
+        world.account(f"f{i}", country="DE")
+        world.party(f"q{i}", f"Ali Mansour{i * 0}", (f"f{i}",), nationality="SY")
+        world.pay(f"f{i}", "mum", 500, day=i)  # siblings: one surname
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.unrelated_senders_abroad(frame)) == {"ben"}
+
+
+def test_controller_weekly_small_payments(world):
+    for v in range(3):
+        for week in range(4):
+            world.pay(f"victim{v}", "ctrl", 400, day=7 * week + v * 0.1, channel="mobile")
+            world.pay(f"tenant{v}", "landlord", 400, day=30 * week)  # monthly: rent
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.controller(frame)) == {"ctrl"}
+
+
+def test_hawala_many_small_in_few_large_out(world):
+    for i in range(12):
+        world.pay(f"r{i}", "hw", 300 + i, day=i)
+    world.pay("hw", "trader", 3650, day=13)
+    for i in range(12):  # a shop: many small in, many small out
+        world.pay(f"c{i}", "shop", 300, day=i)
+        world.pay("shop", f"sup{i}", 290, day=i + 1)
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.hawala(frame)) == {"hw"}
+
+
+def test_stage_payments_in_route_order(world):
+    world.account("c_tr", country="TR")
+    world.account("c_gr", country="GR")
+    for p in ("rel1", "rel2"):
+        world.account(p, country="SY")
+        world.pay(p, "c_tr", 800, day=1, channel="money_transfer")
+        world.pay(p, "c_gr", 800, day=9, channel="money_transfer")
+    world.account("mum_tr", country="TR")
+    world.account("dad_gr", country="GR")
+    world.account("kid", country="DE")
+    for m in range(2):  # interleaved family support: not stages
+        world.pay("kid", "mum_tr", 100, day=30 * m)
+        world.pay("kid", "dad_gr", 100, day=30 * m + 2)
+    frame = world.frame()
+    hits = smuggling.stage_payments(frame)
+    assert len(hits) == 1
+    assert set(frame.graph.account_of(hits.nodes_of(0))) == {"rel1", "rel2", "c_tr", "c_gr"}
+
+
+def test_revenue_without_payroll(world):
+    world.account("CASH", kind="placeholder")
+    world.account("front", kind="business")
+    world.account("bakery", kind="business")
+    for d in range(0, 90, 3):
+        world.pay("CASH", "front", 500 * (1 + 2 * d / 90), day=d, channel="cash")
+        world.pay("CASH", "bakery", 500 * (1 + 2 * d / 90), day=d, channel="cash")
+    for month in range(3):
+        for e in range(2):
+            world.pay("bakery", f"baker{e}", 1800, day=30 * month + 28)  # wages
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.revenue_without_payroll(frame)) == {"front"}
+
+
+def test_pay_on_arrival_through_relatives(world):
+    for i, sn in enumerate(["Tekle", "Haile"]):
+        world.account(f"rel{i}", country="SE")
+        world.party(f"rp{i}", f"Abebe {sn}", (f"rel{i}",), nationality="ER")
+        world.pay(f"rel{i}", "broker", 2000, day=1, channel="money_transfer")
+        world.trip(f"t{i}", f"Yonas {sn}", "MJI", "LMP", 5, traveller_nationality="ER")
+    world.pay("broker", "boss", 2400, day=5.5)
+    world.pay("other_rel", "shop", 2000, day=1)  # paid, but nobody travelled
+    world.pay("shop", "supplier", 1900, day=5.5)
+    frame = world.frame()
+    hits = smuggling.pay_on_arrival(frame)
+    assert anchors_of(frame, hits) == {"broker"}
+    assert len(hits.recs_of(0)) == 2
+
+
+def test_victim_expenses(world):
+    world.account("payer", kind="personal")
+    for i, name in enumerate(["Ana Popescu", "Ioana Ivanova"]):
+        world.trip(f"t{i}", name, "OTP", "FRA", 1, payer_account="payer")
+    for i, city in enumerate(["Frankfurt", "Cologne", "Hamburg"]):
+        world.account(f"hotel{i}", kind="business")
+        world.pay("payer", f"hotel{i}", 300, day=2 + i, channel="card", location=city)
+    frame = world.frame()
+    hits = smuggling.victim_expenses(frame)
+    assert anchors_of(frame, hits) == {"payer"}
+    assert len(hits.recs_of(0)) == 2
