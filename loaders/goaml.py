@@ -30,15 +30,15 @@ import hashlib
 import os
 from pathlib import Path
 
-from lxml import etree
-
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.mapping import Mapping
 from loaders.normalise import Converter, iban_country
 from loaders.rows import RowBuffer
-from loaders.xmlsafe import child, children, iter_elements, local, text
+from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
 
 CHUNK = 20_000
+#: Where a transaction's ``means_of_transport`` may sit: on it, or on one of its sides.
+SIDES = ("t_from", "t_from_my_client", "t_to", "t_to_my_client")
 
 
 def _digest(*parts: str | None) -> str:
@@ -46,7 +46,7 @@ def _digest(*parts: str | None) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _step_number(step: etree._Element) -> int:
+def _step_number(step: Node) -> int:
     value = text(step, "step") or ""
     return int(value) if value.isdigit() and len(value) < 9 else 0
 
@@ -60,7 +60,7 @@ class _Report:
 
     # -- elements ------------------------------------------------------------------------------
 
-    def person(self, el: etree._Element | None) -> str | None:
+    def person(self, el: Node | None) -> str | None:
         if el is None:
             return None
         names = [text(el, k) for k in ("first_name", "middle_name", "last_name")]
@@ -100,7 +100,7 @@ class _Report:
         )
         return party_id
 
-    def entity(self, el: etree._Element | None) -> str | None:
+    def entity(self, el: Node | None) -> str | None:
         if el is None:
             return None
         name = text(el, "name") or text(el, "commercial_name")
@@ -122,7 +122,7 @@ class _Report:
         )
         return party_id
 
-    def account(self, el: etree._Element | None, my_client_person: str | None) -> str | None:
+    def account(self, el: Node | None, my_client_person: str | None) -> str | None:
         if el is None:
             return None
         institution = text(el, "institution_code") or text(el, "swift")
@@ -159,7 +159,7 @@ class _Report:
             )
         return account_id
 
-    def side(self, tx: etree._Element, direction: str) -> tuple[str | None, str | None]:
+    def side(self, tx: Node, direction: str) -> tuple[str | None, str | None]:
         """The account id of one side (``from``/``to``) and its country."""
         el = child(tx, f"t_{direction}_my_client")
         my_client = el is not None
@@ -176,14 +176,18 @@ class _Report:
             account = f"party:{person or entity}"
         return account, text(el, f"{direction}_country")
 
-    def involved(self, tx: etree._Element) -> None:
+    def involved(self, tx: Node) -> None:
         for party in children(child(tx, "involved_parties"), "party"):
             self.person(child(party, "person"))
             self.entity(child(party, "entity"))
             self.account(child(party, "account"), None)
 
-    def travel(self, tx: etree._Element, tx_id: str | None, payer: str | None) -> None:
-        for transport in tx.iter("{*}means_of_transport"):
+    def travel(self, tx: Node, tx_id: str | None, payer: str | None) -> None:
+        holders = [tx, *(child(tx, side) for side in SIDES)]
+        transports = [
+            t for h in holders if h is not None for t in children(h, "means_of_transport")
+        ]
+        for transport in transports:
             mode = text(transport, "transport_mode") or text(transport, "mode")
             carrier = text(transport, "carrier") or text(transport, "carrier_name")
             number = text(transport, "route_number") or text(transport, "flight_number")
@@ -203,7 +207,7 @@ class _Report:
                 if any(child(routing, k) is not None for k in ("place", "step", "country")):
                     steps.append(routing)  # <routing> is itself one step
                 else:  # <routing> holds the steps
-                    steps.extend(c for c in routing if isinstance(c.tag, str) and len(c))
+                    steps.extend(k for kids in routing.kids.values() for k in kids if k.kids)
             steps.sort(key=_step_number)
             for i in range(len(steps) - 1):
                 start, end = steps[i], steps[i + 1]
@@ -227,7 +231,7 @@ class _Report:
                     },
                 )
 
-    def transaction(self, tx: etree._Element, currency: str | None) -> None:
+    def transaction(self, tx: Node, currency: str | None) -> None:
         tx_id = text(tx, "transactionnumber")
         src, src_country = self.side(tx, "from")
         dst, _ = self.side(tx, "to")
@@ -277,7 +281,7 @@ def load_goaml(
             currency = currency or (element.text or "").strip() or None
             continue
         buffer.row += 1
-        report.transaction(element, currency)
+        report.transaction(tree(element), currency)
     if buffer.row == 0:
         from engine.errors import InputError
 

@@ -23,27 +23,25 @@ import hashlib
 import os
 from pathlib import Path
 
-from lxml import etree
-
 from engine.errors import InputError
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.mapping import Mapping
 from loaders.normalise import Converter, iban_country
 from loaders.rows import RowBuffer
-from loaders.xmlsafe import child, children, iter_elements, local, text
+from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
 
 CASH_FAMILIES = {"CDPT", "CWDL", "CASH"}
 CARD_FAMILIES = {"CCRD", "DCRD", "POSD", "ICCN"}
 
 
-def _account_id(acct: etree._Element | None) -> str | None:
+def _account_id(acct: Node | None) -> str | None:
     """IBAN, else the other identification (``Othr/Id``) of an ``...Acct`` element."""
     if acct is None:
         return None
     return text(acct, "Id", "IBAN") or text(acct, "Id", "Othr", "Id")
 
 
-def _bic(agent: etree._Element | None) -> str | None:
+def _bic(agent: Node | None) -> str | None:
     if agent is None:
         return None
     return (
@@ -53,14 +51,14 @@ def _bic(agent: etree._Element | None) -> str | None:
     )
 
 
-def _amount(el: etree._Element | None) -> tuple[str | None, str | None]:
+def _amount(el: Node | None) -> tuple[str | None, str | None]:
     if el is None:
         return None, None
     value = (el.text or "").strip() or None
     return value, el.get("Ccy")
 
 
-def _remittance(tx: etree._Element | None) -> str | None:
+def _remittance(tx: Node | None) -> str | None:
     parts = [u.text.strip() for u in children(child(tx, "RmtInf"), "Ustrd") if u.text]
     return " ".join(parts) or None
 
@@ -77,7 +75,7 @@ class _Messages:
         self.header_settlement: str | None = None
         self.message_id: str | None = None
 
-    def party(self, el: etree._Element | None, account: str | None) -> None:
+    def party(self, el: Node | None, account: str | None) -> None:
         """A debtor/creditor/owner (``Nm``, address, ids) holding ``account``."""
         name = text(el, "Nm")
         if el is None or name is None:
@@ -116,13 +114,13 @@ class _Messages:
 
     # -- camt.053 ----------------------------------------------------------------------------
 
-    def statement_acct(self, acct: etree._Element) -> None:
+    def statement_acct(self, acct: Node) -> None:
         self.statement_account = _account_id(acct)
         self.statement_currency = text(acct, "Ccy")
         self.account(self.statement_account, _bic(child(acct, "Svcr")))
         self.party(child(acct, "Ownr"), self.statement_account)
 
-    def entry(self, ntry: etree._Element) -> None:
+    def entry(self, ntry: Node) -> None:
         entry_amount, entry_ccy = _amount(child(ntry, "Amt"))
         credit = (text(ntry, "CdtDbtInd") or "").upper()
         booked = (
@@ -181,12 +179,12 @@ class _Messages:
 
     # -- pacs.008 ----------------------------------------------------------------------------
 
-    def header(self, hdr: etree._Element) -> None:
+    def header(self, hdr: Node) -> None:
         self.header_date = text(hdr, "CreDtTm")
         self.header_settlement = text(hdr, "IntrBkSttlmDt")
         self.message_id = text(hdr, "MsgId")
 
-    def transfer(self, tx: etree._Element) -> None:
+    def transfer(self, tx: Node) -> None:
         amount, ccy = _amount(child(tx, "IntrBkSttlmAmt"))
         if amount is None:
             amount, ccy = _amount(child(tx, "InstdAmt"))
@@ -253,15 +251,15 @@ def load_iso20022(
         if tag == "Acct":
             parent = element.getparent()
             if parent is not None and local(parent.tag) == "Stmt":
-                messages.statement_acct(element)
+                messages.statement_acct(tree(element))
         elif tag == "GrpHdr":
-            messages.header(element)
+            messages.header(tree(element))
         else:
             buffer.row += 1
             if tag == "Ntry":
-                messages.entry(element)
+                messages.entry(tree(element))
             else:
-                messages.transfer(element)
+                messages.transfer(tree(element))
     if buffer.row == 0:
         what = "statement entries (Ntry)" if fmt == "camt053" else "transfers (CdtTrfTxInf)"
         raise InputError(f"no {what} found", file=name)

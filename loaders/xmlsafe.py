@@ -98,6 +98,7 @@ def iter_elements(
             events = etree.iterparse(
                 source,
                 events=("end",),
+                tag=[f"{{*}}{t}" for t in sorted(tags)],
                 resolve_entities=False,
                 no_network=True,
                 load_dtd=False,
@@ -107,8 +108,6 @@ def iter_elements(
                 remove_pis=True,
             )
             for _, element in events:
-                if local(element.tag) not in tags:
-                    continue
                 index += 1
                 yield index, element
                 element.clear()
@@ -125,34 +124,59 @@ def iter_elements(
         raise InputError(f"cannot read: {exc}", file=name) from exc
 
 
-def text(element: etree._Element | None, *path: str) -> str | None:
-    """Text of the first descendant reached by local names ``path`` (None when absent/empty)."""
-    node = element
-    for step in path:
-        if node is None:
-            return None
-        node = next((c for c in node if local(c.tag) == step), None)
-    if node is None:
-        return None
-    value = node.text
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+class Node:
+    """A parsed element as plain Python: text, attributes and children by local name.
+
+    Built once per record (:func:`tree`), so the many field look-ups a record needs are dict
+    look-ups rather than tree searches.
+    """
+
+    __slots__ = ("attrib", "kids", "text")
+
+    def __init__(self, text: str | None, attrib: dict[str, str], kids: dict[str, list[Node]]):
+        self.text = text
+        self.attrib = attrib
+        self.kids = kids
+
+    def get(self, name: str) -> str | None:
+        """An attribute value (``Ccy`` of an ``Amt``)."""
+        return self.attrib.get(name)
 
 
-def child(element: etree._Element | None, *path: str) -> etree._Element | None:
+def tree(element: etree._Element) -> Node:
+    """Convert ``element`` and its descendants into :class:`Node` objects (namespaces dropped)."""
+    kids: dict[str, list[Node]] = {}
+    for item in element:
+        tag = item.tag
+        if not isinstance(tag, str):  # comments, processing instructions, entity references
+            continue
+        name = tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
+        kids.setdefault(name, []).append(tree(item))
+    attrib = dict(element.attrib) if element.attrib else {}
+    return Node(element.text, attrib, kids)
+
+
+def child(node: Node | None, *path: str) -> Node | None:
     """First descendant reached by local names ``path``, or None."""
-    node = element
     for step in path:
         if node is None:
             return None
-        node = next((c for c in node if local(c.tag) == step), None)
+        found = node.kids.get(step)
+        node = found[0] if found else None
     return node
 
 
-def children(element: etree._Element | None, name: str) -> list[etree._Element]:
+def text(node: Node | None, *path: str) -> str | None:
+    """Text of the first descendant reached by local names ``path`` (None when absent/empty)."""
+    node = child(node, *path)
+    if node is None or node.text is None:
+        return None
+    value = node.text.strip()
+    return value or None
+
+
+def children(node: Node | None, name: str) -> list[Node]:
     """Direct children with local name ``name``."""
-    if element is None:
+    if node is None:
         return []
-    return [c for c in element if local(c.tag) == name]
+    return node.kids.get(name, [])
