@@ -13,6 +13,7 @@ Noise kinds (each recorded in the ground truth so entity resolution can be score
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 import numpy as np
 
@@ -123,6 +124,7 @@ for _group in TRANSLIT:
 _SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
 
 
+@cache
 def strip_accents(text: str) -> str:
     """Drop diacritics (``Traoré`` → ``Traore``; Turkish dotted/dotless i → ``i``)."""
     text = text.replace("ı", "i").replace("İ", "I")
