@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from algorithms.patterns import neighbour_pairs
 from engine.detect.frame import Frame, fold
 from engine.detect.hits import SOURCES, Hits, from_groups
-from engine.detect.people import person_of_record, record_accounts, traveller_surname
+from engine.detect.people import person_of_record, record_accounts
 
 TRAVEL = SOURCES["travel"]
 HOUR_US = 3_600_000_000
@@ -274,11 +274,16 @@ def group_fan_in(frame: Frame, groups: Hits) -> Hits:
     collector within ``group_fan_in_days`` of the group's departure: the people layer and the
     money layer tell the same story."""
     cfg = frame.config
-    surname = np.array(traveller_surname(frame), object)
-    from engine.detect.people import party_surnames
+    from engine.detect.identity import canonical_name
 
-    p_surname = np.array([*party_surnames(frame), ""], object)
-    node_sn = p_surname[frame.node_owner]
+    tokens = [
+        {t for t in canonical_name(n).split() if len(t) >= 3}
+        for n in frame.travel.column("traveller_name").to_pylist()
+    ]
+    last = [
+        (canonical_name(n).split() or [""])[-1] for n in frame.parties.column("name").to_pylist()
+    ]
+    node_sn = np.array([*last, ""], object)[frame.node_owner]
     dep = _ts(frame, "departure")
     w = frame.days(cfg.group_fan_in_days)
     core = np.flatnonzero(frame.core_tx)
@@ -289,7 +294,7 @@ def group_fan_in(frame: Frame, groups: Hits) -> Hits:
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for i in range(len(groups)):
         r = groups.recs_of(i)
-        names = set(surname[r]) - {""}
+        names = set().union(*(tokens[x] for x in r))
         t0 = dep[r].min()
         near = tx[tx["sn"].isin(names) & (tx["t"] >= t0 - w) & (tx["t"] <= t0 + w)]
         if not len(near):

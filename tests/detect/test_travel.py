@@ -1,0 +1,90 @@
+"""Travel links: co-travel groups, facilitators, ticket payers, couriers, alignment, fan-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.detect import travel
+from tests.detect.conftest import anchors_of
+
+BORN = dt.date(1995, 3, 4)
+
+
+def _leg(world, rid, name, o, d, day, route, **kw):
+    world.trip(rid, name, o, d, day, route_number=route, traveller_birth_date=BORN, **kw)
+
+
+def test_one_way_group_is_reported_but_a_tour_group_is_not(world):
+    for i, name in enumerate(["Abdi Farah", "Hodan Warsame", "Ayan Jama"]):
+        _leg(world, f"m{i}a", name, "ADD", "KRT", 1, "ET100")
+        _leg(world, f"m{i}b", name, "KRT", "CAI", 3, "MS200")
+    for i, name in enumerate(["Hans Weber", "Eva Koch", "Paul Wolf"]):
+        _leg(world, f"t{i}a", name, "FRA", "ATH", 1, "LH1")
+        _leg(world, f"t{i}b", name, "ATH", "FRA", 8, "LH2")  # they come back: tourists
+    frame = world.frame()
+    groups, _ = travel.co_travel(frame)
+    assert len(groups) == 1
+    assert len(groups.recs_of(0)) == 6
+
+
+def test_facilitator_travels_the_route_with_different_companions(world):
+    for g in range(3):
+        _leg(world, f"f{g}a", "Kidane Haile", "ADD", "KRT", 10 * g, f"ET{g}")
+        _leg(world, f"f{g}b", "Kidane Haile", "KRT", "CAI", 10 * g + 2, f"MS{g}")
+        for j in range(2):
+            name = f"Migrant{g}{j} Osman"
+            _leg(world, f"m{g}{j}a", name, "ADD", "KRT", 10 * g, f"ET{g}")
+            _leg(world, f"m{g}{j}b", name, "KRT", "CAI", 10 * g + 2, f"MS{g}")
+    frame = world.frame()
+    _, facilitators = travel.co_travel(frame)
+    assert len(facilitators) == 1
+    assert len(facilitators.recs_of(0)) == 6
+
+
+def test_third_party_payer_on_one_route_but_not_an_agency(world):
+    for i, name in enumerate(["Ali Khan", "Omar Saleh", "Yusuf Aziz"]):
+        world.trip(f"p{i}", name, "IST", "IZM", 2, payer_account="coord")
+    for i, (o, d) in enumerate([("FRA", "JFK"), ("MAD", "LIM"), ("ROM", "BKK")]):
+        world.trip(f"a{i}", f"Tourist{i} Smith", o, d, 2, payer_account="agency")
+    world.pay("coord", "x", 1, day=0)
+    world.pay("agency", "y", 1, day=0)
+    frame = world.frame()
+    assert anchors_of(frame, travel.third_party_payer(frame)) == {"coord"}
+
+
+def test_courier_round_trips_with_cash_but_not_a_commuter(world):
+    world.account("CASH", kind="placeholder")
+    world.party("c", "Marko Petrovic", ("cacc",), birth_date=BORN)
+    world.party("w", "Jan Novak", ("wacc",), birth_date=BORN)
+    for k in range(3):
+        _leg(world, f"c{k}a", "Marko Petrovic", "BEG", "BUD", 7 * k, None)
+        _leg(world, f"c{k}b", "Marko Petrovic", "BUD", "BEG", 7 * k + 1, None)
+        world.pay("CASH", "cacc", 9000, day=7 * k, channel="cash")
+        _leg(world, f"w{k}a", "Jan Novak", "BTS", "VIE", 7 * k, None)
+        _leg(world, f"w{k}b", "Jan Novak", "VIE", "BTS", 7 * k + 0.4, None)
+        world.pay("wacc", "shop", 20, day=30 + k, channel="card")
+    frame = world.frame()
+    assert anchors_of(frame, travel.courier_round_trips(frame)) == {"cacc"}
+
+
+def test_payment_trip_alignment(world):
+    world.account("CASH", kind="placeholder")
+    world.party("p", "Amina Diallo", ("acc",), birth_date=BORN)
+    _leg(world, "r1", "Amina Diallo", "BKO", "ALG", 3, "AH1")
+    world.pay("CASH", "acc", 2000, day=3, channel="cash", location="Bamako")
+    world.pay("CASH", "acc", 2000, day=9, channel="cash", location="Bamako")  # another day
+    frame = world.frame()
+    hits = travel.payment_trip_alignment(frame)
+    assert anchors_of(frame, hits) == {"acc"} and len(hits.txs_of(0)) == 1
+
+
+def test_group_fan_in_families_pay_one_collector(world):
+    for i, sn in enumerate(["Farah", "Warsame", "Jama"]):
+        _leg(world, f"m{i}a", f"Abdi {sn}", "ADD", "KRT", 10, "ET1")
+        _leg(world, f"m{i}b", f"Abdi {sn}", "KRT", "CAI", 12, "MS1")
+        world.party(f"rel{i}", f"Hodan {sn}", (f"racc{i}",))
+        world.pay(f"racc{i}", "collector", 1500, day=11, channel="money_transfer")
+    frame = world.frame()
+    groups, _ = travel.co_travel(frame)
+    hits = travel.group_fan_in(frame, groups)
+    assert anchors_of(frame, hits) == {"collector"}
