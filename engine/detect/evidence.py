@@ -33,6 +33,8 @@ ROLES = {
     "layering_chain": "chain start",
 }  # fmt: skip
 MAX_CARDS = 30
+#: Evidence cards are written for the best-ranked clusters only (an analyst's reading list).
+MAX_CARD_CLUSTERS = 1000
 MAX_IDS = 500
 
 
@@ -89,10 +91,14 @@ def result_tables(
     party_cluster = node_cluster[n : n + n_p]
     n_par = np.bincount(party_cluster, minlength=n_c)
     country_name = {v: k_ for k_, v in frame.countries.items()}
+    cc = np.unique(np.stack([acc_cluster, frame.node_country.astype(np.int64)]), axis=1)
+    cc = cc[:, (cc[0] > 0) & (cc[1] >= 0)]
+    countries_of: dict[int, list[str]] = {}
+    for c, x in zip(cc[0].tolist(), cc[1].tolist(), strict=True):
+        countries_of.setdefault(c, []).append(country_name[x])
     rows = []
     for c in range(1, n_c):
-        members = np.flatnonzero(acc_cluster == c)
-        countries = sorted({country_name[x] for x in frame.node_country[members] if x >= 0})
+        countries = sorted(countries_of.get(c, []))
         flags = ranked.flags[c - 1]
         summary = (
             f"{n_acc[c]} accounts, {n_par[c]} parties moving {volume[c]:,.0f} among themselves"
@@ -146,7 +152,7 @@ def result_tables(
     )
     # --- evidence cards ---------------------------------------------------------------------------
     cards = []
-    for c, items in enumerate(ranked.instances, start=1):
+    for c, items in enumerate(ranked.instances[:MAX_CARD_CLUSTERS], start=1):
         for hi, i, weight in items[:MAX_CARDS]:
             h = det.hits[hi]
             nodes, txs, recs, pars = h.nodes_of(i), h.txs_of(i), h.recs_of(i), h.parties_of(i)

@@ -67,18 +67,29 @@ class Hits:
     def __len__(self) -> int:
         return len(self.strength)
 
+    def _items(self, kind: str, i: int) -> np.ndarray:
+        """Items of instance ``i`` from the pairs ``kind`` (index built once: O(k log k))."""
+        cache = self.__dict__.setdefault("_index", {})
+        if kind not in cache:
+            inst, items = getattr(self, f"{kind}_inst"), getattr(self, kind)
+            order = np.argsort(inst, kind="stable")
+            bounds = np.searchsorted(inst[order], np.arange(len(self) + 1))
+            cache[kind] = (items[order], bounds)
+        items, bounds = cache[kind]
+        return np.unique(items[bounds[i] : bounds[i + 1]])
+
     def nodes_of(self, i: int) -> np.ndarray:
         """Account nodes of instance ``i`` (sorted, unique)."""
-        return np.unique(self.node[self.node_inst == i])
+        return self._items("node", i)
 
     def txs_of(self, i: int) -> np.ndarray:
-        return np.unique(self.tx[self.tx_inst == i])
+        return self._items("tx", i)
 
     def recs_of(self, i: int) -> np.ndarray:
-        return np.unique(self.rec[self.rec_inst == i])
+        return self._items("rec", i)
 
     def parties_of(self, i: int) -> np.ndarray:
-        return np.unique(self.party[self.party_inst == i])
+        return self._items("party", i)
 
     def flagged_nodes(self) -> np.ndarray:
         return np.unique(self.node)

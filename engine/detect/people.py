@@ -101,21 +101,3 @@ def _record_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     n = np.concatenate([df["n"].to_numpy(np.int64), payer[has]])
     key = np.unique(r * (frame.n_nodes + 1) + n)
     return key // (frame.n_nodes + 1), key % (frame.n_nodes + 1)
-
-
-def traveller_surname(frame: Frame) -> list[str]:
-    """Surname guess per travel record: the longest token of the folded name (manifests mix
-    the order of given name and surname, so the longest token is the stable choice)."""
-    out = []
-    for n in frame.travel.column("traveller_name").to_pylist():
-        toks = canonical_name(n).split()
-        out.append(max(toks, key=len) if toks else "")
-    return out
-
-
-def party_surnames(frame: Frame) -> list[str]:
-    out = []
-    for n in frame.parties.column("name").to_pylist():
-        toks = canonical_name(n).split()
-        out.append(max(toks, key=len) if toks else "")
-    return out

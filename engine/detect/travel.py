@@ -290,7 +290,8 @@ def group_fan_in(frame: Frame, groups: Hits) -> Hits:
     tx = pd.DataFrame(
         {"sn": node_sn[frame.src[core]], "c": frame.dst[core], "t": frame.ts[core], "x": core}
     )
-    tx = tx[tx["sn"] != ""]
+    all_names = set().union(*tokens) if tokens else set()
+    tx = tx[tx["sn"].isin(all_names)]
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for i in range(len(groups)):
         r = groups.recs_of(i)
