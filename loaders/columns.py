@@ -24,7 +24,7 @@ NEEDED = {
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "transactions": {
-        "tx_id": ("transactionid", "txid", "transactionnumber", "reference_id", "tranid", "id"),
+        "tx_id": ("transactionid", "txid", "transactionnumber", "tranid", "id"),
         "ts": ("timestamp", "datetime", "date", "transactiondate", "bookingdate", "valuedate"),
         "src_account": ("fromaccount", "sender", "senderaccount", "origaccount", "debtor",
                         "debtoraccount", "payer", "payeraccount", "source", "from"),
@@ -110,10 +110,10 @@ def alias_fields(columns: Sequence[str], table: str) -> dict[str, Source] | None
     used: set[str] = set()
     for field, aliases in ALIASES[table].items():
         for candidate in (norm(field), *aliases):
-            column = by_norm.get(candidate)
-            if column is not None and column not in used:
-                fields[field] = Source(columns=(column,))
-                used.add(column)
+            found = by_norm.get(candidate)
+            if found is not None and found not in used:
+                fields[field] = Source(columns=(found,))
+                used.add(found)
                 break
     if not all(f in fields for f in NEEDED[table]):
         return None

@@ -84,13 +84,13 @@ def mapped_plan(
     kinds = [kind] if kind else list(KIND_ORDER)
     for k in kinds:
         if k == "kyc":
-            tables = _kyc_tables(columns)
-            if tables:
-                return Plan(fmt, options, tables)
+            kyc = _kyc_tables(columns)
+            if kyc:
+                return Plan(fmt, options, kyc)
         elif k in NEEDED:
-            fields = alias_fields(columns, k)
-            if fields:
-                return Plan(fmt, options, {k: fields})
+            found = alias_fields(columns, k)
+            if found:
+                return Plan(fmt, options, {k: found})
     return None
 
 

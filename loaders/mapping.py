@@ -227,7 +227,7 @@ def read_mapping(path: str | os.PathLike[str]) -> Mapping:
     except UnicodeDecodeError as exc:
         raise InputError("the mapping file is not UTF-8 text", file=name) from exc
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+        import yaml  # type: ignore[import-untyped]
 
         try:
             data = yaml.safe_load(text)

@@ -127,8 +127,8 @@ def open_tabular(
         If the file is empty or not of that format.
     """
     if fmt == "csv":
-        columns, encoding, delimiter = _csv_header(path, name, encoding, delimiter, skip_rows)
-        return TabularFile(path, fmt, columns, name, encoding, delimiter, skip_rows)
+        header, encoding, delimiter = _csv_header(path, name, encoding, delimiter, skip_rows)
+        return TabularFile(path, fmt, header, name, encoding, delimiter, skip_rows)
     if fmt == "parquet":
         try:
             meta = pq.ParquetFile(str(path))
