@@ -203,3 +203,102 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
         if fixed is not column:
             table = table.set_column(index, pa.field(field.name, fixed.type), fixed)
     return table
+
+
+# -- case files ---------------------------------------------------------------------------------
+
+#: Tables whose personal columns (see PERSONAL_COLUMNS) a case file may mention.
+_SOURCES = ("parties", "travel")
+_TOKEN = re.compile(r"[\w.:@+/-]{2,}")
+MIN_VALUE_LENGTH = 3
+
+
+def _case_values(text: str, tables: Mapping[str, pa.Table]) -> dict[str, str]:
+    """Personal values (→ kind) of the parties and travel records a case file mentions by id,
+    or by holding an account it mentions."""
+    tokens = pa.array(sorted(set(_TOKEN.findall(text))), pa.string())
+    parties = tables["parties"]
+    ids = pc.is_in(parties["party_id"], value_set=tokens)
+    holdings = tables.get("holdings")
+    if holdings is not None and holdings.num_rows:
+        holders = holdings.filter(pc.is_in(holdings["account_id"], value_set=tokens))["party_id"]
+        ids = pc.or_(ids, pc.is_in(parties["party_id"], value_set=holders.unique()))
+    chosen = {"parties": parties.filter(ids)}
+    travel = tables["travel"]
+    chosen["travel"] = travel.filter(
+        pc.or_(
+            pc.is_in(travel["record_id"], value_set=tokens),
+            pc.is_in(travel["booking_ref"], value_set=tokens),
+        )
+    )
+    values: dict[str, str] = {}
+    for table_name in _SOURCES:
+        table = chosen[table_name]
+        for column, kind in PERSONAL_COLUMNS.items():
+            if column not in table.column_names:
+                continue
+            for value in pc.unique(table[column]).drop_null().to_pylist():
+                if len(value.strip()) >= MIN_VALUE_LENGTH:
+                    values.setdefault(value, kind)
+    return values
+
+
+def _spellings(value: str) -> set[str]:
+    """The ways ``value`` can appear in CSV, XML and HTML text."""
+    import html
+    from xml.sax.saxutils import escape
+
+    return {
+        value,
+        value.replace('"', '""'),
+        html.escape(value, quote=False),
+        html.escape(value, quote=True),
+        escape(value, {'"': "&quot;", "'": "&apos;"}),
+    }
+
+
+def pseudonymise_case_file(
+    data: bytes, tables: Mapping[str, pa.Table], *, key: bytes | None = None
+) -> bytes:
+    """Return a case-file ZIP with every personal value of the people it concerns replaced.
+
+    Parameters
+    ----------
+    data:
+        The ZIP (CSV, GraphML, HTML and other text members).
+    tables:
+        ``parties``, ``travel`` and ``holdings`` of the store (the canonical tables): the
+        personal values of the parties and travel records the files mention (by party, account,
+        record id or booking reference) are replaced wherever they appear, as whole words, in
+        every text member, in their CSV, XML and HTML spellings.
+    key:
+        The HMAC key; default :func:`pseudonym_key`.
+
+    Notes
+    -----
+    Replacement is by value, not by column, so a name inside a label ("Amina Yusuf · DE12…"),
+    an evidence sentence or the report's picture is replaced as well. O(text + values).
+    """
+    import io
+    import zipfile
+
+    key = key if key is not None else pseudonym_key()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    texts = {info.filename: raw.decode("utf-8", errors="replace") for info, raw in members}
+    values = _case_values("\n".join(texts.values()), tables)
+    replacement: dict[str, str] = {}
+    for value, kind in values.items():
+        alias = pseudonym(value, kind, key)
+        for spelling in _spellings(value):
+            replacement.setdefault(spelling, alias)
+    ordered = sorted(replacement, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, _ in members:
+            text = texts[info.filename]
+            if ordered:
+                text = pattern.sub(lambda m: replacement[m.group(0)], text)
+            archive.writestr(info.filename, text.encode("utf-8"))
+    return out.getvalue()

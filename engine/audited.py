@@ -1,0 +1,163 @@
+"""The investigator's journeys, each checked against the user's role and recorded once.
+
+:class:`AuditedSession` wraps the engine services a person uses (ingest, the workbench's
+cluster, entity, search and path queries, case-file export) so that every call first checks
+:func:`engine.auth.require` and then leaves exactly one entry in the audit log. Reads record
+*before* the data is returned, so if the log cannot be written the data is not shown (fail
+closed). The dashboard's actions and the CLI call these instead of the raw services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import TYPE_CHECKING, Any
+
+from engine import auth
+from engine.audit import AuditLog
+from engine.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.ingest import IngestReport
+    from engine.queries import ClusterDetail, EntityDetail, Workbench
+    from engine.store.base import Store
+
+
+class AuditedSession:
+    """One user's access to a store: role checks and audit entries around each journey.
+
+    Parameters
+    ----------
+    user:
+        The signed-in user.
+    store:
+        The store to read and write.
+    workbench:
+        The query layer over ``store`` (built on first use when not given).
+    log:
+        The audit log (default: the configured one).
+    """
+
+    def __init__(
+        self,
+        user: auth.User,
+        store: Store,
+        *,
+        workbench: Workbench | None = None,
+        log: AuditLog | None = None,
+    ) -> None:
+        self.user = user
+        self.store = store
+        self._workbench = workbench
+        self.log = log or AuditLog()
+
+    @property
+    def workbench(self) -> Workbench:
+        if self._workbench is None:
+            from engine.queries import Workbench
+
+            self._workbench = Workbench(self.store)
+        return self._workbench
+
+    def _record(self, action: str, target: str, **details: Any) -> None:
+        self.log.record(self.user, action, target, **details)
+
+    def _require(self, action: str) -> None:
+        """Raise AccessDenied (after recording the refusal) unless the role allows ``action``."""
+        if not auth.allowed(self.user, action):
+            self._record("access_denied", action, role=self.user.role)
+            auth.require(self.user, action)
+
+    # -- journeys ----------------------------------------------------------------------------
+
+    def ingest(self, path: str | os.PathLike[str], **options: Any) -> IngestReport:
+        """Upload one file (``upload``); one entry with the batch id and the row counts.
+
+        A file the loaders refuse is recorded as ``upload_refused`` and the error re-raised.
+        """
+        from engine.ingest import ingest_file, sanitise_source_name
+
+        self._require("upload")
+        options.setdefault("uploaded_by", self.user.name)
+        try:
+            report = ingest_file(self.store, path, **options)
+        except InputError as exc:
+            source = sanitise_source_name(options.get("source_name") or os.fspath(path))
+            self._record("upload_refused", source, error=str(exc))
+            raise
+        self._record(
+            "upload",
+            f"batch:{report.batch_id}",
+            source=report.source,
+            status=report.status,
+            format=report.format,
+            accepted=report.accepted,
+            rejected=report.rejected,
+            duplicate=report.duplicate,
+        )
+        self.workbench.refresh()
+        return report
+
+    def cluster(self, cluster_id: int) -> ClusterDetail:
+        """Open one cluster (``view_cluster``)."""
+        self._require("view_cluster")
+        self._record("view_cluster", f"cluster:{int(cluster_id)}")
+        return self.workbench.cluster_detail(int(cluster_id))
+
+    def entity(self, entity_id: str) -> EntityDetail:
+        """Open one account or person (``view_entity``)."""
+        self._require("view_entity")
+        self._record("view_entity", f"entity:{entity_id}")
+        return self.workbench.entity_detail(entity_id)
+
+    def search(self, text: str, limit: int = 20) -> pd.DataFrame:
+        """Search accounts and people by id, name, document or phone (``search``)."""
+        self._require("search")
+        hits = self.workbench.search(text, limit=limit)
+        self._record("search", text, hits=len(hits))
+        return hits
+
+    def paths(self, source: str, target: str) -> dict[str, pd.DataFrame]:
+        """Shortest and time-respecting paths between two entities (``follow_money``)."""
+        self._require("follow_money")
+        self._record("follow_money", f"{source} -> {target}")
+        return {
+            "shortest": self.workbench.shortest_path(source, target),
+            "time_respecting": self.workbench.time_respecting_path(source, target),
+        }
+
+    def trace(self, entity_id: str, direction: str = "forward", hops: int = 4) -> pd.DataFrame:
+        """Trace money forward or backward from one entity (``follow_money``)."""
+        self._require("follow_money")
+        self._record("trace", f"entity:{entity_id}", direction=direction, hops=hops)
+        return self.workbench.trace(entity_id, direction, hops)
+
+    def export(
+        self,
+        *,
+        cluster_id: int | None = None,
+        entity_id: str | None = None,
+        identified: bool = False,
+    ) -> bytes:
+        """A case-file ZIP; pseudonymised unless ``identified`` (which needs
+        ``export_identified``). One entry with the file's SHA-256, so a copy found later can be
+        traced to who exported it."""
+        from engine.export import case_file
+        from engine.pseudonymise import pseudonymise_case_file
+
+        self._require("export_identified" if identified else "export")
+        data = case_file(self.workbench, cluster_id=cluster_id, entity_id=entity_id)
+        if not identified:
+            tables = {t: self.store.read_table(t) for t in ("parties", "travel", "holdings")}
+            data = pseudonymise_case_file(data, tables)
+        target = f"cluster:{cluster_id}" if cluster_id is not None else f"entity:{entity_id}"
+        self._record(
+            "export_identified" if identified else "export",
+            target,
+            pseudonymised=not identified,
+            bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return data
