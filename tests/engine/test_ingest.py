@@ -95,3 +95,27 @@ def test_folders_are_expanded(store, tmp_path):
     (folder / ".hidden").write_text("x")
     reports = ingest_paths(store, [folder])
     assert [r.status for r in reports] == ["written"]
+
+
+def test_ingest_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    path = tmp_path / "transactions.csv"
+    path.write_text(TX)
+    bad = tmp_path / "notes.xml"
+    bad.write_text("<html/>")
+    home = tmp_path / "store"
+    quarantine = tmp_path / "rejected.csv"
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["ingest", str(path), "--home", str(home), "--quarantine", str(quarantine)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 rows accepted" in result.output
+    assert "not a date and time" in quarantine.read_text()
+    again = runner.invoke(app, ["ingest", str(path), str(bad), "--home", str(home)])
+    assert again.exit_code == 2
+    assert "already loaded" in again.output
+    assert "neither a goAML report" in again.output
