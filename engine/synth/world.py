@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +28,7 @@ class World:
     tables: dict[str, pa.Table]
     truth: dict[str, pa.Table]
     params: Params
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per generation stage
 
 
 def generate(scale: str = "tiny", seed: int = 0, **overrides: object) -> World:
@@ -58,16 +60,31 @@ def generate(scale: str = "tiny", seed: int = 0, **overrides: object) -> World:
     from engine.synth.trips import ordinary_trips
 
     p = make_params(scale, seed, **overrides)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
     b = Builder(p)
     eco = build_economy(b)
+    lap("economy")
     smuggling.plant(b, eco)
     trafficking.plant(b, eco)
+    lap("smuggling_trafficking")
     typologies.plant(b, eco)
     negatives.plant(b, eco)
+    lap("typologies_negatives")
     ordinary_trips(b, eco)
+    lap("ordinary_trips")
     background_transactions(b, eco, planted=b.n_tx)
+    lap("background")
     tables, truth = assemble(b)
-    return World(tables, truth, p)
+    lap("assemble")
+    return World(tables, truth, p, timings)
 
 
 def write_world(world: World, out: Path | str, fmt: str = "parquet") -> list[Path]:
