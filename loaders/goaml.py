@@ -11,8 +11,9 @@ of consecutive steps becomes one travel leg, paid by the transaction's source ac
 
 Mapping to the canonical tables:
 
-* transactions: one per ``transaction``; a side without an account is the account
-  ``party:<party_id>`` of its person or entity (cash brought in by a walk-in customer).
+* transactions: one per ``transaction``; a side without an account (a person or entity at the
+  counter) is the placeholder ``CASH`` for cash transactions, else the account
+  ``party:<party_id>`` of that person or entity.
 * accounts: every ``t_account``; id = IBAN, else ``<institution code>:<account number>``.
 * parties: every ``t_person`` (conductors, signatories, sides, involved parties) and
   ``t_entity``; ids are content hashes of name, birth date and document, so the same person in
@@ -37,6 +38,8 @@ from loaders.rows import RowBuffer
 from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
 
 CHUNK = 20_000
+#: ``transmode_code`` values meaning cash (each FIU has its own code list; words are common).
+CASH_MODES = {"cash", "k", "cash deposit", "cash withdrawal"}
 #: Where a transaction's ``means_of_transport`` may sit: on it, or on one of its sides.
 SIDES = ("t_from", "t_from_my_client", "t_to", "t_to_my_client")
 
@@ -128,8 +131,9 @@ class _Report:
         institution = text(el, "institution_code") or text(el, "swift")
         name = text(el, "institution_name")
         number = text(el, "account")
+        qualifier = institution or name
         account_id = text(el, "iban") or (
-            f"{institution or name}:{number}" if (institution or name) and number else number
+            f"{qualifier}:{number}" if qualifier and number and qualifier != number else number
         )
         if account_id is None:
             return None
@@ -159,8 +163,12 @@ class _Report:
             )
         return account_id
 
-    def side(self, tx: Node, direction: str) -> tuple[str | None, str | None]:
-        """The account id of one side (``from``/``to``) and its country."""
+    def side(self, tx: Node, direction: str, cash: bool) -> tuple[str | None, str | None]:
+        """The account id of one side (``from``/``to``) and its country.
+
+        A side with a person or entity but no account is the placeholder ``CASH`` when the
+        transaction is cash (over the counter), else the account ``party:<party_id>``.
+        """
         el = child(tx, f"t_{direction}_my_client")
         my_client = el is not None
         if el is None:
@@ -173,7 +181,7 @@ class _Report:
         holder = person if my_client else None
         account = self.account(child(el, f"{direction}_account"), holder)
         if account is None and (person or entity):
-            account = f"party:{person or entity}"
+            account = "CASH" if cash else f"party:{person or entity}"
         return account, text(el, f"{direction}_country")
 
     def involved(self, tx: Node) -> None:
@@ -233,8 +241,10 @@ class _Report:
 
     def transaction(self, tx: Node, currency: str | None) -> None:
         tx_id = text(tx, "transactionnumber")
-        src, src_country = self.side(tx, "from")
-        dst, _ = self.side(tx, "to")
+        mode = (text(tx, "transmode_code") or "").lower()
+        cash = mode in CASH_MODES
+        src, src_country = self.side(tx, "from", cash)
+        dst, _ = self.side(tx, "to", cash)
         self.involved(tx)
         self.add(
             "transactions",
@@ -251,7 +261,7 @@ class _Report:
                 "location_country": src_country,
             },
         )
-        self.travel(tx, tx_id, src)
+        self.travel(tx, tx_id, None if src == "CASH" else src)
 
 
 def load_goaml(

@@ -6,8 +6,8 @@ camt.053 (``BkToCstmrStmt``): each ``Stmt`` names its account (``Acct/Id/IBAN`` 
 transaction code. Entries with several ``NtryDtls/TxDtls`` (batch bookings) give one
 transaction per ``TxDtls``, with its own amount when present. The counterparty is the
 ``RltdPties`` debtor (for credits) or creditor (for debits); a cash deposit or withdrawal
-(family ``CDPT``/``CWDL``) without one goes to the placeholder account ``CASH``, any other
-entry without one to ``UNKNOWN``.
+(family ``CNTR``, sub-family ``CDPT``/``CWDL``) without one goes to the placeholder account
+``CASH``, any other entry without one to ``UNKNOWN``.
 
 pacs.008 (``FIToFICstmrCdtTrf``): each ``CdtTrfTxInf`` is one transfer from ``DbtrAcct`` to
 ``CdtrAcct`` of ``IntrBkSttlmAmt``, dated by ``AccptncDtTm``, else ``IntrBkSttlmDt`` (of the
@@ -30,8 +30,9 @@ from loaders.normalise import Converter, iban_country
 from loaders.rows import RowBuffer
 from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
 
-CASH_FAMILIES = {"CDPT", "CWDL", "CASH"}
-CARD_FAMILIES = {"CCRD", "DCRD", "POSD", "ICCN"}
+#: Bank transaction codes (family or sub-family) of cash and card bookings.
+CASH_CODES = {"CNTR", "CDPT", "CWDL", "CASH"}
+CARD_CODES = {"CCRD", "DCRD", "POSD", "ICCN"}
 
 
 def _account_id(acct: Node | None) -> str | None:
@@ -77,6 +78,9 @@ class _Messages:
 
     def party(self, el: Node | None, account: str | None) -> None:
         """A debtor/creditor/owner (``Nm``, address, ids) holding ``account``."""
+        wrapped = child(el, "Pty")  # camt.053.001.08 wraps the party: Dbtr/Pty/Nm
+        if wrapped is not None:
+            el = wrapped
         name = text(el, "Nm")
         if el is None or name is None:
             return
@@ -129,10 +133,11 @@ class _Messages:
             or text(ntry, "ValDt", "DtTm")
             or text(ntry, "ValDt", "Dt")
         )
-        family = text(ntry, "BkTxCd", "Domn", "Fmly", "Cd") or ""
-        channel = (
-            "cash" if family in CASH_FAMILIES else "card" if family in CARD_FAMILIES else "wire"
-        )
+        codes = {
+            text(ntry, "BkTxCd", "Domn", "Fmly", "Cd"),
+            text(ntry, "BkTxCd", "Domn", "Fmly", "SubFmlyCd"),
+        }
+        channel = "cash" if codes & CASH_CODES else "card" if codes & CARD_CODES else "wire"
         details = children(child(ntry, "NtryDtls"), "TxDtls")
         entry_ref = text(ntry, "AcctSvcrRef") or text(ntry, "NtryRef")
         for index, tx in enumerate(details or [None]):
