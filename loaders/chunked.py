@@ -64,6 +64,8 @@ def load_plan(
     InputError
         If the file cannot be parsed at all.
     """
+    # Machine-written canonical files have no line breaks inside values: the fast reader.
+    tf = replace(tf, multiline=plan.format != "canonical")
     types = _typed_columns(plan) if tf.format == "csv" and not tf.binary else None
     try:
         try:

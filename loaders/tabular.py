@@ -57,6 +57,8 @@ class TabularFile:
     notes: list[str] = field(default_factory=list)
     #: Read CSV text columns as bytes and check UTF-8 per row (slower; after a bad byte).
     binary: bool = False
+    #: Quoted CSV values may contain line breaks (memo fields of bank exports); slower.
+    multiline: bool = False
 
     @property
     def size(self) -> int:
@@ -253,7 +255,9 @@ def _csv_chunks(
                 use_threads=False,  # as fast when streaming, and gives line numbers
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=tf.delimiter, invalid_row_handler=on_invalid
+                delimiter=tf.delimiter,
+                newlines_in_values=tf.multiline,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={

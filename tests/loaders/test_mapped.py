@@ -160,3 +160,11 @@ def test_kyc_extract_gives_parties_accounts_and_holdings(write):
     assert result.tables["holdings"].num_rows == 4
     assert result.tables["accounts"]["institution"].to_pylist()[0] == "CGD"
     assert result.rejected["reason"].to_pylist() == ["unknown country code"]
+
+
+def test_quoted_line_breaks_in_a_bank_export(write):
+    text = 'date,from,to,amount,memo\n2024-01-05,A,B,10,"two\nlines"\n2024-01-06,B,C,7,one\n'
+    result = load_file(write("export.csv", text), batch_id="b")
+    tx = result.tables["transactions"]
+    assert tx["reference"].to_pylist() == ["two\nlines", "one"]
+    assert result.rejected.num_rows == 0
