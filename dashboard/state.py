@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from engine.queries import ClusterDetail, EntityDetail, Workbench
+from engine.queries import ClusterDetail, EntityDetail, Network, Workbench
 
 #: Seconds a cached query result stays valid (the version key catches new data sooner).
 TTL = 300
@@ -122,6 +122,11 @@ def routes(v: str, trips: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def entity_detail(v: str, entity_id: str) -> EntityDetail:
     return workbench().entity_detail(entity_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def neighbourhood(v: str, account_id: str) -> Network:
+    return workbench().neighbourhood(account_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

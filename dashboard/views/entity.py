@@ -43,7 +43,7 @@ tabs = st.tabs(
 with tabs[0]:
     if detail.kind == "account":
         tapped = network_picture(
-            state.workbench().neighbourhood(entity_id), key=f"ego-{entity_id}", height=420
+            state.neighbourhood(v, entity_id), key=f"ego-{entity_id}", height=420
         )
         if tapped and tapped != entity_id:
             st.session_state["entity_id"] = tapped

@@ -110,7 +110,7 @@ def page(browser, server):
         ),
     )
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(60_000)
     yield tab
     context.close()
     assert not outside, f"requests left the machine: {outside[:5]}"
@@ -120,7 +120,7 @@ def _settle(page) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
     )
     page.wait_for_timeout(300)
 
@@ -159,7 +159,7 @@ def test_investigator_journey(page, server, tmp_path):
     # 2. Overview, then the ranked clusters; open the top one.
     page.get_by_role("link", name="Overview").click()
     page.get_by_text("Flagged clusters").wait_for()
-    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=120_000)
     _settle(page)
     _shot(page, "overview.png")
     page.get_by_role("link", name="Clusters").first.click()
@@ -192,6 +192,14 @@ def test_investigator_journey(page, server, tmp_path):
     page.get_by_role("tab", name="Money flow").click()
     page.wait_for_timeout(800)
     _shot(page, "cluster-flow.png")
+
+    # The tapped node opens as an entity: the collector and his counterparties.
+    page.get_by_role("tab", name="Network").click()
+    page.get_by_role("button", name="Open", exact=True).click()
+    page.get_by_role("heading", name="Mehmet Kaya · TR01COLLECT").wait_for()
+    _settle(page)
+    page.wait_for_timeout(1500)
+    _shot(page, "entity.png")
 
     # 4. Follow the money between two members of the cluster.
     page.get_by_role("link", name="Follow the money").click()
