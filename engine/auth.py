@@ -278,7 +278,7 @@ class UserDirectory:
             int(record.get("failures") or 0) >= MAX_FAILURES
             and time.time() - float(record.get("last_failure") or 0) < LOCKOUT_SECONDS
         )
-        if not ok or record.get("disabled") or locked:
+        if not ok or stored is None or record.get("disabled") or locked:
             if not ok:
                 self._note_failure(name)
             return None
