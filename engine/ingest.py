@@ -217,3 +217,13 @@ def ingest_paths(
             source = sanitise_source_name(options.get("source_name") or path.name)
             reports.append(IngestReport(source, "", "refused", error=str(exc)))
     return reports
+
+
+def export_rejected(table: pa.Table, path_or_buffer: Any) -> None:
+    """The quarantine as spreadsheet-safe CSV (see :func:`loaders.quarantine.export_rejected`).
+
+    Offered here so the dashboard reaches it through the engine, not the loaders.
+    """
+    from loaders.quarantine import export_rejected as export
+
+    export(table, path_or_buffer)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InputError
-from engine.ingest import ingest_file, ingest_paths, sanitise_source_name
+from engine.ingest import export_rejected, ingest_file, ingest_paths, sanitise_source_name
 from engine.store.embedded import EmbeddedStore
-from loaders.quarantine import export_rejected  # noqa: F401 - the dashboard imports it too
 
 TX = (
     "tx_id,ts,src_account,dst_account,amount,currency\n"
@@ -119,3 +118,14 @@ def test_ingest_command(tmp_path):
     assert again.exit_code == 2
     assert "already loaded" in again.output
     assert "neither a goAML report" in again.output
+
+
+def test_export_rejected_through_the_engine(store, tmp_path):
+    import io
+
+    path = tmp_path / "transactions.csv"
+    path.write_text(TX.replace("not a date", "=HYPERLINK(1)"))
+    report = ingest_file(store, path)
+    buffer = io.BytesIO()
+    export_rejected(report.rejected_rows, buffer)
+    assert b"'=HYPERLINK(1)" in buffer.getvalue()
