@@ -26,6 +26,9 @@ AIRLINES = {
 }  # fmt: skip
 
 
+EXTERNAL_SHARE = 0.4  # remittances booked against an external-bank placeholder
+
+
 @dataclass
 class Economy:
     """Handles the planted operations reuse: ordinary accounts, merchants, airlines."""
@@ -275,6 +278,9 @@ def _remittances(b: Builder, eco: Economy, months: float) -> None:
     last = b.party_column("last")[eco.people[diaspora]]
     rel = add_people(b, len(diaspora), home, surname=last)
     rel_acc = b.add_accounts(rel, home, "personal")
+    # the sending bank often sees only the correspondent: an external-bank placeholder
+    external = np.flatnonzero(rng.random(len(diaspora)) < EXTERNAL_SHARE)
+    rel_acc[external] = [b.placeholder(f"EXT-{cc}", cc) for cc in home[external]]
     day = rng.integers(0, 28, len(diaspora))
     n_months = max(1, int(months))
     rep = np.repeat(np.arange(n_months) * 30, len(diaspora)) + np.tile(day, n_months)

@@ -19,6 +19,7 @@ each FIU defines its own code list, and these words are the readable common deno
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ class _Lookup:
         self.holders: dict[str, list[tuple[str, str]]] = {}
         for r in t["holdings"].to_pylist():
             self.holders.setdefault(r["account_id"], []).append((r["party_id"], r["role"]))
+        self.built: dict[str, etree._Element] = {}
         self.bic = {b.name: b.bic for b in geo.institutions(world.params.date_only_bank_share)}
 
     def owner(self, account_id: str) -> dict[str, Any] | None:
@@ -94,8 +96,18 @@ def _person(parent: etree._Element, tag: str, p: dict[str, Any]) -> None:
 
 
 def _account(parent: etree._Element, tag: str, account_id: str, look: _Lookup) -> None:
+    """A ``t_account`` with its holders; built once per account, then copied."""
+    cached = look.built.get(account_id)
+    if cached is None:
+        cached = look.built[account_id] = _build_account(account_id, look)
+    el = copy.deepcopy(cached)
+    el.tag = tag
+    parent.append(el)
+
+
+def _build_account(account_id: str, look: _Lookup) -> etree._Element:
     acc = look.accounts[account_id]
-    el = _sub(parent, tag)
+    el = etree.Element("t_account")
     _sub(el, "institution_name", acc["institution"])
     _sub(el, "swift", look.bic.get(acc["institution"], "UNKNXXXX"))
     _sub(el, "non_bank_institution", "false")
@@ -123,6 +135,7 @@ def _account(parent: etree._Element, tag: str, account_id: str, look: _Lookup) -
     if acc.get("opened"):
         _sub(el, "opened", f"{acc['opened'].isoformat()}T00:00:00")
     _sub(el, "status_code", "A")
+    return el
 
 
 def _side(

@@ -20,7 +20,7 @@ from engine.synth.trips import group_journey
 
 #: (crossing point, home country, work country) of commuter corridors.
 COMMUTES = (("FRFRI", "FR", "LU"), ("CHBSL", "DE", "CH"), ("DEFFO", "PL", "DE"))
-COMMUTE_RECORD_SHARE = 0.25  # share of working days a crossing is logged
+COMMUTE_RECORD_SHARE = 0.1  # share of working days a crossing is logged
 
 
 def plant(b: Builder, eco: Economy) -> None:

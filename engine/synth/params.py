@@ -53,7 +53,7 @@ class Params:
     n_travel_agencies: int = 2
     n_tour_groups: int = 3
     n_sports_teams: int = 2
-    n_commuters: int = 20
+    n_commuters: int = 12
     # identity noise in travel records and duplicate KYC records (shares)
     noise_translit: float = 0.25  # of names that have variants
     noise_ascii: float = 0.5  # of names with diacritics
@@ -68,17 +68,17 @@ SCALES: dict[str, dict[str, object]] = {
     "small": dict(
         days=180, n_people=6_000, n_businesses=400, tx_target=200_000, n_smuggling=8,
         n_trafficking=4, n_per_typology=6, n_family_clusters=40, n_travel_agencies=5,
-        n_tour_groups=12, n_sports_teams=6, n_commuters=150,
+        n_tour_groups=12, n_sports_teams=6, n_commuters=60,
     ),
     "medium": dict(
         days=365, n_people=45_000, n_businesses=2_500, tx_target=2_000_000, n_smuggling=30,
         n_trafficking=12, n_per_typology=25, n_family_clusters=300, n_travel_agencies=20,
-        n_tour_groups=60, n_sports_teams=25, n_commuters=1_000,
+        n_tour_groups=60, n_sports_teams=25, n_commuters=300,
     ),
     "large": dict(
         days=365, n_people=180_000, n_businesses=9_000, tx_target=10_000_000, n_smuggling=80,
         n_trafficking=30, n_per_typology=60, n_family_clusters=1_200, n_travel_agencies=60,
-        n_tour_groups=200, n_sports_teams=80, n_commuters=4_000,
+        n_tour_groups=200, n_sports_teams=80, n_commuters=1_000,
     ),
 }  # fmt: skip
 

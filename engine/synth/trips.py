@@ -131,7 +131,7 @@ def ordinary_trips(b: Builder, eco: Economy) -> None:
     )
     who, home, dest = who[~same], home[~same], dest[~same]
     m = len(who)
-    dep_day = rng.integers(0, max(1, p.days - 3), m)
+    dep_day = rng.integers(0, max(1, p.days - 17), m)  # back home inside the period
     dep = b.day_times(dep_day, 12, 4)
     mode = np.full(m, "air", dtype=object)
     out_dur = duration_us(home, dest, mode)

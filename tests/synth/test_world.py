@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -43,9 +44,12 @@ def test_amounts_channels_and_times(world, frames):
     assert set(tx.channel) <= set(schema.CHANNELS)
     assert set(frames["travel"]["mode"]) <= set(schema.TRAVEL_MODES)
     p = world.params
-    start = tx.ts.min().date()
-    assert start >= p.start
-    assert (tx.ts.max() - tx.ts.min()).days < p.days
+    start = pd.Timestamp(p.start, tz="UTC")
+    end = start + pd.Timedelta(days=p.days)
+    assert tx.ts.min() >= start and tx.ts.max() < end
+    travel = frames["travel"]
+    assert travel.departure.min() >= start and travel.departure.max() < end
+    assert (travel.arrival > travel.departure).all()
     eur = tx[tx.currency == "EUR"]
     assert (eur.amount == eur.amount_base).all()
 
@@ -58,6 +62,11 @@ def test_cash_uses_the_placeholder_with_a_location(frames):
     assert deposits.location.notna().all() and deposits.location_country.notna().all()
     acc = frames["accounts"].set_index("account_id")
     assert acc.loc["CASH", "kind"] == "placeholder"
+    # placeholders glue many accounts together: CASH and external-bank codes have huge degree
+    degree = pd.concat([tx.src_account, tx.dst_account]).value_counts()
+    ext = [a for a in acc.index if a.startswith("EXT-")]
+    assert ext and (acc.loc[ext, "kind"] == "placeholder").all()
+    assert degree.index[0] == "CASH" and degree.iloc[0] > 10 * degree.median()
 
 
 def test_some_banks_export_dates_only(frames):
