@@ -195,7 +195,7 @@ class _Report:
         transports = [
             t for h in holders if h is not None for t in children(h, "means_of_transport")
         ]
-        for transport in transports:
+        for seat, transport in enumerate(transports, start=1):
             mode = text(transport, "transport_mode") or text(transport, "mode")
             carrier = text(transport, "carrier") or text(transport, "carrier_name")
             number = text(transport, "route_number") or text(transport, "flight_number")
@@ -222,7 +222,8 @@ class _Report:
                 self.add(
                     "travel",
                     {
-                        "record_id": f"{tx_id}:leg{i + 1}" if tx_id else None,
+                        # one means_of_transport per traveller: number them within the booking
+                        "record_id": f"{tx_id}:{seat}:{i + 1}" if tx_id else None,
                         "traveller_name": name,
                         "traveller_birth_date": birth,
                         "traveller_document": document,

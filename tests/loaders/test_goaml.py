@@ -56,6 +56,7 @@ def test_routing_legs_become_travel_paid_by_the_source(result):
     assert leg["departure"] == dt.datetime(2024, 3, 2, 10, tzinfo=dt.UTC)
     assert leg["payer_account"] is None  # paid in cash: no account known
     assert leg["booking_ref"] == "GT-1"
+    assert leg["record_id"] == "GT-1:1:1"  # booking, traveller, leg
 
 
 def test_bad_transaction_is_quarantined_with_its_index(result):

@@ -73,8 +73,10 @@ def test_generator_goaml_report_loads_end_to_end(world, tmp_path):
     travellers = set(world.tables["travel"]["traveller_name"].to_pylist())
     names = set(world.tables["parties"]["name"].to_pylist()) | travellers | {"Cash counter"}
     assert set(result.tables["parties"]["name"].to_pylist()) <= names
-    if "travel" in result.tables:
-        assert set(result.tables["travel"]["traveller_name"].to_pylist()) <= travellers
+    legs = result.tables["travel"]
+    assert legs.num_rows > 0
+    assert set(legs["traveller_name"].to_pylist()) <= travellers
+    assert len(set(legs["record_id"].to_pylist())) == legs.num_rows  # one per traveller and leg
 
 
 def test_generator_camt053_statement_loads_end_to_end(world, tmp_path):
