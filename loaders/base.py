@@ -19,6 +19,9 @@ from engine import schema
 
 #: Longest value (in bytes) any field may hold; longer values reject the row ("value too long").
 MAX_FIELD_BYTES = 4096
+#: A file with more rejected rows than this is refused as a whole (the quarantine of a wrong
+#: mapping or a hostile file must not exhaust memory; such a file needs a mapping, not triage).
+MAX_REJECTED_ROWS = 1_000_000
 #: Rows per chunk when streaming a file.
 CHUNK_ROWS = 262_144
 #: Bytes per block of the CSV reader; a single line longer than this makes the file unreadable.
@@ -117,13 +120,27 @@ class Rejects:
                 schema=schema.REJECTED,
             )
         )
+        self._count(n)
+
+    def _count(self, n: int) -> None:
         self.count += n
+        if self.count > MAX_REJECTED_ROWS:
+            from engine.errors import InputError
+
+            reasons = [r for part in self._parts for r in part["reason"].to_pylist()[:1000]]
+            reasons += [r[3] for r in self._single[:1000]]
+            top = max(set(reasons), key=reasons.count) if reasons else "various"
+            raise InputError(
+                f"more than {MAX_REJECTED_ROWS:,} rows rejected (most often: {top}); "
+                "check the format or the mapping file",
+                file=self.source,
+            )
 
     def add_one(self, row: int, field: str, value: object, reason: str) -> None:
         """Reject one row (for row-by-row parsers such as XML and JSON Lines)."""
         text = None if value is None else str(value)[: schema.MAX_REJECTED_VALUE]
         self._single.append((row, field, text, reason))
-        self.count += 1
+        self._count(1)
 
     def table(self) -> pa.Table:
         parts = list(self._parts)

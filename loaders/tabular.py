@@ -232,10 +232,16 @@ def _csv_chunks(
     header_lines = tf.skip_rows + 1
     skipped: list[int] = []
 
+    refused: list[InputError] = []
+
     def on_invalid(row: pacsv.InvalidRow) -> str:
         data_row = (row.number - header_lines) if row.number is not None else 0
         reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
-        rejects.add_one(data_row, "(row)", row.text, reason)
+        try:
+            rejects.add_one(data_row, "(row)", row.text, reason)
+        except InputError as exc:  # too many rejects: stop the reader, re-raised below
+            refused.append(exc)
+            return "error"
         skipped.append(data_row)
         return "skip"
 
@@ -307,6 +313,8 @@ def _csv_chunks(
                 progress(min(position, total), total)
             yield table, rows
     except pa.ArrowInvalid as exc:
+        if refused:
+            raise refused[0] from exc
         message = str(exc)
         if "Could not skip initial" in message:  # a header line and no data rows
             return

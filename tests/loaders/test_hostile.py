@@ -145,3 +145,15 @@ def test_compressed_csv_and_jsonl(write):
     assert reasons[0].startswith("invalid JSON")
     assert reasons[1:] == ["not a JSON object", "not a number"]
     assert result.rejected.sort_by("row")["row"].to_pylist() == [2, 3, 4]
+
+
+def test_a_file_of_mostly_garbage_is_refused_not_quarantined_forever(write, monkeypatch):
+    import loaders.base
+
+    monkeypatch.setattr(loaders.base, "MAX_REJECTED_ROWS", 5)
+    rows = "".join(f"t{i},never,A,B,1,EUR\n" for i in range(10))
+    with pytest.raises(InputError, match=r"more than 5 rows rejected.*not a date and time"):
+        load_file(write("transactions.csv", TX_HEADER + rows), batch_id="b")
+    ragged = "".join(f"t{i},x\n" for i in range(10))
+    with pytest.raises(InputError, match="expected 6 fields"):
+        load_file(write("r/transactions.csv", TX_HEADER + ragged), batch_id="b")
