@@ -139,6 +139,12 @@ def open_tabular(
         return TabularFile(path, fmt, list(meta.schema_arrow.names), name)
     if fmt == "jsonl":
         columns: list[str] = []
+        with _raw_stream(path) as stream:
+            first = stream.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if first == b"[":
+            raise InputError(
+                "a JSON array, not JSON Lines: write one JSON object per line", file=name
+            )
         with _raw_stream(path) as stream, io.BufferedReader(stream) as lines:  # type: ignore[arg-type]
             for _ in range(1000):
                 line = lines.readline(MAX_JSON_LINE)

@@ -157,3 +157,8 @@ def test_a_file_of_mostly_garbage_is_refused_not_quarantined_forever(write, monk
     ragged = "".join(f"t{i},x\n" for i in range(10))
     with pytest.raises(InputError, match="expected 6 fields"):
         load_file(write("r/transactions.csv", TX_HEADER + ragged), batch_id="b")
+
+
+def test_json_array_is_refused_with_a_hint(write):
+    with pytest.raises(InputError, match="JSON Lines"):
+        load_file(write("export.json", '[{"a": 1},\n {"a": 2}]'), batch_id="b")

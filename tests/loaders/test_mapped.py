@@ -168,3 +168,32 @@ def test_quoted_line_breaks_in_a_bank_export(write):
     tx = result.tables["transactions"]
     assert tx["reference"].to_pylist() == ["two\nlines", "one"]
     assert result.rejected.num_rows == 0
+
+
+def test_booking_export_as_parquet_and_jsonl(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bookings = pa.table(
+        {
+            "PNR": ["X1", "X2"],
+            "Passenger": ["Ana Lima", "Bo Chen"],
+            "Flight": ["TK1", "TK1"],
+            "Origin": ["IST", "IST"],
+            "Destination": ["ATH", "ATH"],
+            "Departure": pa.array([dt.datetime(2024, 3, 2, 10), dt.datetime(2024, 3, 2, 10)]),
+            "Paid by": ["GR16", "GR16"],
+        }
+    )
+    pq.write_table(bookings, tmp_path / "bookings.parquet")
+    legs = load_file(tmp_path / "bookings.parquet", batch_id="b").tables["travel"]
+    assert legs["departure"].to_pylist()[0] == dt.datetime(2024, 3, 2, 10, tzinfo=dt.UTC)
+    assert legs["payer_account"].to_pylist() == ["GR16", "GR16"]
+    lines = "\n".join(
+        '{"PNR": "X1", "Passenger": "Ana Lima", "Departure": "2024-03-02T10:00:00"}'
+        for _ in range(2)
+    )
+    (tmp_path / "bookings.jsonl").write_text(lines)
+    legs = load_file(tmp_path / "bookings.jsonl", batch_id="b").tables["travel"]
+    assert legs["booking_ref"].to_pylist() == ["X1", "X1"]
+    assert len(set(legs["record_id"].to_pylist())) == 2  # identical rows, distinct ids
