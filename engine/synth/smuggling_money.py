@@ -13,6 +13,7 @@ import numpy as np
 from engine.synth import geo
 from engine.synth.builder import DAY, HOUR, Builder
 from engine.synth.smuggling import Group, Operation
+from engine.synth.trips import group_journey
 from engine.synth.typologies import chain_on, cycle_on, structuring
 
 RECRUIT_SHARE, STAGE_SHARE, HELD_SHARE = 0.2, 0.3, 0.5
@@ -77,6 +78,7 @@ def route_money(b: Builder, o: Operation, groups: list[Group]) -> None:
     _many_senders(b, o, recruit_tx)
     _hawala(b, o, groups, held_all, release_all)
     _funnel(b, o, groups)
+    _courier(b, o, groups)
     t_cycle = groups[len(groups) // 2].final_crossing if groups else b.t0
     cycle_on(b, op, np.array([o.front, o.trading, o.transport_co]), t_cycle,
              float(rng.uniform(20_000, 80_000)))  # fmt: skip
@@ -214,3 +216,46 @@ def travel_patterns(b: Builder, o: Operation, groups: list[Group]) -> None:
     if len(idx) >= 2:
         pt = b.pattern(o.op, "document_reuse", documents=o.reused_docs)
         b.mark_trips(idx, o.op, pt, "reused_document")
+
+
+def _courier(b: Builder, o: Operation, groups: list[Group]) -> None:
+    """A mule carries cash to the organiser: short round trips, cash out before each flight
+    at home and in on arrival, each under the declaration threshold (courier round trips,
+    payment-trip alignment)."""
+    rng, p = b.rng, b.p
+    mule = o.mules[0]
+    hub = o.organiser
+    if (
+        mule.country == hub.country
+        or not geo.airports(mule.country)
+        or not geo.airports(hub.country)
+    ):
+        return
+    home_city = b.party_column("city")[mule.party]
+    hub_city = b.party_column("city")[hub.party]
+    out_port, hub_port = geo.airports(mule.country)[0], geo.airports(hub.country)[0]
+    slots = np.arange(b.t0 + 5 * DAY, b.t_end - 12 * DAY, 7 * DAY)  # a week per round trip
+    k = min(int(rng.integers(2, 5)), len(slots))
+    if k < 2:
+        return
+    starts = np.sort(rng.choice(slots, k, replace=False))
+    pt_trips = b.pattern(o.op, "courier_round_trips", n_trips=k, home=mule.country,
+                         abroad=hub.country)  # fmt: skip
+    pt_align = b.pattern(o.op, "payment_trip_alignment", focus=mule.account, max_hours=24)
+    for start in starts:
+        start = int(start) - int(start) % DAY + 14 * HOUR
+        out, arrivals = group_journey(b, np.array([mule.party]), [(out_port, hub_port, "air")],
+                                      start, payer=mule.account)  # fmt: skip
+        back, _ = group_journey(b, np.array([mule.party]), [(hub_port, out_port, "air")],
+                                arrivals[-1] + int(rng.integers(1, 4)) * DAY, payer=mule.account)  # fmt: skip
+        carried = round(float(rng.uniform(0.6, 0.95)) * p.cash_threshold, -1)
+        cash_out = b.add_tx(mule.account, b.cash, start - int(rng.integers(2, 5)) * HOUR,
+                            base=carried, channel="cash", loc=b.loc(home_city, mule.country))  # fmt: skip
+        cash_in = b.add_tx(b.cash, hub.account, arrivals[-1] + int(rng.integers(1, 8)) * HOUR,
+                           base=round(carried * 0.98, 2), channel="cash",
+                           loc=b.loc(hub_city, hub.country))  # fmt: skip
+        for pt in (pt_trips, pt_align):
+            b.mark_trips(np.r_[out, back], o.op, pt, "courier")
+            b.mark_tx(cash_out, o.op, pt, "cash_out_before_departure")
+            b.mark_tx(cash_in, o.op, pt, "cash_in_after_arrival")
+    b.mark_parties(mule.party, o.op, "cash_courier")

@@ -155,3 +155,29 @@ def test_reused_documents_appear_under_other_names(frames):
             assert ident.loc[rec, "party_id"] not in set(owners.party_id)
             found += 1
     assert found >= 1
+
+
+def test_couriers_move_cash_around_short_round_trips(frames):
+    travel = frames["travel"].set_index("record_id")
+    trips = frames["truth_trips"]
+    pats = frames["truth_patterns"]
+    insts = pattern_transactions(frames, "payment_trip_alignment")
+    assert insts
+    for pid, tx in insts.items():
+        prm = _params(frames, pid)
+        legs = travel.loc[trips[trips.pattern_id == pid].record_id].sort_values("departure")
+        outs = tx[tx.role == "cash_out_before_departure"]
+        ins = tx[tx.role == "cash_in_after_arrival"]
+        assert len(outs) == len(ins) == len(legs) // 2 >= 2
+        assert legs.origin.iloc[0] == legs.destination.iloc[1]  # a round trip
+        window = pd.Timedelta(hours=prm["max_hours"])
+        for t in outs.ts:  # cash leaves the account the day of a departure
+            assert (
+                (legs.departure - t >= pd.Timedelta(0)) & (legs.departure - t <= window)
+            ).any() or (t == t.normalize())
+        for t in ins.ts:
+            assert (
+                (t - legs.arrival >= -pd.Timedelta(days=1)) & (t - legs.arrival <= window)
+            ).any()
+        assert (outs.amount_base < 10_000).all()
+    assert (pats.pattern == "courier_round_trips").sum() == len(insts)
