@@ -153,8 +153,9 @@ def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -
     return pairs.reshape(-1, 2)
 
 
-def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Match score in 0..1 of each pair, and the evidence in words.
+def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Match score in 0..1 of each pair, and its parts (name, birth, document) as rows of an
+    array for :func:`explain`.
 
     Notes
     -----
@@ -164,39 +165,40 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
     equal, 0.5 unknown, 0.3 different (people hold several); nationality 1, 0.5, 0.
     """
     if not len(pairs):
-        return np.zeros(0), []
+        return np.zeros(0), np.zeros((3, 0))
     i, j = pairs[:, 0], pairs[:, 1]
-    a = [left.name[x] for x in i]
-    b = [right.name[x] for x in j]
-    sim = process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=1) / 100.0
-    sk = process.cpdist([left.skel[x] for x in i], [right.skel[x] for x in j],
-                        scorer=fuzz.token_sort_ratio, workers=1) / 100.0  # fmt: skip
+    a = np.asarray(left.name, object)[i]
+    b = np.asarray(right.name, object)[j]
+    sim = process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=-1) / 100.0
+    sk = process.cpdist(np.asarray(left.skel, object)[i], np.asarray(right.skel, object)[j],
+                        scorer=fuzz.token_sort_ratio, workers=-1) / 100.0  # fmt: skip
     name = np.maximum(sim, 0.95 * sk)
     lb, rb = left.birth[i], right.birth[j]
     swapped = _swapped(lb)
     birth = np.where(
         (lb < 0) | (rb < 0), 0.5, np.where(lb == rb, 1.0, np.where(swapped == rb, 0.7, 0.0))
     )
-    ld = np.array([left.doc[x] for x in i], object)
-    rd = np.array([right.doc[x] for x in j], object)
+    ld = np.asarray(left.doc, object)[i]
+    rd = np.asarray(right.doc, object)[j]
     known = (ld != "") & (rd != "")
     doc = np.where(~known, 0.5, np.where(ld == rd, 1.0, 0.3))
-    ln = np.array([left.nationality[x] for x in i], object)
-    rn = np.array([right.nationality[x] for x in j], object)
+    ln = np.asarray(left.nationality, object)[i]
+    rn = np.asarray(right.nationality, object)[j]
     nat = np.where((ln == "") | (rn == ""), 0.5, np.where(ln == rn, 1.0, 0.0))
     score = 0.55 * name + 0.25 * birth + 0.15 * doc + 0.05 * nat
-    words = {
-        1.0: "same",
-        0.7: "day/month swapped",
-        0.5: "unknown",
-        0.0: "different",
-        0.3: "different",
-    }
-    evidence = [
-        f"name {n:.2f} ({a[k]!r} ~ {b[k]!r}); birth {words[bt]}; document {words[dt]}"
-        for k, (n, bt, dt) in enumerate(zip(name, birth, doc, strict=True))
+    return score, np.stack([name, birth, doc])
+
+
+_WORDS = {1.0: "same", 0.7: "day/month swapped", 0.5: "unknown", 0.0: "different", 0.3: "different"}
+
+
+def explain(left: Records, right: Records, pairs: np.ndarray, parts: np.ndarray) -> list[str]:
+    """The evidence of each pair in words (only for the pairs that are kept)."""
+    return [
+        f"name {n:.2f} ({left.name[i]!r} ~ {right.name[j]!r}); birth {_WORDS[float(bt)]}; "
+        f"document {_WORDS[float(dt)]}"
+        for (i, j), n, bt, dt in zip(pairs.tolist(), parts[0], parts[1], parts[2], strict=True)
     ]
-    return score, evidence
 
 
 @dataclass(frozen=True)
@@ -215,16 +217,14 @@ def resolve_travellers(frame: Frame) -> Links:
     cfg = frame.config
     left, right = traveller_records(frame.travel), party_records(frame.parties)
     pairs = candidate_pairs(left, right, cfg.er_max_block, same=False)
-    score, evidence = compare(left, right, pairs)
+    score, parts = compare(left, right, pairs)
     ok = score >= cfg.er_threshold
-    pairs, score = pairs[ok], score[ok]
-    evidence = [e for e, k in zip(evidence, ok, strict=True) if k]
+    pairs, score, parts = pairs[ok], score[ok], parts[:, ok]
     if len(pairs):  # keep each record's best match and near-ties
         best = pd.Series(score).groupby(pairs[:, 0]).transform("max").to_numpy()
         keep = score >= best - 0.02
-        pairs, score = pairs[keep], score[keep]
-        evidence = [e for e, k in zip(evidence, keep, strict=True) if k]
-    return Links(pairs[:, 0], pairs[:, 1], score, evidence)
+        pairs, score, parts = pairs[keep], score[keep], parts[:, keep]
+    return Links(pairs[:, 0], pairs[:, 1], score, explain(left, right, pairs, parts))
 
 
 def resolve_parties(frame: Frame) -> Links:
@@ -232,10 +232,10 @@ def resolve_parties(frame: Frame) -> Links:
     cfg = frame.config
     recs = party_records(frame.parties)
     pairs = candidate_pairs(recs, recs, cfg.er_max_block, same=True)
-    score, evidence = compare(recs, recs, pairs)
+    score, parts = compare(recs, recs, pairs)
     ok = score >= cfg.er_threshold + 0.05
     return Links(pairs[ok, 0], pairs[ok, 1], score[ok],
-                 [e for e, k in zip(evidence, ok, strict=True) if k])  # fmt: skip
+                 explain(recs, recs, pairs[ok], parts[:, ok]))  # fmt: skip
 
 
 def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
