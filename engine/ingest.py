@@ -179,8 +179,14 @@ def ingest_file(
     )
 
 
+#: Sub-folders never loaded when a folder is given: the generator's ground truth is for
+#: measuring detectors, never for them to read.
+SKIPPED_FOLDERS = {"truth"}
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files named, and the files inside folders named (sorted; hidden files skipped)."""
+    """Files named, and the files inside folders named (sorted; hidden files and ``truth/``
+    folders skipped)."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -189,7 +195,10 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 p
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not any(
+                    part.startswith(".") or part in SKIPPED_FOLDERS
+                    for part in p.relative_to(path).parts
+                )
             )
         else:
             files.append(path)

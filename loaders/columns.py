@@ -98,7 +98,10 @@ def canonical_fields(columns: Sequence[str], table: str) -> dict[str, Source] | 
     required = {f.name for f in schema.INPUT_TABLES[table] if not f.nullable} - {"amount_base"}
     if not required <= present:
         return None
-    return {name: Source(columns=(name,)) for name in names if name in present}
+    fields = {name: Source(columns=(name,)) for name in names if name in present}
+    if len(fields) < 2:  # a lone key column (an id list, ground-truth labels) is not a table
+        return None
+    return fields
 
 
 def alias_fields(columns: Sequence[str], table: str) -> dict[str, Source] | None:
@@ -115,7 +118,7 @@ def alias_fields(columns: Sequence[str], table: str) -> dict[str, Source] | None
                 fields[field] = Source(columns=(found,))
                 used.add(found)
                 break
-    if not all(f in fields for f in NEEDED[table]):
+    if not all(f in fields for f in NEEDED[table]) or len(fields) < 2:
         return None
     return fields
 

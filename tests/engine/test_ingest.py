@@ -92,6 +92,8 @@ def test_folders_are_expanded(store, tmp_path):
     folder.mkdir()
     (folder / "transactions.csv").write_text(TX)
     (folder / ".hidden").write_text("x")
+    (folder / "truth").mkdir()
+    (folder / "truth" / "transactions.csv").write_text(TX)
     reports = ingest_paths(store, [folder])
     assert [r.status for r in reports] == ["written"]
 

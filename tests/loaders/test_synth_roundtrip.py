@@ -102,3 +102,12 @@ def test_generator_camt053_statement_loads_end_to_end(world, tmp_path):
     assert got["channel"].to_pylist() == [
         c if c in ("cash", "card") else "wire" for c in want["channel"].to_pylist()
     ]
+
+
+def test_ground_truth_files_are_not_taken_for_canonical_tables(world, tmp_path):
+    from engine.errors import InputError
+
+    for path in write_world(world, tmp_path):
+        if path.parent.name == "truth" and path.suffix == ".parquet":
+            with pytest.raises(InputError, match="no known layout"):
+                load_file(path, batch_id="b")
