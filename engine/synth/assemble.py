@@ -200,9 +200,11 @@ def _travel(
     mode = t.get("mode", np.zeros(0, object))
     name, birth, nationality, noise = manifest_identities(b, persons, mode)
     doc = b.party_column("doc_no")[persons] if len(persons) else np.zeros(0, object)
-    doc = np.where(t["document"] == None, doc, t["document"]) if len(persons) else doc  # noqa: E711
+    if len(persons):
+        forged = t["document"] != None  # noqa: E711 - elementwise on objects
+        doc[forged] = t["document"][forged]
     no_doc = (mode == "bus") & (rng.random(len(persons)) < 0.5)
-    doc = np.where(no_doc, None, doc)
+    doc[no_doc] = None
     key = dep * 1024 + rng.integers(0, 1024, len(dep))
     order = np.argsort(key, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)

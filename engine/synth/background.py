@@ -159,8 +159,8 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
             base=np.tile(salary, len(paydays)) * rng.uniform(0.98, 1.02, len(rep)),
             ref=b.ref("SALARY"),
         )
-    sizes = np.bincount(employer - emp_acc.min(), minlength=len(emp_acc)) if len(employer) else []
-    big = np.flatnonzero(np.asarray(sizes) >= p.fan_k[0])
+    sizes = np.bincount(employer - emp_acc.min(), minlength=len(emp_acc))
+    big = np.flatnonzero(sizes >= p.fan_k[0])
     if len(big):
         op = b.operation("hard_negative", "payroll", employers=len(big))
         b.mark_accounts(emp_acc[big], op, None, "employer")

@@ -55,8 +55,7 @@ def account_numbers(
     r = np.full(n, int(_mod97_text(0, bank_code)), dtype=np.int64)
     for j in range(k):
         r = (r * 10 + digits[:, j]) % 97
-    r = _mod97_text(r, country + "00")
-    check = 98 - np.asarray(r)
+    check = 98 - np.asarray(_mod97_text(r, country + "00"))
     chars = np.empty((n, iban_length), dtype=np.uint8)
     chars[:, 0] = ord(country[0])
     chars[:, 1] = ord(country[1])

@@ -78,19 +78,18 @@ def add_people(
         for cc in np.unique(country):
             sel = np.flatnonzero(country == cc)
             city[sel] = _pick(geo.cities(cc), len(sel), rng)
-    forced_phone = phone
-    phone = np.empty(n, dtype=object)
+    phones = np.empty(n, dtype=object)
     street = np.empty(n, dtype=object)
     for cc in np.unique(country):
         sel = np.flatnonzero(country == cc)
         code = geo.COUNTRIES[cc][4]
         digits = rng.integers(100_000_000, 999_999_999, len(sel)).astype(str).astype(object)
-        phone[sel] = f"+{code} " + digits
+        phones[sel] = f"+{code} " + digits
         street[sel] = _pick(STREETS.get(geo.COUNTRIES[cc][2], _DEFAULT_STREETS), len(sel), rng)
     number = rng.integers(1, 180, n).astype(str).astype(object)
-    address = street + " " + number if address is None else _obj(address, n)
-    if forced_phone is not None:
-        phone = _obj(forced_phone, n)
+    addresses = street + " " + number if address is None else _obj(address, n)
+    if phone is not None:
+        phones = _obj(phone, n)
     letters = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"), dtype=object)
     doc_no = (
         letters[rng.integers(0, len(letters), n)]
@@ -116,9 +115,9 @@ def add_people(
         nationality=nationality,
         doc_type=doc_type.astype(object),
         doc_no=doc_no,
-        phone=phone,
+        phone=phones,
         email=email,
-        address=address,
+        address=addresses,
         city=city,
         country=country,
         culture=culture,

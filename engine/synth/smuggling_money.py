@@ -55,7 +55,8 @@ def route_money(b: Builder, o: Operation, groups: list[Group]) -> None:
             stage_tx[o.route.hubs.index(hub)].append(tx)
             if j == 0:
                 # the first collector passes the group's money on through a mule chain
-                hops = [collector.account] + [m.account for m in rng.permutation(o.mules)[:3]]
+                mules = rng.permutation([m.account for m in o.mules])[:3]
+                hops = [collector.account, *mules.tolist()]
                 chain_on(b, op, np.array([*hops, o.front]), int(t.max()) + 6 * HOUR,
                          float(np.sum(g.fees * STAGE_SHARE / len(hubs))) * 0.95)  # fmt: skip
         # 3. the balance is held by the broker and released after the crossing
