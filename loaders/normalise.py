@@ -196,9 +196,11 @@ class Converter:
         cols = [raw.column(c).combine_chunks() for c in source.columns]
         if len(cols) == 1:
             return cols[0]
-        parts = [pc.fill_null(values.clean_text(c), "") for c in cols]
-        joined = pc.binary_join_element_wise(*parts, source.sep)
-        return values.clean_text(joined)
+        texts = [values.clean_text(c) for c in cols]
+        if source.sep.strip():  # "bank:account": a missing part leaves the id missing
+            return pc.binary_join_element_wise(*texts, source.sep, null_handling="emit_null")
+        parts = [pc.fill_null(t, "") for t in texts]  # "date time": join what is there
+        return values.clean_text(pc.binary_join_element_wise(*parts, source.sep))
 
     def _parse(self, fname: str, arr: pa.Array, ftype: pa.DataType) -> pa.Array:
         m = self.mapping

@@ -20,6 +20,7 @@ def test_amlworld_transactions_bank_qualified_and_ground_truth_dropped(write):
         "2022/09/01 00:20,03208,8000F4580,001,8000F5340,0.01,US Dollar,0.01,Euro,Cheque,1\n"
         "2022/09/01 00:21,03209,8000F4670,03209,8000F4670,14675.57,Bitcoin,14675.57,Bitcoin,"
         "Bitcoin,0\n"
+        "2022/09/01 00:22,03209,,03209,8000F4670,1,Bitcoin,1,Bitcoin,Bitcoin,0\n"
     )
     result = load_file(write("HI-Small_Trans.csv", text), batch_id="b")
     assert result.format == "amlworld"
@@ -32,6 +33,8 @@ def test_amlworld_transactions_bank_qualified_and_ground_truth_dropped(write):
     assert tx[2]["amount_base"] == pytest.approx(14675.57 * 55_000)
     assert "Is Laundering" not in result.tables["transactions"].column_names
     assert len({t["tx_id"] for t in tx}) == 3
+    (bad,) = result.rejected.to_pylist()  # no account number: no "03209:" account
+    assert (bad["row"], bad["field"], bad["reason"]) == (4, "src_account", "missing value")
 
 
 def test_amlworld_accounts(write):
