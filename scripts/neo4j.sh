@@ -17,7 +17,7 @@
 #                      holds NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD for tests and tools.
 #   NEO4J_HEAP         JVM heap (default 3g), NEO4J_PAGECACHE page cache (default 2g): sized
 #                      for a 2-core, 24 GiB machine shared with other work.
-#   NEO4J_START_TIMEOUT seconds to wait for Bolt (default 180)
+#   NEO4J_START_TIMEOUT seconds to wait for Bolt (default 300)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,7 +31,7 @@ LOG="$RUN/neo4j.log"
 ENVFILE="$RUN/neo4j.env"
 HEAP="${NEO4J_HEAP:-3g}"
 PAGECACHE="${NEO4J_PAGECACHE:-2g}"
-START_TIMEOUT="${NEO4J_START_TIMEOUT:-180}"
+START_TIMEOUT="${NEO4J_START_TIMEOUT:-300}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 READY="moneytrail-neo4j ready"
 
@@ -89,6 +89,10 @@ dbms.security.auth_enabled=true
 server.memory.pagecache.size=$PAGECACHE
 db.tx_log.rotation.retention_policy=512M size
 dbms.usage_report.enabled=false
+# Frequent checkpoints keep crash recovery (the replay of the log after a kill) short.
+db.checkpoint.interval.time=60s
+db.checkpoint.interval.tx=20000
+db.checkpoint.interval.volume=64m
 CONF
 }
 
@@ -147,14 +151,14 @@ start() {
     until grep -q "$READY" "$LOG" 2>/dev/null && bolt_answers; do
         if ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$PIDFILE"
-            echo "neo4j: the server exited during start-up; last lines of $LOG:" >&2
-            tail -n 30 "$LOG" >&2
+            echo "neo4j: the server exited during start-up; last lines of its logs:" >&2
+            tail -n 30 "$LOG" "$HOME_DIR/logs/debug.log" >&2
             exit 1
         fi
         if ((waited >= START_TIMEOUT)); then
             echo "neo4j: Bolt on 127.0.0.1:$PORT did not answer within ${START_TIMEOUT}s; last lines of $LOG:" >&2
-            tail -n 30 "$LOG" >&2
-            kill -TERM "$pid" 2>/dev/null || true
+            tail -n 30 "$LOG" "$HOME_DIR/logs/debug.log" >&2
+            stop KILL >&2
             exit 1
         fi
         sleep 1

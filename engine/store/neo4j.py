@@ -153,9 +153,10 @@ class Neo4jStore(Store):
             ) from exc
         except exc_mod.ClientError as exc:
             code = getattr(exc, "code", "") or ""
-            if "TransactionTimedOut" in code or "TransactionTimedOutClientConfiguration" in code:
+            if any(k in code for k in ("TimedOut", "Terminated", "LockClientStopped")):
                 raise StoreError(
-                    f"{address}: {what} timed out after {self.timeout:g} s and was rolled back"
+                    f"{address}: {what} did not finish within the {self.timeout:g} s timeout "
+                    "(or was terminated) and was rolled back"
                 ) from exc
             if "DatabaseNotFound" in code:
                 raise StoreUnavailable(
