@@ -104,7 +104,9 @@ def trace_forward(
     by which any of its money arrived.
     """
     ip, ix, w, t, s = _check(indptr, indices, weights, ts, source)
-    return _run(ip, ix, w, t, s, int(start_ts), max_hops, max_gap, method, amount, min_amount)
+    return _run(
+        ip, ix, w, t, s, int(start_ts), max_hops, max_gap, method, amount, min_amount, False
+    )
 
 
 def trace_backward(
@@ -143,30 +145,11 @@ def trace_backward(
 
     Notes
     -----
-    The forward kernel on the time-mirrored graph (timestamps negated, rows reversed): the
-    same conservation rules, the same complexity.
+    The forward kernel with time running backwards (rows are scanned from their latest
+    transaction): the same conservation rules, the same complexity.
     """
     ip, ix, w, t, s = _check(indptr, indices, weights, ts, target)
-    counts = np.diff(ip)
-    row_start = np.repeat(ip[:-1], counts)
-    row_end = np.repeat(ip[1:], counts)
-    flip = row_start + row_end - 1 - np.arange(len(ix), dtype=np.int64)  # reverse each row
-    res = _run(
-        ip,
-        ix[flip],
-        w[flip],
-        -t[flip],
-        s,
-        -int(start_ts),
-        max_hops,
-        max_gap,
-        method,
-        amount,
-        min_amount,
-    )
-    edge_amount = np.empty_like(res.edge_amount)
-    edge_amount[flip] = res.edge_amount
-    return TraceResult(res.amount, res.received, res.retained, edge_amount, flip[res.edges])
+    return _run(ip, ix, w, t, s, int(start_ts), max_hops, max_gap, method, amount, min_amount, True)
 
 
 def _check(indptr, indices, weights, ts, node):
@@ -176,34 +159,51 @@ def _check(indptr, indices, weights, ts, node):
     return ip, ix, w, t, check_node("source", node, len(ip) - 1)
 
 
-def _run(ip, ix, w, t, s, start, max_hops, max_gap, method, amount, min_amount) -> TraceResult:
+def _run(
+    ip, ix, w, t, s, start, max_hops, max_gap, method, amount, min_amount, backward
+) -> TraceResult:
     if method not in _METHODS:
         raise ValueError(f"method must be 'proportional' or 'fifo', not {method!r}")
-    gap = _NO_GAP if max_gap is None else int(max_gap)
+    gap = _NO_GAP if max_gap is None else min(int(max_gap), _NO_GAP)
     if gap < 0 or max_hops < 0:
         raise ValueError("max_gap and max_hops must be non-negative")
     if amount is None:
         row = slice(ip[s], ip[s + 1])
-        in_window = (t[row] >= start) & (t[row] - start <= gap)
+        lag = start - t[row] if backward else t[row] - start
+        in_window = (lag >= 0) & (lag <= gap)
         total = float(w[row][in_window].sum())
     else:
         total = float(amount)
         if not np.isfinite(total) or total < 0:
             raise ValueError("amount must be finite and non-negative")
     received, retained, carried, edges = _trace_kernel(
-        ip, ix, w, t, s, start, total, int(max_hops), gap, _METHODS[method], float(min_amount)
+        ip,
+        ix,
+        w,
+        t,
+        s,
+        start,
+        total,
+        int(max_hops),
+        gap,
+        _METHODS[method],
+        float(min_amount),
+        backward,
     )
     return TraceResult(total, received, retained, carried, edges)
 
 
 @numba.njit(cache=True, nogil=True)
-def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, gap, fifo, dust):
+def _trace_kernel(
+    indptr, indices, weights, ts, source, start, total, max_hops, gap, fifo, dust, backward
+):
     n = len(indptr) - 1
     m = len(indices)
     received = np.zeros(n, dtype=np.float64)
     retained = np.zeros(n, dtype=np.float64)
     carried = np.zeros(m, dtype=np.float64)
-    hops = np.full(m, max_hops + 1, dtype=np.int64)
+    hops = np.empty(m, dtype=np.int64)  # set when an edge is first fed (pages stay untouched)
+    sign = -1 if backward else 1  # heap keys run in the direction of the trace
     emitted = np.zeros(m, dtype=np.bool_)
     scheduled = np.zeros(m, dtype=np.bool_)
     order = np.empty(16, dtype=np.int64)
@@ -213,7 +213,7 @@ def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, 
     size = 0
     # events: key 2*time for a holding arriving, 2*time+1 for a transaction passing money on;
     # item e >= 0 is the edge, item -1 the source's initial holding.
-    keys, items, size = heap_push(keys, items, size, 2 * start, -1)
+    keys, items, size = heap_push(keys, items, size, 2 * sign * start, -1)
     while size > 0:
         key, e, size = heap_pop(keys, items, size)
         if key & 1:
@@ -226,7 +226,7 @@ def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, 
                     order = grown
                 order[n_order] = e
                 n_order += 1
-                keys, items, size = heap_push(keys, items, size, 2 * ts[e], e)
+                keys, items, size = heap_push(keys, items, size, 2 * sign * ts[e], e)
             continue
         if e < 0:
             u, t0, x, h = source, start, total, 0
@@ -235,11 +235,17 @@ def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, 
         if h >= max_hops or x < dust:
             retained[u] += x
             continue
-        lo = _lower(ts, indptr[u], indptr[u + 1], t0)
-        hi = _upper(ts, lo, indptr[u + 1], t0 + gap)
+        if backward:
+            lo = _lower(ts, indptr[u], indptr[u + 1], t0 - gap)
+            hi = _upper(ts, lo, indptr[u + 1], t0)
+            first, last, step = hi - 1, lo - 1, -1  # latest first
+        else:
+            lo = _lower(ts, indptr[u], indptr[u + 1], t0)
+            hi = _upper(ts, lo, indptr[u + 1], t0 + gap)
+            first, last, step = lo, hi, 1
         left = x
         if fifo:
-            for f in range(lo, hi):
+            for f in range(first, last, step):
                 if left <= 0.0:
                     break
                 if emitted[f]:
@@ -248,7 +254,7 @@ def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, 
                 if take > 0.0:
                     carried[f] += take
                     left -= take
-                    keys, items, size = _feed(keys, items, size, f, ts, hops, scheduled, h)
+                    keys, items, size = _feed(keys, items, size, f, ts, hops, scheduled, h, sign)
         else:
             capacity = 0.0
             for f in range(lo, hi):
@@ -256,7 +262,7 @@ def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, 
                     capacity += weights[f] - carried[f]
             if capacity > 0.0:
                 share = min(1.0, x / capacity)
-                for f in range(lo, hi):
+                for f in range(first, last, step):
                     room = weights[f] - carried[f]
                     if emitted[f] or room <= 0.0:
                         continue
@@ -264,19 +270,22 @@ def _trace_kernel(indptr, indices, weights, ts, source, start, total, max_hops, 
                     if take > 0.0:
                         carried[f] += take
                         left -= take
-                        keys, items, size = _feed(keys, items, size, f, ts, hops, scheduled, h)
+                        keys, items, size = _feed(
+                            keys, items, size, f, ts, hops, scheduled, h, sign
+                        )
         if left > 0.0:
             retained[u] += left
     return received, retained, carried, order[:n_order].copy()
 
 
 @numba.njit(cache=True, nogil=True)
-def _feed(keys, items, size, f, ts, hops, scheduled, h):
-    if h + 1 < hops[f]:
-        hops[f] = h + 1
+def _feed(keys, items, size, f, ts, hops, scheduled, h, sign):
     if not scheduled[f]:
         scheduled[f] = True
-        keys, items, size = heap_push(keys, items, size, 2 * ts[f] + 1, f)
+        hops[f] = h + 1
+        keys, items, size = heap_push(keys, items, size, 2 * sign * ts[f] + 1, f)
+    elif h + 1 < hops[f]:
+        hops[f] = h + 1
     return keys, items, size
 
 

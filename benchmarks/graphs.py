@@ -15,7 +15,7 @@ SPAN_US = 365 * 86_400_000_000
 
 
 def transaction_graph(
-    n_accounts: int, n_tx: int, seed: int, *, p_internal: float = 0.8, mean_community: int = 60
+    n_accounts: int, n_tx: int, seed: int, *, p_internal: float = 0.62, mean_community: int = 60
 ) -> dict[str, np.ndarray]:
     """Random transactions between ``n_accounts`` dense account numbers.
 
@@ -45,7 +45,7 @@ def transaction_graph(
     bounds = bounds[: np.searchsorted(bounds, n_accounts) + 1]
     bounds[-1] = n_accounts
     community = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds)).astype(np.int64)
-    activity = rng.pareto(1.2, n_accounts) + 1.0
+    activity = rng.pareto(1.6, n_accounts) + 1.0
     cum = np.concatenate(([0.0], np.cumsum(activity)))
     src = np.searchsorted(cum, rng.uniform(0, cum[-1], n_tx), side="right") - 1
     src = np.clip(src, 0, n_accounts - 1)

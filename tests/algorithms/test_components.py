@@ -31,7 +31,7 @@ edges = st.integers(1, 25).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(edges)
 def test_components_match_networkx(case) -> None:
     n, pairs = case

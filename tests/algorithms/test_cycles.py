@@ -55,7 +55,7 @@ edge_lists = st.lists(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(edge_lists, st.integers(2, 5), st.integers(0, 12), st.none() | st.just(0.1))
 def test_matches_naive_enumeration(edges, max_length, window, margin) -> None:
     indptr, indices, w, ts = build(edges, 6)

@@ -22,7 +22,7 @@ def networkx_pagerank(n, src, dst, w, **kwargs) -> np.ndarray:
     return np.array([pr[i] for i in range(n)])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     st.integers(1, 25).flatmap(
         lambda n: st.tuples(
