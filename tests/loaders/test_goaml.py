@@ -79,3 +79,26 @@ def test_truncated_report_is_refused_naming_the_file(write):
 def test_report_without_transactions_is_refused(write):
     with pytest.raises(InputError, match="no transaction"):
         load_file(write("empty.xml", "<report><rentity_id>1</rentity_id></report>"), batch_id="b")
+
+
+def test_holders_of_an_account_seen_first_without_them_are_kept(write):
+    bare = "<to_account><iban>GR1601101250000000012300695</iban></to_account>"
+    full = (
+        "<from_account><iban>GR1601101250000000012300695</iban><signatory>"
+        "<is_primary>true</is_primary><t_person><first_name>Nikos</first_name>"
+        "<last_name>Papas</last_name></t_person></signatory></from_account>"
+    )
+    other = "<iban>DE89370400440532013000</iban>"
+    xml = (
+        "<report><transaction><transactionnumber>1</transactionnumber>"
+        "<date_transaction>2024-01-01</date_transaction><amount_local>1</amount_local>"
+        f"<t_from><from_account>{other}</from_account></t_from><t_to>{bare}</t_to>"
+        "</transaction><transaction><transactionnumber>2</transactionnumber>"
+        "<date_transaction>2024-01-02</date_transaction><amount_local>1</amount_local>"
+        f"<t_from_my_client>{full}</t_from_my_client>"
+        f"<t_to><to_account>{other}</to_account></t_to></transaction></report>"
+    )
+    result = load_file(write("r.xml", xml), batch_id="b")
+    (holding,) = result.tables["holdings"].to_pylist()
+    assert holding["account_id"] == "GR1601101250000000012300695"
+    assert result.tables["parties"]["name"].to_pylist() == ["Nikos Papas"]
