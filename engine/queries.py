@@ -168,21 +168,49 @@ class Workbench:
 
     # -- transactions helpers ----------------------------------------------------------------
 
-    def transactions_where(self, mask: pa.ChunkedArray | pa.Array, limit: int = MAX_ROWS):
-        """Transactions matching ``mask`` as a frame sorted by time, at most ``limit`` rows."""
-        table = self.table("transactions").filter(mask)
-        table = table.sort_by([("ts", "ascending"), ("tx_id", "ascending")])
-        frame = table.slice(0, limit).to_pandas()
+    def transactions_where(self, rows: np.ndarray, limit: int = MAX_ROWS) -> pd.DataFrame:
+        """Transactions at table ``rows`` as a frame sorted by time: the latest ``limit`` rows.
+
+        Selecting the latest rows is O(k) (a partial selection), so a hub's million
+        transactions do not need a full sort.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) > limit:
+            rows = rows[np.argpartition(-self._row_ts[rows], limit - 1)[:limit]]
+        table = self.table("transactions").take(pa.array(rows, pa.int64()))
+        frame = table.sort_by([("ts", "ascending"), ("tx_id", "ascending")]).to_pandas()
         frame["src_name"] = frame["src_account"].map(self.label)
         frame["dst_name"] = frame["dst_account"].map(self.label)
         return frame
 
-    def _involving(self, accounts: list[str]) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-        tx = self.table("transactions")
-        values = pa.array(accounts, pa.string())
-        return pc.is_in(tx["src_account"], value_set=values), pc.is_in(
-            tx["dst_account"], value_set=values
-        )
+    @cached_property
+    def _row_ts(self) -> np.ndarray:
+        """Transaction times (int64 µs) in table row order."""
+        return pc.cast(self.table("transactions")["ts"], pa.int64()).to_numpy()
+
+    def _rows(self, accounts: list[str], *, inside: bool = False) -> np.ndarray:
+        """Rows of the transactions touching ``accounts`` (or, with ``inside``, only those
+        between two of them), found through the CSR rows: O(total degree), not O(m)."""
+        idx = self.graph.index_of(accounts) if self.table("transactions").num_rows else []
+        idx = np.asarray(idx, dtype=np.int64)
+        idx = idx[idx >= 0]
+        if not len(idx):
+            return np.zeros(0, dtype=np.int64)
+
+        def positions(csr: CSRGraph) -> np.ndarray:
+            starts, ends = csr.indptr[idx], csr.indptr[idx + 1]
+            lengths = ends - starts
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            return offsets + np.arange(int(lengths.sum()), dtype=np.int64)
+
+        out = self.graph.out
+        sent = positions(out)
+        if inside:
+            return np.sort(out.edge_ids[sent[np.isin(out.indices[sent], idx)]])
+        touched = np.zeros(out.n_edges, dtype=bool)
+        touched[out.edge_ids[sent]] = True
+        touched[self.graph.reverse.edge_ids[positions(self.graph.reverse)]] = True
+        return np.flatnonzero(touched)
 
     def trips_of(self, party_ids: list[str], payer_accounts: list[str]) -> pd.DataFrame:
         """Travel records of the parties (matched by ``links`` or document) or paid by them."""
@@ -246,43 +274,64 @@ class Workbench:
         tx = self.table("transactions")
         if not tx.num_rows:
             return pd.DataFrame(columns=["period", "channel", "amount", "count"])
-        period = pc.floor_temporal(tx["ts"], unit=freq)
-        grouped = (
-            pa.table(
-                {
-                    "period": period,
-                    "channel": pc.fill_null(tx["channel"], "other"),
-                    "a": tx["amount_base"],
-                }
-            )
-            .group_by(["period", "channel"])
-            .aggregate([("a", "sum"), ("a", "count")])
-            .rename_columns(["period", "channel", "amount", "count"])
+        units = {"day": "datetime64[D]", "week": "datetime64[W]", "month": "datetime64[M]"}
+        if freq not in units:
+            raise ValueError(f"freq must be day, week or month, not {freq!r}")
+        micros = pc.cast(tx["ts"], pa.int64()).to_numpy()
+        if freq == "week":  # numpy weeks start on Thursday (1970-01-01); ours on Monday
+            micros = micros + 3 * 86_400_000_000
+        stamps = micros.astype("datetime64[us]").astype(units[freq]).astype(np.int64)
+        first = int(stamps.min())
+        period_code = stamps - first
+        periods = (np.arange(int(period_code.max()) + 1) + first).astype(units[freq])
+        channel = pc.fill_null(tx["channel"].combine_chunks(), "other").dictionary_encode()
+        names = channel.dictionary.to_pylist()
+        key = period_code * len(names) + channel.indices.to_numpy(zero_copy_only=False)
+        size = len(periods) * len(names)
+        amount = np.bincount(key, weights=tx["amount_base"].to_numpy(), minlength=size)
+        count = np.bincount(key, minlength=size)
+        used = np.flatnonzero(count)
+        starts = periods.astype("datetime64[D]")
+        if freq == "week":
+            starts = starts - np.timedelta64(3, "D")
+        return pd.DataFrame(
+            {
+                "period": pd.to_datetime(starts[used // len(names)]).tz_localize("UTC"),
+                "channel": [names[i] for i in used % len(names)],
+                "amount": amount[used],
+                "count": count[used],
+            }
         )
-        return grouped.sort_by("period").to_pandas()
 
     def corridors(self, top: int = 15) -> pd.DataFrame:
-        """Money by sending country → receiving country (accounts' countries), largest first."""
+        """Money by sending country → receiving country (accounts' countries), largest first.
+
+        Notes: countries are looked up once per account node, then every transaction's pair of
+        country codes is one integer key summed with ``bincount``: O(m).
+        """
         tx = self.table("transactions")
-        accounts = self.table("accounts")
         if not tx.num_rows:
             return pd.DataFrame(columns=["corridor", "amount", "count"])
-
-        def country(column: str) -> pa.Array:
-            pos = pc.index_in(tx[column], value_set=accounts["account_id"])
-            return pc.fill_null(pc.take(accounts["country"], pos), "??")
-
-        corridor = pc.binary_join_element_wise(
-            country("src_account"), country("dst_account"), " → "
+        accounts = self.table("accounts")
+        graph = self.graph
+        position = pc.index_in(graph.node_ids, value_set=accounts["account_id"])
+        country = pc.fill_null(pc.take(accounts["country"].combine_chunks(), position), "??")
+        country = country.dictionary_encode()
+        names = country.dictionary.to_pylist()
+        code = country.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        k = len(names)
+        key = code[graph.src] * k + code[graph.dst]
+        amount = np.bincount(key, weights=tx["amount_base"].to_numpy(), minlength=k * k)
+        count = np.bincount(key, minlength=k * k)
+        order = np.argsort(-amount)[:top]
+        order = order[count[order] > 0]
+        return pd.DataFrame(
+            {
+                "corridor": [f"{names[i // k]} → {names[i % k]}" for i in order],
+                "amount": amount[order],
+                "count": count[order],
+            }
         )
-        grouped = (
-            pa.table({"corridor": corridor, "a": tx["amount_base"]})
-            .group_by("corridor")
-            .aggregate([("a", "sum"), ("a", "count")])
-            .rename_columns(["corridor", "amount", "count"])
-            .sort_by([("amount", "descending")])
-        )
-        return grouped.slice(0, top).to_pandas()
 
     # -- clusters ----------------------------------------------------------------------------
 
@@ -339,9 +388,7 @@ class Workbench:
         evidence = evidence.sort_values("weight", ascending=False, na_position="last")
         accounts = members.loc[members["entity_kind"] == "account", "entity_id"].tolist()
         parties = members.loc[members["entity_kind"] == "party", "entity_id"].tolist()
-        src_in, dst_in = self._involving(accounts)
-        inside = pc.and_(src_in, dst_in)
-        transactions = self.transactions_where(inside)
+        transactions = self.transactions_where(self._rows(accounts, inside=True))
         trips = self.trips_of(parties, accounts)
         network = self.network(accounts, parties, trips)
         return ClusterDetail(
@@ -351,12 +398,12 @@ class Workbench:
             transactions=transactions,
             trips=trips,
             network=network,
-            flows=self.flows(pc.or_(src_in, dst_in)),
+            flows=self.flows(self._rows(accounts)),
         )
 
-    def flows(self, mask: pa.ChunkedArray, top: int = MAX_FLOWS) -> pd.DataFrame:
-        """The largest sender → receiver money flows among transactions matching ``mask``."""
-        tx = self.table("transactions").filter(mask)
+    def flows(self, rows: np.ndarray, top: int = MAX_FLOWS) -> pd.DataFrame:
+        """The largest sender → receiver money flows among the transactions at ``rows``."""
+        tx = self.table("transactions").take(pa.array(rows, pa.int64()))
         if not tx.num_rows:
             return pd.DataFrame(columns=["source", "target", "amount", "count"])
         grouped = (
@@ -386,13 +433,7 @@ class Workbench:
         the cap are folded into one ``other`` node carrying their count and amount.
         """
         tx = self.table("transactions")
-        values = pa.array(accounts, pa.string())
-        inside = tx.filter(
-            pc.and_(
-                pc.is_in(tx["src_account"], value_set=values),
-                pc.is_in(tx["dst_account"], value_set=values),
-            )
-        )
+        inside = tx.take(pa.array(self._rows(accounts, inside=True), pa.int64()))
         pairs = (
             inside.select(["src_account", "dst_account", "amount_base"])
             .group_by(["src_account", "dst_account"])
@@ -509,34 +550,66 @@ class Workbench:
         return net
 
     def neighbourhood(self, account_id: str) -> Network:
-        """An account with its counterparties (capped by money moved) for the Entity page."""
+        """An account with its largest counterparties (by money moved) for the Entity page.
+
+        Beyond :data:`MAX_NODES`, counterparties are folded into one ``other`` node whose
+        edges carry what was sent to and received from them.
+        """
         frame = self.counterparties(account_id, limit=None)
-        ids = [account_id, *frame["counterparty"].tolist()]
-        return self.network(ids, [])
+        kept, rest = frame.iloc[: MAX_NODES - 1], frame.iloc[MAX_NODES - 1 :]
+        net = self.network([account_id, *kept["counterparty"].tolist()], [])
+        if len(rest):
+            sent, received = float(rest["sent_amount"].sum()), float(rest["received_amount"].sum())
+            net.omitted_nodes, net.omitted_amount = len(rest), sent + received
+            label = f"{len(rest):,} other accounts"
+            net.nodes.append(
+                {"id": "__other__", "kind": "other", "label": label, "amount": sent + received}
+            )
+            for source, target, amount, count in (
+                (account_id, "__other__", sent, rest["sent_count"].sum()),
+                ("__other__", account_id, received, rest["received_count"].sum()),
+            ):
+                if amount:
+                    net.edges.append(
+                        {
+                            "source": source,
+                            "target": target,
+                            "kind": "transfer",
+                            "amount": amount,
+                            "count": int(count),
+                        }
+                    )
+        return net
 
     # -- entities ----------------------------------------------------------------------------
 
     def counterparties(self, account_id: str, limit: int | None = MAX_ROWS) -> pd.DataFrame:
-        """Who an account sends to and receives from, summed, largest first (``limit`` rows)."""
-        tx = self.table("transactions")
-        out = tx.filter(pc.equal(tx["src_account"], account_id))
-        inc = tx.filter(pc.equal(tx["dst_account"], account_id))
+        """Who an account sends to and receives from, summed, largest first (``limit`` rows).
 
-        def summed(t: pa.Table, column: str, prefix: str) -> pd.DataFrame:
-            g = t.group_by(column).aggregate([("amount_base", "sum"), ("amount_base", "count")])
-            return g.to_pandas().rename(
-                columns={
-                    column: "counterparty",
-                    "amount_base_sum": f"{prefix}_amount",
-                    "amount_base_count": f"{prefix}_count",
+        Notes: read from the account's CSR rows, O(deg log deg).
+        """
+        node = self.graph.index_of([account_id])[0] if self.table("transactions").num_rows else -1
+
+        def summed(csr: CSRGraph, prefix: str) -> pd.DataFrame:
+            row = slice(csr.indptr[node], csr.indptr[node + 1]) if node >= 0 else slice(0, 0)
+            n = csr.n_nodes
+            count = np.bincount(csr.indices[row], minlength=n)
+            others = np.flatnonzero(count)
+            amount = np.bincount(csr.indices[row], csr.weights[row], minlength=n)
+            return pd.DataFrame(
+                {
+                    "node": others,
+                    f"{prefix}_amount": amount[others],
+                    f"{prefix}_count": count[others],
                 }
             )
 
         frame = (
-            summed(out, "dst_account", "sent")
-            .merge(summed(inc, "src_account", "received"), on="counterparty", how="outer")
+            summed(self.graph.out, "sent")
+            .merge(summed(self.graph.reverse, "received"), on="node", how="outer")
             .fillna(0)
         )
+        frame.insert(0, "counterparty", self.graph.account_of(frame.pop("node").to_numpy()))
         if frame.empty:
             return pd.DataFrame(columns=["counterparty", "label", "sent_amount", "received_amount"])
         frame["label"] = frame["counterparty"].map(self.label)
@@ -569,7 +642,6 @@ class Workbench:
             counterparties = pd.concat(
                 [self.counterparties(a) for a in accounts] or [pd.DataFrame()]
             )
-        src_in, dst_in = self._involving(accounts)
         links = self.frame("links")
         if not links.empty:
             links = links[(links["left_id"] == entity_id) | (links["right_id"] == entity_id)].copy()
@@ -588,7 +660,7 @@ class Workbench:
             attributes=attrs,
             holdings=holdings.reset_index(drop=True),
             counterparties=counterparties.reset_index(drop=True),
-            transactions=self.transactions_where(pc.or_(src_in, dst_in)),
+            transactions=self.transactions_where(self._rows(accounts)),
             trips=self.trips_of(parties, accounts),
             links=links.reset_index(drop=True),
             clusters=clusters.reset_index(drop=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -130,3 +131,13 @@ def test_hub_picture_is_capped_with_a_note(tmp_path):
     assert "__other__" in ids and "C00000" not in ids
     assert net.omitted_nodes == n + 1 - (len(net.nodes) - 1)
     assert "folded" in net.note
+
+
+def test_money_over_time_periods(wb):
+    weeks = wb.money_over_time("week")
+    assert (weeks["period"].dt.day_of_week == 0).all()  # weeks start on Monday
+    assert weeks["amount"].sum() == pytest.approx(61480.0)
+    months = wb.money_over_time("month").set_index(["period", "channel"])
+    assert months.loc[(pd.Timestamp("2024-02-01", tz="UTC"), "cash"), "count"] == 5
+    with pytest.raises(ValueError):
+        wb.money_over_time("year")
