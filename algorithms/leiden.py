@@ -10,6 +10,7 @@ import numba
 import numpy as np
 
 from algorithms._csr import check_csr, check_weights
+from algorithms.components import _find
 from algorithms.louvain import (
     CommunityResult,
     _aggregate,
@@ -81,6 +82,10 @@ def leiden(
     levels: list[np.ndarray] = [labels]
     for _ in range(max(1, n_iterations)):
         new_labels, new_levels = _one_run(base, labels, gamma, rng, max_levels)
+        # Safety net for the rare exits that skip refinement (level cap, nothing to refine):
+        # split any disconnected community into its pieces, which never lowers modularity.
+        new_labels = _split_disconnected(ip, ix, new_labels)
+        new_levels[-1] = new_labels
         new_quality = _quality(*base, new_labels, gamma)
         if new_quality < quality + tol and len(levels) > 1:
             break
@@ -192,3 +197,25 @@ def _refine(indptr, indices, weights, part, k_part, order, resolution):
             rsize[u] = 0
             ext[best] = ext[best] + ext[u] - 2.0 * best_w
     return _renumber(ref)
+
+
+@numba.njit(cache=True, nogil=True)
+def _split_disconnected(indptr, indices, labels):
+    """Relabel so that every community is connected (union-find over intra-community edges)."""
+    n = len(indptr) - 1
+    parent = np.arange(n, dtype=np.int32)
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            if labels[v] != labels[u]:
+                continue
+            a = _find(parent, u)
+            b = _find(parent, v)
+            if a < b:
+                parent[b] = a
+            elif b < a:
+                parent[a] = b
+    roots = np.empty(n, dtype=np.int64)
+    for u in range(n):
+        roots[u] = _find(parent, u)
+    return _renumber(roots)[0]
