@@ -25,8 +25,7 @@ COMMUTE_RECORD_SHARE = 0.1  # share of working days a crossing is logged
 
 def plant(b: Builder, eco: Economy) -> None:
     """Plant every kind of hard negative in the counts ``Params.n_*`` ask for."""
-    for _ in range(b.p.n_family_clusters):
-        family_remittances(b)
+    family_remittances(b, b.p.n_family_clusters)
     for _ in range(b.p.n_travel_agencies):
         travel_agency(b, eco)
     for _ in range(b.p.n_tour_groups):
@@ -36,28 +35,45 @@ def plant(b: Builder, eco: Economy) -> None:
     commuters(b)
 
 
-def family_remittances(b: Builder) -> None:
+def family_remittances(b: Builder, n: int) -> None:
+    """``n`` clusters of 3–8 relatives in a diaspora paying one person back home, monthly.
+
+    People and accounts are made for all clusters at once (one call each), so thousands of
+    clusters cost little; the loop per cluster only writes its transfers and truth.
+    """
     rng, p = b.rng, b.p
-    host = list(geo.DIASPORA)[int(rng.integers(len(geo.DIASPORA)))]
-    origins = geo.DIASPORA[host][1]
-    home = origins[int(rng.integers(len(origins)))]
-    k = int(rng.integers(3, 9))
-    op = b.operation("hard_negative", "family_remittance", route=f"{host}->{home}", senders=k)
-    recipient = add_people(b, 1, home, age=(45, 80))
-    surname = b.party_column("last")[recipient[0]]
-    r_acc = b.add_accounts(recipient, home, "personal")
-    same = np.where(rng.random(k) < 0.8, surname, None)
-    senders = add_people(b, k, host, nationality=home, surname=same)
-    s_acc = b.add_accounts(senders, host, "personal")
+    if n <= 0:
+        return
+    hosts = list(geo.DIASPORA)
+    host = np.array([hosts[i] for i in rng.integers(0, len(hosts), n)], dtype=object)
+    home = np.array([geo.DIASPORA[h][1][int(rng.integers(len(geo.DIASPORA[h][1])))] for h in host],
+                    dtype=object)  # fmt: skip
+    k = rng.integers(3, 9, n)
+    recipients = add_people(b, n, home, age=(45, 80))
+    r_acc = b.add_accounts(recipients, home, "personal")
+    surname = b.party_column("last")[recipients]
+    cluster = np.repeat(np.arange(n), k)
+    same = np.where(rng.random(len(cluster)) < 0.8, surname[cluster], None)
+    first_two = np.r_[0, np.cumsum(k)[:-1]]
+    same[first_two] = surname  # at least two relatives share the recipient's surname
+    same[first_two + 1] = surname
+    senders = add_people(b, len(cluster), host[cluster], nationality=home[cluster], surname=same)
+    s_acc = b.add_accounts(senders, host[cluster], "personal")
     months = max(1, p.days // 30)
-    day = np.repeat(np.arange(months) * 30, k) + np.tile(rng.integers(0, 6, k), months)
-    tx = b.add_tx(np.tile(s_acc, months), r_acc[0], b.day_times(np.minimum(day, p.days - 1), 18, 2),
-                  base=np.round(np.tile(rng.uniform(100, 400, k), months), -1),
-                  channel="money_transfer", ref="FAMILY SUPPORT")  # fmt: skip
-    b.mark_tx(tx, op, None, "remittance")
-    b.mark_accounts(r_acc, op, None, "recipient")
-    b.mark_accounts(s_acc, op, None, "sender")
-    b.mark_parties(np.r_[recipient, senders], op, "family")
+    bounds = np.r_[0, np.cumsum(k)]
+    for c in range(n):
+        sel = slice(bounds[c], bounds[c + 1])
+        kc = int(k[c])
+        op = b.operation("hard_negative", "family_remittance", route=f"{host[c]}->{home[c]}",
+                         senders=kc)  # fmt: skip
+        day = np.repeat(np.arange(months) * 30, kc) + np.tile(rng.integers(0, 6, kc), months)
+        tx = b.add_tx(np.tile(s_acc[sel], months), r_acc[c], b.day_times(np.minimum(day, p.days - 1), 18, 2),
+                      base=np.round(np.tile(rng.uniform(100, 400, kc), months), -1),
+                      channel="money_transfer", ref="FAMILY SUPPORT")  # fmt: skip
+        b.mark_tx(tx, op, None, "remittance")
+        b.mark_accounts(r_acc[c], op, None, "recipient")
+        b.mark_accounts(s_acc[sel], op, None, "sender")
+        b.mark_parties(np.r_[recipients[c], senders[sel]], op, "family")
 
 
 def travel_agency(b: Builder, eco: Economy) -> None:
