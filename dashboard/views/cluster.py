@@ -64,7 +64,7 @@ with tabs[0]:
     if chosen:
         c1, c2, c3 = st.columns([3, 1, 1])
         c1.markdown(f"Selected: **{chosen}**")
-        if c2.button("Open", key="open-tapped"):
+        if c2.button("Open entity", key="open-tapped"):
             state.open_entity(chosen)
         if c3.button("Follow the money", key="follow-tapped"):
             state.follow(chosen)

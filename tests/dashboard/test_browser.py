@@ -195,7 +195,7 @@ def test_investigator_journey(page, server, tmp_path):
 
     # The tapped node opens as an entity: the collector and his counterparties.
     page.get_by_role("tab", name="Network").click()
-    page.get_by_role("button", name="Open", exact=True).click()
+    page.get_by_role("button", name="Open entity").click()
     page.get_by_role("heading", name="Mehmet Kaya · TR01COLLECT").wait_for()
     _settle(page)
     page.wait_for_timeout(1500)
