@@ -2,7 +2,8 @@
 
 A *pass-on hop* is a pair of transfers ``e1 = (s → m, t1, a1)`` and ``e2 = (m → d, t2, a2)``
 through the same middle account where the second leaves soon after the first arrives
-(``t1 <= t2 <= t1 + lag``: equal times count as possibly ordered, for data with dates only) and
+(``t1 <= t2 <= t1 + lag``; equal times, and a midnight ``t2`` on the day of ``t1``, count as
+possibly ordered, for sources with dates only) and
 carries the same money less the intermediary's margin (``(1 - margin) a1 <= a2 <= 1.001 a1``).
 Hops are the edges of a line graph over transfers; scatter-gather, layering chains, temporal
 cycles (round-tripping) and pass-through mules are all shapes in that line graph.
@@ -16,6 +17,10 @@ import numpy as np
 from numba import njit
 
 from algorithms.windows import _check
+
+#: One day in microseconds: a transfer stamped exactly at midnight is taken to carry a date
+#: only, so it may have happened at any time of that day.
+DAY_US = 86_400_000_000
 
 
 def pass_on_hops(
@@ -70,7 +75,7 @@ def pass_on_hops(
     amount = _check("amount", amount, np.float64, m)
     active = _check("active", active, np.bool_, m)
     args = (in_indptr, in_rows, out_indptr, out_rows, ts, amount, active)
-    params = (np.int64(lag), float(margin), int(max_degree), int(max_fan))
+    params = (np.int64(lag), float(margin), int(max_degree), int(max_fan), np.int64(DAY_US))
     n_hops = _hops(*args, *params, np.zeros(0, np.int64), np.zeros(0, np.int64), False)
     e1 = np.empty(n_hops, np.int64)
     e2 = np.empty(n_hops, np.int64)
@@ -81,7 +86,7 @@ def pass_on_hops(
 @njit(cache=True)
 def _hops(
     in_indptr, in_rows, out_indptr, out_rows, ts, amount, active, lag, margin, max_degree,
-    max_fan, e1, e2, fill,
+    max_fan, day, e1, e2, fill,
 ):  # pragma: no cover  # fmt: skip
     n = len(in_indptr) - 1
     k = 0
@@ -96,15 +101,19 @@ def _hops(
             if not active[r1]:
                 continue
             t1 = ts[r1]
-            while start < b1 and ts[out_rows[start]] < t1:
+            day_start = t1 - t1 % day
+            while start < b1 and ts[out_rows[start]] < day_start:
                 start += 1
             found = 0
             j = start
             while j < b1 and found < max_fan:
                 r2 = out_rows[j]
-                if ts[r2] - t1 > lag:
+                t2 = ts[r2]
+                if t2 - t1 > lag:
                     break
-                if active[r2] and r2 != r1:
+                # later, or a date-only transfer (midnight) of the same day: possibly later
+                after = t2 >= t1 or t2 % day == 0
+                if after and active[r2] and r2 != r1:
                     a = amount[r2]
                     if a <= amount[r1] * 1.001 and a >= amount[r1] * (1.0 - margin):
                         if fill:

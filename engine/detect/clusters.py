@@ -33,6 +33,17 @@ PATTERN_WEIGHTS: dict[str, float] = {
     "payment_trip_alignment": 2.0, "courier_round_trips": 2.5, "group_fan_in": 3.0,
 }  # fmt: skip
 
+#: Weight of ordinary money per unit of log(1 + amount): small next to evidence, so communities
+#: follow the patterns and do not swallow the background customers around them (modularity is
+#: scale-free, so only the ratio to the other weights matters).
+BACKGROUND_EDGE = 0.02
+#: Communities that hold evidence are split again at this multiple of the caller's resolution:
+#: evidence structures are small next to the whole graph, and at γ = 1 modularity's resolution
+#: limit merges them with each other and with the background customers around them (measured on
+#: the generator's worlds: 5 keeps operations apart).
+RESOLUTION_SCALE = 5.0
+#: Only communities with more accounts than this are split again.
+SPLIT_MIN_ACCOUNTS = 20
 #: Raw evidence at which a cluster's score is 0.5.
 SCORE_HALF = 20.0
 #: Bonus weight of a transfer used by a detector, per unit of pattern weight.
@@ -98,7 +109,7 @@ def communities(
     n = frame.n_nodes
     n_p = frame.parties.num_rows
     core = frame.core_tx
-    amount = np.log1p(np.maximum(frame.amount[core], 0.0)) / 5.0
+    amount = np.log1p(np.maximum(frame.amount[core], 0.0)) * BACKGROUND_EDGE
     party, node, _ = frame.holding_pairs
     keep_h = ~frame.hub[node]
     hu, hv, hw = _edges_of_hits(frame, hits)
@@ -108,8 +119,21 @@ def communities(
     w = np.concatenate([amount, np.full(int(keep_h.sum()), 3.0), hw, iw])
     size = int(max(n + n_p, u.max(initial=-1) + 1, v.max(initial=-1) + 1))
     und = undirected_view(u, v, size, w, np.zeros(len(u), np.int64))
-    labels = louvain(und.indptr, und.indices, und.weights, resolution=resolution, seed=seed).labels
-    labels = labels.astype(np.int64)
+    coarse = louvain(und.indptr, und.indices, und.weights, resolution=resolution, seed=seed)
+    fine = louvain(und.indptr, und.indices, und.weights, resolution=resolution * RESOLUTION_SCALE,
+                   seed=seed)  # fmt: skip
+    labels = coarse.labels.astype(np.int64)
+    # large communities holding evidence are split at the finer resolution; the rest stay whole
+    flagged = np.zeros(size, bool)
+    for h in hits:
+        flagged[h.node] = True
+        flagged[n + h.party] = True
+    k = int(labels.max(initial=-1)) + 1
+    with_evidence = np.zeros(k, bool)
+    with_evidence[labels[flagged]] = True
+    big = np.bincount(labels[:n], minlength=k) > SPLIT_MIN_ACCOUNTS
+    split = (with_evidence & big)[labels]
+    labels = np.where(split, labels.max(initial=-1) + 1 + fine.labels.astype(np.int64), labels)
     isolated = np.diff(und.indptr) == 0
     labels[isolated] = -1
     labels[:n][frame.hub] = -1

@@ -55,7 +55,7 @@ class DetectionConfig:
     gather_scatter_balance: float = 0.2
     # -- 6, 7 bipartite and stack --------------------------------------------------------------
     bipartite_min_side: int = 2
-    bipartite_max_receiver_degree: int = 60
+    bipartite_max_receiver_degree: int = 20
     bipartite_window_days: int = 14
     # -- 8 layering chain ----------------------------------------------------------------------
     chain_min_hops: int = 4
@@ -101,6 +101,7 @@ class DetectionConfig:
     stage_min_countries: int = 2
     stage_window_days: int = 90
     arrival_lag_days: int = 3
+    arrival_min_travellers: int = 3
     # -- 18 shared identifiers -----------------------------------------------------------------
     shared_max_group: int = 8
     # -- travel ---------------------------------------------------------------------------------

@@ -117,18 +117,16 @@ def result_tables(
     m_acc = np.flatnonzero(acc_cluster > 0)
     m_par = np.flatnonzero(party_cluster > 0)
     record_ids = frame.record_ids
-    trav = (
-        np.flatnonzero(
-            (det.person >= n_p)
-            & (node_cluster[np.minimum(n + det.person, len(node_cluster) - 1)] > 0)
-        )
-        if len(det.person)
-        else np.zeros(0, np.int64)
-    )
+    size = max(len(node_cluster), n + int(det.person.max(initial=-1)) + 1)
+    person_cluster = np.zeros(size, np.int64)
+    person_cluster[: len(node_cluster)] = node_cluster
+    trav = np.flatnonzero((det.person >= n_p) & (person_cluster[n + det.person] > 0))
     members = pa.table(
         {
             "cluster_id": pa.array(
-                np.r_[acc_cluster[m_acc], party_cluster[m_par], node_cluster[n + det.person[trav]]],
+                np.r_[
+                    acc_cluster[m_acc], party_cluster[m_par], person_cluster[n + det.person[trav]]
+                ],
                 pa.int64(),
             ),
             "entity_id": pa.array(

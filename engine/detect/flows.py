@@ -241,10 +241,18 @@ def bipartite(frame: Frame) -> list[Hits]:
     cfg = frame.config
     n = frame.n_nodes
     params = cfg.subset("bipartite_")
-    indeg = np.bincount(frame.dst, minlength=n)
-    ok = burst_tx(frame) & (indeg[frame.dst] <= cfg.bipartite_max_receiver_degree)
-    rows = np.flatnonzero(ok)
+    rows = np.flatnonzero(burst_tx(frame))
     pair = np.unique(frame.dst[rows].astype(np.int64) * n + frame.src[rows])
+    # receivers with few distinct senders, senders paying at least two of them
+    n_send = np.bincount(pair // n, minlength=n)
+    pair = pair[n_send[pair // n] <= cfg.bipartite_max_receiver_degree]
+    n_recv = np.bincount(pair % n, minlength=n)
+    pair = pair[n_recv[pair % n] >= cfg.bipartite_min_side]
+    keep_r = np.zeros(n, bool)
+    keep_r[pair // n] = True
+    keep_s = np.zeros(n, bool)
+    keep_s[pair % n] = True
+    rows = rows[keep_r[frame.dst[rows]] & keep_s[frame.src[rows]]]
     recv, send = pair // n, pair % n
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(recv, minlength=n), out=indptr[1:])

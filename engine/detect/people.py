@@ -69,6 +69,8 @@ def record_accounts(frame: Frame, relatives: bool = False) -> tuple[np.ndarray, 
 def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """Accounts whose owner's surname (last token of the KYC name) is one of the traveller's
     name tokens (manifests swap the order) and whose nationality is the traveller's."""
+    if not frame.travel.num_rows or not len(frame.holding_pairs[0]):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     names = frame.travel.column("traveller_name").to_pylist()
     nat = [(x or "").upper() for x in frame.travel.column("traveller_nationality").to_pylist()]
     toks = [[t for t in canonical_name(n).split() if len(t) >= 3] for n in names]

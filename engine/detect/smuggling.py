@@ -320,9 +320,10 @@ def pay_on_arrival(frame: Frame) -> Hits:
     m = m[[(r, c) not in own for r, c in zip(m["r"], m["c"], strict=True)]]
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for b, grp in m.groupby("b"):
-        if grp["r"].nunique() < 2:  # one traveller's coincidence is not a release pattern
+        # one traveller's, or one payer's, coincidence is not a release pattern
+        if grp["r"].nunique() < cfg.arrival_min_travellers or grp["a"].nunique() < 2:
             continue
-        strength.append(grp["r"].nunique() / 2)
+        strength.append(grp["r"].nunique() / cfg.arrival_min_travellers)
         anchors.append(int(b))
         nodes.append(np.unique(np.r_[grp["a"], grp["b"], grp["c"]]))
         txs.append(np.unique(np.r_[grp["x1"], grp["x2"]]))

@@ -143,3 +143,11 @@ def test_dense_flow(world):
     hits = flows.dense_flow(frame)
     assert len(hits) == 1
     assert {"mid0", "mid1", "mid2"} <= accounts_of(frame, hits, 0)
+
+
+def test_a_date_only_transfer_may_follow_one_earlier_that_day(world):
+    for i in range(3):  # the second hop carries a date only (midnight): possibly later that day
+        world.pay("s", f"m{i}", 3000, day=2.55)
+        world.pay(f"m{i}", "d", 2900, day=2)
+    frame = world.frame()
+    assert len(flows.scatter_gather(frame)) == 1

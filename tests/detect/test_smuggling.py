@@ -86,7 +86,7 @@ def test_revenue_without_payroll(world):
 
 
 def test_pay_on_arrival_through_relatives(world):
-    for i, sn in enumerate(["Tekle", "Haile"]):
+    for i, sn in enumerate(["Tekle", "Haile", "Kidane"]):
         world.account(f"rel{i}", country="SE")
         world.party(f"rp{i}", f"Abebe {sn}", (f"rel{i}",), nationality="ER")
         world.pay(f"rel{i}", "broker", 2000, day=1, channel="money_transfer")
@@ -97,7 +97,7 @@ def test_pay_on_arrival_through_relatives(world):
     frame = world.frame()
     hits = smuggling.pay_on_arrival(frame)
     assert anchors_of(frame, hits) == {"broker"}
-    assert len(hits.recs_of(0)) == 2
+    assert len(hits.recs_of(0)) == 3
 
 
 def test_victim_expenses(world):
