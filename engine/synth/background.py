@@ -89,6 +89,7 @@ def build_economy(b: Builder) -> Economy:
     for cc, carrier in AIRLINES.items():
         org = add_orgs(b, 1, cc, "airline")
         eco.airline_acc[carrier] = int(b.add_accounts(org, cc, "business")[0])
+    b.airlines = eco.airline_acc
     return eco
 
 

@@ -53,7 +53,8 @@ def family_remittances(b: Builder, n: int) -> None:
     r_acc = b.add_accounts(recipients, home, "personal")
     surname = b.party_column("last")[recipients]
     cluster = np.repeat(np.arange(n), k)
-    same = np.where(rng.random(len(cluster)) < 0.8, surname[cluster], None)
+    same = surname[cluster].copy()
+    same[rng.random(len(cluster)) >= 0.8] = None
     first_two = np.r_[0, np.cumsum(k)[:-1]]
     same[first_two] = surname  # at least two relatives share the recipient's surname
     same[first_two + 1] = surname

@@ -237,10 +237,9 @@ def journey(b: Builder, o: Operation, g: Group, start: int, number: int) -> None
 
 
 def _airline_account(b: Builder, carrier: str | None) -> int:
-    eco = getattr(b, "economy", None)
-    if eco is None or carrier is None:
+    if b.airlines is None or carrier is None:
         return -1
-    return int(eco.airline_acc.get(carrier, -1))
+    return int(b.airlines.get(carrier, -1))
 
 
 def journey_days(route: geo.Route) -> float:
@@ -252,7 +251,6 @@ def plant(b: Builder, eco: Economy) -> None:
     """Plant ``Params.n_smuggling`` operations along the routes."""
     from engine.synth import smuggling_money
 
-    b.economy = eco  # type: ignore[attr-defined]
     rng, p = b.rng, b.p
     order = rng.permutation(len(geo.ROUTES))
     for i in range(p.n_smuggling):

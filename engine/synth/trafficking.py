@@ -66,7 +66,7 @@ def _operation(b: Builder, eco: Economy) -> None:
     b.mark_trips(trips, op, pt_exp, "victim", f"{op}-arrival")
     pt_pay = b.pattern(op, "third_party_ticket_payer", focus=c_acc)
     b.mark_trips(trips, op, pt_pay, "paid_ticket")
-    airline = b.economy.airline_acc.get(_carrier(legs[0][0], legs[0][1]), -1)  # type: ignore[attr-defined]
+    airline = eco.airline_acc.get(_carrier(legs[0][0], legs[0][1]) or "", -1)
     if airline >= 0 and t_arrive - 3 * DAY >= b.t0:
         tx = b.add_tx(c_acc, airline, t_arrive - 3 * DAY, base=round(350.0 * n, 2), channel="card")
         b.mark_tx(tx, op, pt_exp, "ticket")
