@@ -53,6 +53,10 @@ class Bench:
 
 
 def _sizes(ctx: BenchContext) -> list[int]:
+    """100k transactions quick, else 1M and 10M; ``MONEYTRAIL_BENCH_TX=1000000`` overrides."""
+    chosen = os.environ.get("MONEYTRAIL_BENCH_TX")
+    if chosen:
+        return [int(x) for x in chosen.split(",")]
     return [100_000] if ctx.quick else [1_000_000, 10_000_000]
 
 

@@ -82,3 +82,21 @@ def test_rejects_bad_input() -> None:
         pagerank(indptr, indices, personalization=np.zeros(2))
     with pytest.raises(ValueError, match="weights"):
         pagerank(indptr, indices, np.array([1.0, 2.0]))
+
+
+def test_parallel_and_serial_kernels_agree() -> None:
+    from algorithms.pagerank import (
+        _power_iteration,
+        _power_iteration_serial,
+        _transpose_normalised,
+    )
+
+    rng = np.random.default_rng(1)
+    indptr, indices, w = csr(
+        300, rng.integers(0, 300, 2000), rng.integers(0, 300, 2000), rng.random(2000)
+    )
+    t = _transpose_normalised(indptr, indices, w)
+    p = np.full(300, 1 / 300)
+    a = _power_iteration(*t, p, 0.85, 1e-12, 500)
+    b = _power_iteration_serial(*t, p, 0.85, 1e-12, 500)
+    assert np.array_equal(a, b)
