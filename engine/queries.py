@@ -109,7 +109,8 @@ class Workbench:
             if name in schema.RESULT_TABLES:
                 self._tables[name] = self.store.read_results(name)
             else:
-                self._tables[name] = self.store.read_table(name)
+                # One chunk per column: taking rows from many small chunks is slow.
+                self._tables[name] = self.store.read_table(name).combine_chunks()
         return self._tables[name]
 
     def frame(self, name: str) -> pd.DataFrame:
