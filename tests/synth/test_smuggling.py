@@ -181,3 +181,17 @@ def test_couriers_move_cash_around_short_round_trips(frames):
             ).any()
         assert (outs.amount_base < 10_000).all()
     assert (pats.pattern == "courier_round_trips").sum() == len(insts)
+
+
+def test_every_place_is_on_the_map_and_groups_follow_their_route(frames):
+    travel = frames["travel"]
+    known = set(geo.places())
+    assert set(travel.origin) | set(travel.destination) <= known
+    ident = frames["truth_identities"].set_index("record_id")
+    trips = frames["truth_trips"]
+    migrants = trips[trips.role == "migrant"]
+    legs = travel.set_index("record_id").loc[migrants.record_id]
+    legs = legs.assign(party=ident.loc[legs.index, "party_id"].to_numpy())
+    for _party, rows in legs.sort_values("departure").groupby("party"):
+        assert (rows.destination.to_numpy()[:-1] == rows.origin.to_numpy()[1:]).all()
+        assert (rows.arrival.to_numpy()[:-1] <= rows.departure.to_numpy()[1:]).all()
