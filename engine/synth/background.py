@@ -121,14 +121,18 @@ def _by_country(
     return out
 
 
-def _monthly(b: Builder, day_of_month: int, jitter: int) -> np.ndarray:
-    """Day numbers (from the start) of a monthly event in every month of the period."""
+def monthly_days(b: Builder, day_of_month: int, jitter: int) -> np.ndarray:
+    """Day numbers (from the start) of a monthly event in every month of the period.
+
+    A day falling on a weekend moves to the Friday before, as banks book salaries and rent.
+    """
     days = []
-    d = 0
     start = np.datetime64(b.p.start, "D")
     months = np.arange(start.astype("datetime64[M]"), start + b.p.days, dtype="datetime64[M]")
     for m in months:
         d = int((m.astype("datetime64[D]") - start).astype(int)) + day_of_month - 1
+        weekday = (b.t0 // DAY + d + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+        d -= max(0, int(weekday) - 4)
         if 0 <= d < b.p.days - jitter:
             days.append(d)
     return np.asarray(days, dtype=np.int64)
@@ -149,7 +153,7 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     employer = _by_country(b, eco, employed, by_c, zipf=True)
     employed, employer = employed[employer >= 0], employer[employer >= 0]
     salary = np.round(rng.lognormal(np.log(2300), 0.35, len(employed)), 2)
-    paydays = _monthly(b, 26, 3)
+    paydays = monthly_days(b, 26, 3)
     if len(employed) and len(paydays):
         rep = np.repeat(paydays, len(employed))
         ts = b.t0 + rep * DAY + 5 * HOUR + rng.integers(0, 2 * HOUR, len(rep))
@@ -176,7 +180,7 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     ok = (landlord >= 0) & (landlord != eco.accounts[renters])
     renters, landlord = renters[ok], landlord[ok]
     rent = np.round(rng.lognormal(np.log(750), 0.3, len(renters)), 0)
-    rentdays = _monthly(b, 1, 3)
+    rentdays = monthly_days(b, 1, 3)
     if len(renters) and len(rentdays):
         rep = np.repeat(rentdays, len(renters)) + rng.integers(0, 3, len(rentdays) * len(renters))
         b.add_tx(
@@ -192,7 +196,7 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     util_c = np.array(sorted(set(eco.country)), dtype=object)
     util = b.add_accounts(add_orgs(b, len(util_c), util_c, "utility"), util_c, "business")
     util_by_c = {cc: np.array([a]) for cc, a in zip(util_c, util, strict=True)}
-    billdays = _monthly(b, 15, 2)
+    billdays = monthly_days(b, 15, 2)
     if len(billdays):
         bill_payers = np.flatnonzero(rng.random(n) < p.utility_share)
         payer = np.tile(bill_payers, len(billdays))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.synth import geo
-from engine.synth.background import Economy
+from engine.synth.background import Economy, monthly_days
 from engine.synth.builder import DAY, HOUR, Builder
 from engine.synth.population import add_orgs, add_people
 from engine.synth.trips import group_journey
@@ -176,7 +176,7 @@ def commuters(b: Builder) -> None:
             trips = b.add_trips(persons, point, point, t, t + 10 * 60 * 1_000_000, mode="car",
                                 carrier=None, route_number=None, booking_ref=None)  # fmt: skip
             b.mark_trips(trips, op, None, f"commute_{o}_{d}".lower())
-        paydays = np.arange(27, p.days, 30)
+        paydays = monthly_days(b, 27, 1)
         tx = b.add_tx(e_acc, np.tile(accs, len(paydays)), b.day_times(np.repeat(paydays, int(n)), 6, 1),
                       base=np.round(np.tile(rng.uniform(2_500, 4_500, int(n)), len(paydays)), 2),
                       ref="SALARY")  # fmt: skip

@@ -125,3 +125,10 @@ def test_unknown_scale_or_parameter_is_a_config_error():
 def test_overrides_change_the_world():
     w = generate("tiny", seed=1, n_per_typology=1, tx_target=5_000)
     assert 4_000 <= w.tables["transactions"].num_rows <= 6_500
+
+
+def test_salaries_are_booked_on_working_days(frames):
+    tx = frames["transactions"]
+    salaries = tx[tx.reference == "SALARY"]
+    assert len(salaries) > 100
+    assert (salaries.ts.dt.day_of_week < 5).all()
