@@ -96,7 +96,8 @@ def _networkit(b: Bench, directed: bool):
 def _scipy_und(b: Bench):
     import scipy.sparse as sp
 
-    return sp.csr_matrix((b.und.weights, b.und.indices, b.und.indptr), shape=(b.n, b.n))
+    arrays = (b.und.weights, b.und.indices, b.und.indptr)
+    return sp.csr_matrix(arrays, shape=(b.n, b.n), copy=True)
 
 
 def ari(a: np.ndarray, b: np.ndarray) -> float:
@@ -171,8 +172,10 @@ def components_case(ctx: BenchContext) -> list[Measurement]:
         out.append(Measurement("scc", "moneytrail", b.size, t))
         import scipy.sparse as sp
 
-        mat = sp.csr_matrix((b.out.weights, b.out.indices, b.out.indptr), shape=(b.n, b.n))
-        mat.sum_duplicates()  # scipy 1.17's strong components loop forever on duplicate entries
+        mat = sp.csr_matrix(
+            (b.out.weights, b.out.indices, b.out.indptr), shape=(b.n, b.n), copy=True
+        )
+        mat.sum_duplicates()  # in place: hence the copy, the shared graph must stay intact  # scipy 1.17's strong components loop forever on duplicate entries
         _, t = timed(connected_components, mat, directed=True, connection="strong", repeat=3)
         out.append(Measurement("scc", "scipy", b.size, t, {}, "duplicates summed first"))
         gd = _igraph(b, directed=True)
@@ -263,7 +266,7 @@ def _scipy_pagerank(indptr, indices, weights, n, damping=0.85, tol=1e-10, max_it
     """networkx's ``_pagerank_scipy`` power iteration, from the same CSR arrays."""
     import scipy.sparse as sp
 
-    a = sp.csr_matrix((weights, indices, indptr), shape=(n, n))
+    a = sp.csr_matrix((weights, indices, indptr), shape=(n, n), copy=True)
     s = np.asarray(a.sum(axis=1)).ravel()
     inv = np.divide(1.0, s, out=np.zeros(n), where=s != 0)
     m = (sp.diags(inv) @ a).T.tocsr()
