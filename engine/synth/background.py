@@ -105,11 +105,11 @@ def _zipf_choice(rng: np.random.Generator, n_items: int, size: int, a: float = 1
 
 
 def _by_country(
-    b: Builder, eco: Economy, payers: np.ndarray, targets: dict[str, np.ndarray], zipf: bool
+    b: Builder, codes: np.ndarray, targets: dict[str, np.ndarray], zipf: bool
 ) -> np.ndarray:
-    """For each payer (index into eco.people), a target account in the payer's country."""
-    out = np.full(len(payers), -1, dtype=np.int64)
-    for cc, sel in groups(eco.ccode[payers]):
+    """For each payer (given by its country number), a target account in that country."""
+    out = np.full(len(codes), -1, dtype=np.int64)
+    for cc, sel in groups(codes):
         accs = targets.get(cc, np.zeros(0, np.int64))
         if len(sel) and len(accs):
             pick = (
@@ -150,7 +150,7 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     emp_orgs = add_orgs(b, n_emp, emp_country, "employer")
     emp_acc = b.add_accounts(emp_orgs, emp_country, "business")
     by_c = {cc: emp_acc[emp_country == cc] for cc in np.unique(emp_country)}
-    employer = _by_country(b, eco, employed, by_c, zipf=True)
+    employer = _by_country(b, eco.ccode[employed], by_c, zipf=True)
     employed, employer = employed[employer >= 0], employer[employer >= 0]
     salary = np.round(rng.lognormal(np.log(2300), 0.35, len(employed)), 2)
     paydays = monthly_days(b, 26, 3)
@@ -176,7 +176,7 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     land_idx = rng.choice(n, n_land, replace=False)
     land_acc = eco.accounts[land_idx]
     by_c = {cc: land_acc[eco.country[land_idx] == cc] for cc in np.unique(eco.country[land_idx])}
-    landlord = _by_country(b, eco, renters, by_c, zipf=False)
+    landlord = _by_country(b, eco.ccode[renters], by_c, zipf=False)
     ok = (landlord >= 0) & (landlord != eco.accounts[renters])
     renters, landlord = renters[ok], landlord[ok]
     rent = np.round(rng.lognormal(np.log(750), 0.3, len(renters)), 0)
@@ -202,20 +202,24 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
         payer = np.tile(bill_payers, len(billdays))
         b.add_tx(
             eco.accounts[payer],
-            _by_country(b, eco, payer, util_by_c, zipf=False),
+            _by_country(b, eco.ccode[payer], util_by_c, zipf=False),
             b.day_times(np.repeat(billdays, len(bill_payers)), 9, 2),
             base=np.round(rng.lognormal(np.log(90), 0.4, len(payer)), 2),
             channel="wire",
             ref=b.ref("DIRECT DEBIT"),
         )
+    # --- ATM withdrawals and card spending: everybody with a personal account, including
+    # the members of planted operations and hard negatives (their ordinary life)
+    spend_acc, spend_code = _spenders(b, eco)
+    n_spend = len(spend_acc)
     # --- ATM withdrawals, at home mostly
     months = p.days / 30.4
-    k = rng.poisson(p.atm_per_month * months * rng.lognormal(0, 0.5, n))
-    who = np.repeat(np.arange(n), k)
+    k = rng.poisson(p.atm_per_month * months * rng.lognormal(0, 0.5, n_spend))
+    who = np.repeat(np.arange(n_spend), k)
     notes = np.array([20, 50, 50, 100, 100, 200, 300, 500], dtype=float)
-    city_loc = _home_locations(b, eco, who)
+    city_loc = _home_locations(b, spend_code[who])
     b.add_tx(
-        eco.accounts[who],
+        spend_acc[who],
         b.cash,
         b.day_times(rng.integers(0, p.days, len(who)), 15, 4),
         base=notes[rng.integers(0, len(notes), len(who))],
@@ -244,17 +248,17 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     _takings(b, eco)
     # --- card spending fills the budget
     budget = max(0, p.tx_target - planted - (b.n_tx - start_n))
-    activity = rng.lognormal(0, 1.0, n)
+    activity = rng.lognormal(0, 1.0, n_spend)
     k = rng.multinomial(budget, activity / activity.sum())
-    who = np.repeat(np.arange(n), k)
-    merchant = _by_country(b, eco, who, eco.merchants, zipf=True)
+    who = np.repeat(np.arange(n_spend), k)
+    merchant = _by_country(b, spend_code[who], eco.merchants, zipf=True)
     abroad = merchant < 0
     merchant[abroad] = b.placeholder("CARDNET-INTL")
     weekday_boost = rng.integers(0, p.days, len(who))
     sat = (weekday_boost + (b.t0 // DAY + 3) % 7) % 7 == 5
     weekday_boost[sat & (rng.random(len(who)) < 0.3)] -= 1
     b.add_tx(
-        eco.accounts[who],
+        spend_acc[who],
         merchant,
         b.day_times(np.clip(weekday_boost, 0, p.days - 1), 15, 3.5),
         base=np.round(rng.lognormal(np.log(28), 0.9, len(who)), 2),
@@ -262,13 +266,21 @@ def background_transactions(b: Builder, eco: Economy, planted: int) -> None:
     )
 
 
-def _home_locations(b: Builder, eco: Economy, who: np.ndarray) -> np.ndarray:
-    """A location code (home city, or another city of the country 10% of the time)."""
-    out = np.empty(len(who), dtype=np.int32)
-    for cc, sel in groups(eco.ccode[who]):
-        cities = geo.cities(cc)
-        codes = np.array([b.loc(c, cc) for c in cities], dtype=np.int32)
-        out[sel] = codes[b.rng.integers(0, len(codes), len(sel))]
+def _spenders(b: Builder, eco: Economy) -> tuple[np.ndarray, np.ndarray]:
+    """Every personal account (ordinary customers first) and its country number."""
+    kind = b.account_column("kind")
+    country = b.account_column("country")
+    extra = np.setdiff1d(np.flatnonzero(kind == "personal"), eco.accounts)
+    codes = np.array([CC_INDEX[c] for c in country[extra]], dtype=np.int16)
+    return np.r_[eco.accounts, extra], np.r_[eco.ccode, codes]
+
+
+def _home_locations(b: Builder, codes: np.ndarray) -> np.ndarray:
+    """A location code per row: a city of the account's country (country numbers ``codes``)."""
+    out = np.empty(len(codes), dtype=np.int32)
+    for cc, sel in groups(codes):
+        locs = np.array([b.loc(c, cc) for c in geo.cities(cc)], dtype=np.int32)
+        out[sel] = locs[b.rng.integers(0, len(locs), len(sel))]
     return out
 
 

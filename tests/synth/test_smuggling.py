@@ -195,3 +195,17 @@ def test_every_place_is_on_the_map_and_groups_follow_their_route(frames):
     for _party, rows in legs.sort_values("departure").groupby("party"):
         assert (rows.destination.to_numpy()[:-1] == rows.origin.to_numpy()[1:]).all()
         assert (rows.arrival.to_numpy()[:-1] <= rows.departure.to_numpy()[1:]).all()
+
+
+def test_members_also_lead_ordinary_lives(frames):
+    """Planted accounts are not only suspicious: they also shop and use ATMs."""
+    ta = frames["truth_accounts"]
+    ops = set(_ops(frames).op_id)
+    members = set(
+        ta[ta.op_id.isin(ops) & ta.role.isin(["organiser", "collector", "mule"])].account_id
+    )
+    tx = frames["transactions"]
+    planted = set(frames["truth_transactions"].tx_id)
+    ordinary = tx[~tx.tx_id.isin(planted) & tx.src_account.isin(members)]
+    assert ordinary.src_account.nunique() >= 0.8 * len(members)
+    assert set(ordinary.channel) >= {"card"}
