@@ -109,6 +109,9 @@ def assemble(b: Builder) -> tuple[dict[str, pa.Table], dict[str, pa.Table]]:
          pa.nulls(len(h_party), pa.string())],
         schema=schema.HOLDINGS,
     )  # fmt: skip
+    # rows in id order, never in creation order (planted rows would come last)
+    parties = parties.sort_by([("party_id", "ascending")])
+    holdings = holdings.sort_by([("party_id", "ascending"), ("account_id", "ascending")])
     # ---------------------------------------------------------------- transactions
     tx, tx_rank = _transactions(b, account_id, bank, acc_country, acc_kind)
     tx_ids = tx.column("tx_id").combine_chunks()

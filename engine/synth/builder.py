@@ -126,7 +126,7 @@ class Builder:
                 choices = np.asarray(self.banks_by_country[cc])
                 bank[sel] = choices[self.rng.integers(0, len(choices), len(sel))]
         if opened_days is None:
-            opened_days = self.rng.integers(-3650, -30, n) + (self.t0 // DAY)
+            opened_days = self.rng.integers(-3650, 0, n) + (self.t0 // DAY)
         idx = np.arange(self.n_accounts, self.n_accounts + n)
         self.accounts["bank"].append(_arr(bank, n, np.int32))
         self.accounts["country"].append(country)

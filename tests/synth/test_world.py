@@ -132,3 +132,9 @@ def test_salaries_are_booked_on_working_days(frames):
     salaries = tx[tx.reference == "SALARY"]
     assert len(salaries) > 100
     assert (salaries.ts.dt.day_of_week < 5).all()
+
+
+def test_row_order_gives_nothing_away(frames):
+    for name, key in (("parties", "party_id"), ("accounts", "account_id"), ("travel", "departure")):
+        assert frames[name][key].is_monotonic_increasing, name
+    assert frames["transactions"].ts.is_monotonic_increasing
