@@ -108,7 +108,7 @@ class DetectionConfig:
     co_travel_min_legs: int = 2
     co_travel_max_group: int = 40
     crossing_window_hours: int = 1
-    facilitator_min_trips: int = 3
+    facilitator_min_trips: int = 2
     payer_min_travellers: int = 3
     courier_min_round_trips: int = 3
     courier_max_days: int = 3

@@ -187,22 +187,25 @@ def victim_expenses(frame: Frame) -> Hits:
 
 
 def revenue_without_payroll(frame: Frame) -> Hits:
-    """Pattern 20: a business whose deposits (cash takings) rise, second half of the period
-    ≥ growth × first half, while it pays no wages (no recurring payments to ≥ 2 personal
-    accounts)."""
+    """Pattern 20: a business whose deposits (cash takings) rise third by third of the period,
+    the last third ≥ growth × the first, while it pays no wages (no recurring payments to ≥ 2
+    personal accounts)."""
     cfg = frame.config
     n = frame.n_nodes
-    t_mid = (frame.ts.min(initial=0) + frame.ts.max(initial=0)) // 2
+    t0, t1 = (int(frame.ts.min()), int(frame.ts.max())) if frame.n_tx else (0, 0)
     dep = frame.cash_in
-    late = frame.ts > t_mid
-    first = np.bincount(frame.dst[dep & ~late], weights=frame.amount[dep & ~late], minlength=n)
-    second = np.bincount(frame.dst[dep & late], weights=frame.amount[dep & late], minlength=n)
+    third = np.minimum((frame.ts - t0) * 3 // max(t1 - t0 + 1, 1), 2)
+    thirds = [np.bincount(frame.dst[dep & (third == k)], weights=frame.amount[dep & (third == k)],
+                          minlength=n) for k in range(3)]  # fmt: skip
+    first, second = thirds[0], thirds[2]
+    rising = (thirds[1] > thirds[0]) & (thirds[2] > thirds[1])
     n_dep = np.bincount(frame.dst[dep], minlength=n)
     to_person = frame.core_tx & (frame.node_kind[frame.dst] != BUSINESS) & (frame.pair_count >= 2)
     pairs = np.unique(frame.src[to_person].astype(np.int64) * n + frame.dst[to_person])
     payees = np.bincount(pairs // n, minlength=n)
     nodes = np.flatnonzero((frame.node_kind == BUSINESS) & ~frame.hub & (payees < 2)
-                           & (n_dep >= 10) & (first + second >= cfg.revenue_min_inflow)
+                           & (n_dep >= 10) & rising
+                           & (thirds[0] + thirds[1] + thirds[2] >= cfg.revenue_min_inflow)
                            & (second >= cfg.revenue_growth * np.maximum(first, 1.0)))  # fmt: skip
     rows = np.flatnonzero(np.isin(frame.dst, nodes) & dep)
     return from_segments("revenue_without_payroll", TRAFFICKING, cfg.subset("revenue_"),

@@ -137,8 +137,9 @@ def _with_parties(frame: Frame, name: str, strength: list, people: list, recs: l
 
 
 def third_party_payer(frame: Frame) -> Hits:
-    """An account paying the tickets of ≥ k travellers who are not its holders, most of them
-    on one route, one way (a travel agency sells many routes and is not flagged)."""
+    """An account paying the tickets of ≥ k travellers who are not its holders, at least half of
+    the legs touching one place (a journey's legs share their waypoints; a travel agency sells
+    many routes and is not flagged)."""
     cfg = frame.config
     payer = frame.graph.index_of(frame.travel.column("payer_account").combine_chunks())
     person = person_of_record(frame)
@@ -149,14 +150,16 @@ def third_party_payer(frame: Frame) -> Hits:
     idx = np.flatnonzero(payer >= 0)
     idx = idx[[(int(payer[i]), int(person[i])) not in holders for i in idx]]
     df = pd.DataFrame(
-        {"a": payer[idx], "p": person[idx], "route": origin[idx] + ">" + dest[idx], "r": idx}
+        {"a": payer[idx], "p": person[idx], "o": origin[idx], "d": dest[idx], "r": idx}
     )
     strength, anchors, recs, people = [], [], [], []
     for acc, grp in df.groupby("a"):
         n_people = grp["p"].nunique()
         if n_people < cfg.payer_min_travellers:
             continue
-        top = grp["route"].value_counts().iloc[0] / len(grp)
+        places = pd.concat([grp["o"], grp["d"]])
+        hub = places.value_counts().index[0]
+        top = float(((grp["o"] == hub) | (grp["d"] == hub)).mean())
         if top < 0.5:
             continue
         strength.append(n_people / cfg.payer_min_travellers * top)
