@@ -55,9 +55,39 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+#: Columns with few distinct values: dictionary-encoded in Parquet. High-cardinality columns
+#: (ids, amounts, times) are written plain, which is about twice as fast for the same size.
+DICTIONARY_COLUMNS = frozenset(
+    {
+        "channel",
+        "currency",
+        "kind",
+        "role",
+        "mode",
+        "country",
+        "location_country",
+        "batch_id",
+        "institution",
+        "nationality",
+        "carrier",
+        "origin",
+        "destination",
+        "entity_kind",
+        "source",
+        "reason",
+        "field",
+        "pattern",
+        "run_id",
+    }
+)
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
+    dictionary = [c for c in table.column_names if c in DICTIONARY_COLUMNS]
     with open(path, "wb") as handle:
-        pq.write_table(table, handle, compression="zstd", compression_level=1)
+        pq.write_table(
+            table, handle, compression="zstd", compression_level=1, use_dictionary=dictionary
+        )
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -74,7 +104,7 @@ def key_array(table: pa.Table, name: str) -> pa.ChunkedArray:
 def first_occurrences(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
     """Indices (ascending, int64) of the first row holding each distinct key."""
     n = len(keys)
-    if pc.count_distinct(keys, mode="all").as_py() == n:
+    if len(pc.unique(keys)) == n:  # cheaper than count_distinct
         return pa.array(np.arange(n, dtype=np.int64))
     rows = pa.table({"key": keys, "row": pa.array(np.arange(n, dtype=np.int64))})
     firsts = rows.group_by("key", use_threads=False).aggregate([("row", "min")])
