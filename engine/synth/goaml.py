@@ -207,7 +207,8 @@ def _transport(tx_el: etree._Element, legs: list[dict[str, Any]]) -> None:
 
 
 def _select(world: World, max_transactions: int, seed: int) -> list[int]:
-    """Rows to report: the planted operations' transactions first, then ordinary ones."""
+    """Rows to report: the planted operations' transactions first, then up to a tenth of
+    ticket purchases (so travel appears), then ordinary ones."""
     tx = world.tables["transactions"]
     ids = tx.column("tx_id").to_numpy(zero_copy_only=False)
     truth = world.truth["transactions"]
@@ -216,9 +217,15 @@ def _select(world: World, max_transactions: int, seed: int) -> list[int]:
     planted = {r["tx_id"] for r in truth.to_pylist() if r["op_id"] in wanted}
     first = np.flatnonzero(np.isin(ids, np.array(sorted(planted), dtype=object)))
     rng = np.random.default_rng(seed)
-    rest = np.setdiff1d(np.arange(len(ids)), first)
-    fill = rng.choice(rest, min(len(rest), max(0, max_transactions - len(first))), replace=False)
-    return sorted(np.r_[first[:max_transactions], fill].astype(int).tolist())
+    refs = tx.column("reference").to_numpy(zero_copy_only=False)
+    travel = world.tables["travel"]
+    booked = np.array(sorted(set(travel.column("booking_ref").drop_null().to_pylist())), object)
+    tickets = np.setdiff1d(np.flatnonzero(np.isin(refs, booked)), first)
+    room = max(0, max_transactions - len(first))
+    tickets = rng.choice(tickets, min(len(tickets), room // 10), replace=False)
+    rest = np.setdiff1d(np.arange(len(ids)), np.r_[first, tickets])
+    fill = rng.choice(rest, min(len(rest), room - len(tickets)), replace=False)
+    return sorted(np.r_[first[:max_transactions], tickets, fill].astype(int).tolist())
 
 
 def write_goaml(world: World, path: Path | str, max_transactions: int = 500) -> Path:
