@@ -50,14 +50,26 @@ sources_hash() {
         sha256sum | cut -c1-16
 }
 
+# Maven and a JDK 17 from Debian when they are missing (a fresh CI machine); root only.
+tools() {
+    if command -v mvn >/dev/null && command -v javac >/dev/null; then
+        return 0
+    fi
+    [[ "$(id -u)" == 0 ]] || die "Maven and a JDK 17 are needed: apt-get install maven openjdk-17-jdk-headless"
+    say "installing Debian's maven and openjdk-17-jdk-headless"
+    apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            maven openjdk-17-jdk-headless >/dev/null ||
+        die "could not install maven and openjdk-17-jdk-headless"
+}
+
 build() {
-    command -v mvn >/dev/null || die "Maven (mvn) is needed to build the launcher: apt-get install maven"
-    command -v "$JAVA" >/dev/null || die "Java 17+ is needed: apt-get install openjdk-17-jre-headless"
     local want
     want="$(sources_hash)"
     if [[ -f "$BUILD/neo4j-launcher.jar" && "$(cat "$BUILD/.stamp" 2>/dev/null)" == "$want" ]]; then
         return 0
     fi
+    tools
     say "building the launcher with Maven (Neo4j from Maven Central) into $BUILD"
     mkdir -p "$BUILD"
     rm -rf "$BUILD/lib"

@@ -62,7 +62,7 @@ def _write(table: pa.Table, path: Path, header: list[str]) -> str:
             column = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
             column = pc.binary_join_element_wise(column, pa.scalar("Z"), "")
         columns.append(column)
-    out = pa.Table.from_arrays(columns, names=header)
+    out = pa.Table.from_arrays(columns, names=header).combine_chunks()
     pacsv.write_csv(out, path, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     head = path.with_name(path.stem + "-header.csv")
     head.write_text(",".join(header) + "\n", encoding="utf-8")
@@ -92,7 +92,8 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
         rows = tables.get(name, schema.empty(name))
         stubs = pc.unique(refs) if refs is not None else pa.array([], pa.string())
         stubs = stubs.filter(pc.invert(pc.is_in(stubs, value_set=rows[key].combine_chunks())))
-        rows = pa.concat_tables([rows, schema.conform(pa.table({key: stubs}), name)])
+        parts = [t for t in (rows, schema.conform(pa.table({key: stubs}), name)) if t.num_rows]
+        rows = pa.concat_tables(parts).combine_chunks() if parts else rows
         if rows.num_rows:
             head = _header(rows, {key: f"{key}:ID({label})"})
             args.append(f"--nodes={label}={_write(rows, folder / f'{name}.csv', head)}")
@@ -142,8 +143,9 @@ def import_batch(
         If the server runs, or the import tool fails (its last output lines in the message).
     """
     args, receipt = write_import_files(batch, folder)
-    command = ["bash", str(script), "import", "--overwrite-destination=true"]
-    command += ["--multiline-fields=true", "--id-type=string", *args, database]
+    # The database comes first: the file options take any number of values.
+    command = ["bash", str(script), "import", database, "--overwrite-destination=true"]
+    command += ["--multiline-fields=true", "--id-type=string", *args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
