@@ -14,6 +14,7 @@ from engine.auth import ACTIONS, PERMISSIONS, ROLES, User, UserDirectory, allowe
 from engine.errors import AccessDenied, ConfigError
 
 PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.usefixtures("fast_hashing")  # real argon2 costs are for production
 
 #: The matrix as docs/security.md states it, written out independently of PERMISSIONS.
 EXPECTED = {
@@ -169,7 +170,7 @@ def test_old_parameters_are_rehashed_on_sign_in():
     users.path.write_text(json.dumps(data))
     assert auth.authenticate("ana", PASSWORD) == User("ana", "analyst")
     rehashed = json.loads(users.path.read_text())["users"]["ana"]["hash"]
-    assert rehashed != weak and not PasswordHasher().check_needs_rehash(rehashed)
+    assert rehashed != weak and not auth._HASHER.check_needs_rehash(rehashed)
     assert auth.authenticate("ana", PASSWORD) is not None
 
 
