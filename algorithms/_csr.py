@@ -6,6 +6,7 @@ kernel can assume contiguous arrays of the documented dtypes and in-range node n
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 
@@ -35,12 +36,38 @@ def check_csr(indptr: object, indices: object) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"indptr must start at 0 and end at len(indices)={len(ix)}, got {ip[0]}..{ip[-1]}"
         )
-    if len(ip) > 1 and np.any(ip[1:] < ip[:-1]):
+    problem = _csr_problem(ip, ix)
+    if problem == 1:
         raise ValueError("indptr must be non-decreasing")
-    n = len(ip) - 1
-    if len(ix) and (int(ix.min()) < 0 or int(ix.max()) >= n):
-        raise ValueError(f"indices must be node numbers in 0..{n - 1}")
+    if problem == 2:
+        raise ValueError(f"indices must be node numbers in 0..{len(ip) - 2}")
     return ip, ix
+
+
+@numba.njit(cache=True, nogil=True)
+def _csr_problem(indptr, indices):
+    """One pass over each array (this runs on every call, so it must be cheap)."""
+    n = len(indptr) - 1
+    for i in range(n):
+        if indptr[i + 1] < indptr[i]:
+            return 1
+    for e in range(len(indices)):
+        v = indices[e]
+        if v < 0 or v >= n:
+            return 2
+    return 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _values_problem(values):
+    """1 if a value is not finite, 2 if one is negative, else 0."""
+    negative = False
+    for x in values:
+        if not np.isfinite(x):
+            return 1
+        if x < 0:
+            negative = True
+    return 2 if negative else 0
 
 
 def check_edge_array(name: str, array: object, n_edges: int, dtype: type) -> np.ndarray:
@@ -49,8 +76,6 @@ def check_edge_array(name: str, array: object, n_edges: int, dtype: type) -> np.
     arr = _as(name, array, dtype, kind)
     if len(arr) != n_edges:
         raise ValueError(f"{name} must have one entry per edge ({n_edges}), got {len(arr)}")
-    if dtype is np.float64 and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
     return arr
 
 
@@ -59,7 +84,10 @@ def check_weights(weights: object | None, n_edges: int, *, name: str = "weights"
     if weights is None:
         return np.ones(n_edges, dtype=np.float64)
     w = check_edge_array(name, weights, n_edges, np.float64)
-    if len(w) and w.min() < 0:
+    problem = _values_problem(w)
+    if problem == 1:
+        raise ValueError(f"{name} must be finite")
+    if problem == 2:
         raise ValueError(f"{name} must be non-negative")
     return w
 

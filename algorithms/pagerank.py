@@ -54,8 +54,8 @@ def pagerank(
     Page, Brin, Motwani & Winograd 1999. Power iteration in pull form: the out-CSR is
     transposed once (counting sort, O(m)) with normalised weights, then each iteration is a
     parallel gather per node (``prange``; every node's sum has a fixed order, so the result
-    does not depend on the number of threads; graphs under two million edges use a serial
-    loop). O(m) per iteration.
+    does not depend on the number of threads). Graphs under two million edges instead use a
+    serial push over the out-CSR, which needs no transposed copy. O(m) per iteration.
     """
     ip, ix = check_csr(indptr, indices)
     n = len(ip) - 1
@@ -76,10 +76,12 @@ def pagerank(
         p = p / total if n else p
     if n == 0:
         return np.zeros(0)
+    if len(ix) < _PARALLEL_MIN_EDGES:
+        # Threads only pay off on large graphs (and suffer on a busy machine); below that a
+        # serial push over the out-CSR needs no transposed copy.
+        return _power_iteration_push(ip, ix, w, p, float(damping), float(tol), max_iter)
     t_ip, t_ix, t_w, dangling = _transpose_normalised(ip, ix, w)
-    # Threads only pay off on large graphs (and suffer on a busy machine): serial below.
-    iterate = _power_iteration if len(ix) >= _PARALLEL_MIN_EDGES else _power_iteration_serial
-    return iterate(t_ip, t_ix, t_w, dangling, p, float(damping), float(tol), max_iter)
+    return _power_iteration(t_ip, t_ix, t_w, dangling, p, float(damping), float(tol), max_iter)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -134,22 +136,34 @@ def _power_iteration(t_indptr, t_indices, t_weights, dangling, p, damping, tol, 
 
 
 @numba.njit(cache=True, nogil=True)
-def _power_iteration_serial(t_indptr, t_indices, t_weights, dangling, p, damping, tol, max_iter):
-    """:func:`_power_iteration` without threads (the same arithmetic in the same order)."""
-    n = len(t_indptr) - 1
+def _power_iteration_push(indptr, indices, weights, p, damping, tol, max_iter):
+    """Serial power iteration scattering along out-edges (no transpose needed)."""
+    n = len(indptr) - 1
+    inv = np.zeros(n, dtype=np.float64)
+    for u in range(n):
+        s = 0.0
+        for e in range(indptr[u], indptr[u + 1]):
+            s += weights[e]
+        if s > 0.0:
+            inv[u] = 1.0 / s
     x = p.copy()
     new = np.empty(n, dtype=np.float64)
     for _ in range(max_iter):
         dangling_mass = 0.0
-        for i in range(len(dangling)):
-            dangling_mass += x[dangling[i]]
+        for u in range(n):
+            if inv[u] == 0.0:
+                dangling_mass += x[u]
         base = damping * dangling_mass + (1.0 - damping)
+        for v in range(n):
+            new[v] = base * p[v]
+        for u in range(n):
+            c = damping * x[u] * inv[u]
+            if c == 0.0:
+                continue
+            for e in range(indptr[u], indptr[u + 1]):
+                new[indices[e]] += c * weights[e]
         err = 0.0
         for v in range(n):
-            s = 0.0
-            for e in range(t_indptr[v], t_indptr[v + 1]):
-                s += x[t_indices[e]] * t_weights[e]
-            new[v] = damping * s + base * p[v]
             err += abs(new[v] - x[v])
         x, new = new, x
         if err < n * tol:
