@@ -77,6 +77,8 @@ def test_written_batch_reads_back_exactly(store: Store) -> None:
     assert receipt.status == "written"
     assert receipt.written == {"transactions": 3, "accounts": 3}
     table = store.read_table("transactions").sort_by("tx_id")
+    assert table.schema.equals(schema.TRANSACTIONS)
+    assert store.read_table("accounts").schema.equals(schema.ACCOUNTS)
     assert table["tx_id"].to_pylist() == ["t1", "t2", "t3"]
     assert table["amount_base"].to_pylist() == [100.0, 90.0, 80.0]
     assert table["ts"].to_pylist()[1] == T0 + dt.timedelta(minutes=5)
