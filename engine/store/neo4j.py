@@ -275,17 +275,31 @@ class Neo4jStore(Store):
 
     def _project_transactions(self, wanted: list[str]) -> pa.Table:
         """Transactions for the graph build: node ids over Bolt, account strings by lookup."""
-        _, (src, dst, amount_base, ts_us, tx_id) = self._read_columns(
-            cypher.READ_TRANSFER_ENDPOINTS
-        )
-        _, (nodes, account_ids) = self._read_columns(cypher.READ_ACCOUNT_IDS)
+
+        def both(tx: Any) -> tuple[list[list[Any]], list[list[Any]]]:
+            # Accounts first: a node a transfer names exists before the transfer does.
+            nodes = tx.run(cypher.READ_ACCOUNT_IDS).values()
+            edges = tx.run(cypher.READ_TRANSFER_ENDPOINTS).values()
+            return nodes, edges
+
+        unit = self._neo4j.unit_of_work(timeout=self.timeout)(both)
+        with self._driver.session(database=self.settings.database) as session:
+            node_rows, edge_rows = session.execute_read(unit)
+        nodes, account_ids = _columns(node_rows, 2)
+        src, dst, amount_base, ts_us, tx_id = _columns(edge_rows, 5)
         node_ids = np.asarray(nodes, dtype=np.int64)
         order = np.argsort(node_ids)
         sorted_ids = node_ids[order]
         names = pa.array(account_ids, pa.string()).take(pa.array(order))
 
         def lookup(ids: list[int]) -> pa.Array:
-            return names.take(pa.array(np.searchsorted(sorted_ids, np.asarray(ids, np.int64))))
+            wanted_ids = np.asarray(ids, np.int64)
+            at = np.searchsorted(sorted_ids, wanted_ids)
+            if len(at) and (at.max() >= len(sorted_ids) or (sorted_ids[at] != wanted_ids).any()):
+                raise StoreError(
+                    f"{self.settings.uri}: accounts changed while the graph was read; try again"
+                )
+            return names.take(pa.array(at))
 
         columns = {
             "tx_id": lambda: pa.array(tx_id, pa.string()),
@@ -344,6 +358,11 @@ class Neo4jStore(Store):
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
+    """Rows (lists) to ``width`` columns (lists), also when there are no rows."""
+    return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 def _stamp(table: pa.Table, name: str, batch_id: str) -> pa.Table:
