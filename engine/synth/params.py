@@ -28,7 +28,7 @@ class Params:
     employed_share: float = 0.6
     renter_share: float = 0.45
     tenants_per_landlord: tuple[int, int] = (3, 12)
-    atm_per_month: float = 0.7
+    atm_per_month: float = 1.2
     utility_share: float = 0.6  # people paying utility bills by direct debit
     p2p_per_month: float = 0.8
     second_account_share: float = 0.08  # people with a second account at another bank
