@@ -21,11 +21,13 @@ from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from engine.errors import InputError
 from loaders.base import CHUNK_ROWS, CSV_BLOCK_BYTES, Progress, Rejects
+from loaders.parquetio import parquet_chunks, parquet_columns
+from loaders.utf8 import CheckedUTF8, NotUTF8
 
 T = TypeVar("T")
 
@@ -33,10 +35,6 @@ COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 HEADER_BYTES = 1 << 20
 #: JSON Lines: longest line accepted; longer lines are quarantined unread.
 MAX_JSON_LINE = 1 << 20
-
-
-class NotUTF8(Exception):
-    """Raised inside a read when the file is not UTF-8 and the encoding was ``auto``."""
 
 
 class Retype(Exception):
@@ -132,11 +130,7 @@ def open_tabular(
         header, encoding, delimiter = _csv_header(path, name, encoding, delimiter, skip_rows)
         return TabularFile(path, fmt, header, name, encoding, delimiter, skip_rows)
     if fmt == "parquet":
-        try:
-            meta = pq.ParquetFile(str(path))
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"not a readable Parquet file ({exc})", file=name) from exc
-        return TabularFile(path, fmt, list(meta.schema_arrow.names), name)
+        return TabularFile(path, fmt, parquet_columns(path, name), name)
     if fmt == "jsonl":
         columns: list[str] = []
         with _raw_stream(path) as stream:
@@ -162,18 +156,31 @@ def open_tabular(
     raise InputError(f"unknown tabular format {fmt!r}", file=name)
 
 
-def _decode_chunk(batch: pa.RecordBatch, encoding: str) -> tuple[pa.Table, dict[str, np.ndarray]]:
-    """Binary CSV columns to strings; per column the mask of rows that are not valid UTF-8."""
+def _decode_chunk(
+    batch: pa.RecordBatch, encoding: str, latin: bool
+) -> tuple[pa.Table, dict[str, np.ndarray]]:
+    """CSV columns read unchecked to strings; per column the mask of rows not valid UTF-8.
+
+    ``latin``: the columns were read through Arrow as Latin-1 (each byte one character, so the
+    file's bytes come back exactly); otherwise they are binary columns.
+    """
     arrays, invalid = [], {}
     for column_name, arr in zip(batch.schema.names, batch.columns, strict=True):
-        try:
-            arrays.append(arr.cast(pa.string()))
-            continue
-        except pa.ArrowInvalid:
-            if encoding == "auto":
-                raise NotUTF8 from None
+        if latin:
+            if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+                arrays.append(arr)
+                continue
+            raw = [None if v is None else v.encode("latin-1") for v in arr.to_pylist()]
+        else:
+            try:
+                arrays.append(arr.cast(pa.string()))
+                continue
+            except pa.ArrowInvalid:
+                if encoding == "auto":
+                    raise NotUTF8 from None
+            raw = arr.to_pylist()
         texts, bad = [], np.zeros(len(arr), dtype=bool)
-        for i, value in enumerate(arr.to_pylist()):
+        for i, value in enumerate(raw):
             try:
                 texts.append(None if value is None else value.decode("utf-8"))
             except UnicodeDecodeError:
@@ -240,13 +247,22 @@ def _csv_chunks(
 
     refused: list[InputError] = []
 
+    # UTF-8 text read through Arrow as Latin-1 (bytes checked row by row below), else as is.
+    utf8 = tf.encoding in ("auto", "utf-8", "utf-8-sig")
+    latin = tf.binary and utf8
+
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        data_row = (row.number - header_lines) if row.number is not None else 0
-        reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+        # pyarrow swallows an exception raised here: catch everything, stop the read instead
         try:
-            rejects.add_one(data_row, "(row)", row.text, reason)
+            data_row = (row.number - header_lines) if row.number is not None else 0
+            text = row.text.encode("latin-1").decode("utf-8", "replace") if latin else row.text
+            reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+            rejects.add_one(data_row, "(row)", text, reason)
         except InputError as exc:  # too many rejects: stop the reader, re-raised below
             refused.append(exc)
+            return "error"
+        except Exception as exc:  # re-raised below as a refusal of the file
+            refused.append(InputError(f"cannot parse as CSV: {exc}", file=tf.name))
             return "error"
         skipped.append(data_row)
         return "skip"
@@ -256,7 +272,9 @@ def _csv_chunks(
     try:
         codec = _compression(tf.path)
         source = pa.CompressedInputStream(pa.PythonFile(fh, mode="r"), codec) if codec else fh
-        encoding = "utf8" if tf.encoding in ("auto", "utf-8", "utf-8-sig") else tf.encoding
+        if utf8 and not latin:  # NotUTF8 before the parser meets a row it cannot decode
+            source = CheckedUTF8(source)
+        encoding = "latin-1" if latin else "utf8" if utf8 else tf.encoding
         reader = pacsv.open_csv(
             source,
             read_options=pacsv.ReadOptions(
@@ -273,7 +291,7 @@ def _csv_chunks(
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={
-                    c: (types or {}).get(c, pa.binary() if tf.binary else pa.string())
+                    c: (types or {}).get(c, pa.binary() if tf.binary and not latin else pa.string())
                     for c in columns
                 },
                 include_columns=columns,
@@ -299,7 +317,7 @@ def _csv_chunks(
             rows = candidates[:k]
             last = int(rows[-1]) if k else last + len(pending)
             if tf.binary:
-                table, invalid = _decode_chunk(batch, tf.encoding)
+                table, invalid = _decode_chunk(batch, tf.encoding, latin)
             else:
                 table, invalid = pa.Table.from_batches([batch]), {}
             if invalid:
@@ -335,23 +353,6 @@ def _csv_chunks(
         raise InputError(f"cannot read: {exc}", file=tf.name) from exc
     finally:
         fh.close()
-
-
-def _parquet_chunks(
-    tf: TabularFile, columns: list[str], progress: Progress | None
-) -> Iterator[tuple[pa.Table, np.ndarray]]:
-    try:
-        pf = pq.ParquetFile(str(tf.path))
-        total = max(pf.metadata.num_rows, 1)
-        done = 0
-        for batch in pf.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
-            rows = np.arange(done + 1, done + 1 + batch.num_rows, dtype=np.int64)
-            done += batch.num_rows
-            if progress is not None:
-                progress(int(tf.size * done / total), tf.size)
-            yield pa.Table.from_batches([batch]), rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"cannot read Parquet: {exc}", file=tf.name) from exc
 
 
 def _json_value(value: object) -> str | None:
@@ -450,7 +451,7 @@ def iter_chunks(
     if tf.format == "csv":
         return _csv_chunks(tf, wanted, rejects, progress, types)
     if tf.format == "parquet":
-        return _parquet_chunks(tf, wanted, progress)
+        return parquet_chunks(tf.path, tf.name, wanted, rejects, progress)
     return _jsonl_chunks(tf, wanted, rejects, progress)
 
 
