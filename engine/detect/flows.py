@@ -269,11 +269,14 @@ def bipartite(frame: Frame) -> list[Hits]:
     layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     by_sender = np.argsort(frame.src[rows], kind="stable")
     s_sorted = frame.src[rows][by_sender]
-    for h in np.unique(set_hash[good]):
-        grp = starts[good & (set_hash == h)]
+    gi = np.flatnonzero(good)
+    gi = gi[np.argsort(set_hash[gi], kind="stable")]
+    cuts = np.flatnonzero(np.diff(set_hash[gi])) + 1 if len(gi) else gi
+    for members in np.split(gi, cuts) if len(gi) else []:
+        grp = starts[members]
         A = np.unique(np.r_[u[grp], v[grp]])
-        first = starts[np.flatnonzero(good & (set_hash == h))[0]]
-        B = np.setdiff1d(rec[first : first + common[set_hash == h][0]], A)
+        first = grp[0]
+        B = np.setdiff1d(rec[first : first + common[members[0]]], A)
         if len(B) < cfg.bipartite_min_side or len(A) > 50:
             continue
         lo = np.searchsorted(s_sorted, A)
