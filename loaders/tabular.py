@@ -12,12 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -27,9 +24,8 @@ import pyarrow.csv as pacsv
 from engine.errors import InputError
 from loaders.base import CHUNK_ROWS, CSV_BLOCK_BYTES, Progress, Rejects
 from loaders.parquetio import parquet_chunks, parquet_columns
+from loaders.prefetch import prefetch
 from loaders.utf8 import CheckedUTF8, NotUTF8
-
-T = TypeVar("T")
 
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 HEADER_BYTES = 1 << 20
@@ -191,50 +187,6 @@ def _decode_chunk(
     return pa.Table.from_arrays(arrays, names=batch.schema.names), invalid
 
 
-def _prefetch(produce: Callable[[], Iterator[T]], depth: int = 2) -> Iterator[T]:
-    """Run ``produce()`` in a thread, ``depth`` items ahead of the consumer.
-
-    Arrow parses CSV blocks without holding the GIL, so on two cores the next block is parsed
-    while this one is validated. Exceptions are re-raised in the consumer; closing the
-    consumer stops the producer before returning.
-    """
-    items: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(kind: str, item: object) -> bool:
-        while not stop.is_set():
-            try:
-                items.put((kind, item), timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for item in produce():
-                if not put("item", item):
-                    return
-            put("done", None)
-        except BaseException as exc:  # handed to the consumer
-            put("error", exc)
-
-    thread = threading.Thread(target=run, name="moneytrail-csv-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, item = items.get()
-            if kind == "item":
-                yield item  # type: ignore[misc]
-            elif kind == "done":
-                return
-            else:
-                raise item  # type: ignore[misc]
-    finally:
-        stop.set()
-        thread.join()
-
-
 def _csv_chunks(
     tf: TabularFile,
     columns: list[str],
@@ -308,7 +260,7 @@ def _csv_chunks(
                 yield batch, pending, fh.tell()
 
         last = 0
-        for batch, skipped_rows, position in _prefetch(produce):
+        for batch, skipped_rows, position in prefetch(produce):
             k = batch.num_rows
             pending = {r for r in skipped_rows if r > last}
             candidates = np.arange(last + 1, last + 1 + k + len(pending), dtype=np.int64)
