@@ -176,36 +176,40 @@ def _run(
         total = float(amount)
         if not np.isfinite(total) or total < 0:
             raise ValueError("amount must be finite and non-negative")
-    received, retained, carried, edges = _trace_kernel(
-        ip,
-        ix,
-        w,
-        t,
-        s,
-        start,
-        total,
-        int(max_hops),
-        gap,
-        _METHODS[method],
-        float(min_amount),
-        backward,
-    )
+    # Scratch and output arrays come from numpy's calloc-backed zeros: pages a trace never
+    # touches are never written, so a small trace on a large graph stays cheap.
+    n, m = len(ip) - 1, len(ix)
+    received, retained, carried = np.zeros(n), np.zeros(n), np.zeros(m)
+    hops = np.zeros(m, dtype=np.int64)
+    emitted, scheduled = np.zeros(m, dtype=np.bool_), np.zeros(m, dtype=np.bool_)
+    scratch = (received, retained, carried, hops, emitted, scheduled)
+    args = (ip, ix, w, t, s, start, total, int(max_hops), gap, _METHODS[method])
+    edges = _trace_kernel(*args, float(min_amount), backward, *scratch)
     return TraceResult(total, received, retained, carried, edges)
 
 
 @numba.njit(cache=True, nogil=True)
 def _trace_kernel(
-    indptr, indices, weights, ts, source, start, total, max_hops, gap, fifo, dust, backward
+    indptr,
+    indices,
+    weights,
+    ts,
+    source,
+    start,
+    total,
+    max_hops,
+    gap,
+    fifo,
+    dust,
+    backward,
+    received,
+    retained,
+    carried,
+    hops,
+    emitted,
+    scheduled,
 ):
-    n = len(indptr) - 1
-    m = len(indices)
-    received = np.zeros(n, dtype=np.float64)
-    retained = np.zeros(n, dtype=np.float64)
-    carried = np.zeros(m, dtype=np.float64)
-    hops = np.empty(m, dtype=np.int64)  # set when an edge is first fed (pages stay untouched)
     sign = -1 if backward else 1  # heap keys run in the direction of the trace
-    emitted = np.zeros(m, dtype=np.bool_)
-    scheduled = np.zeros(m, dtype=np.bool_)
     order = np.empty(16, dtype=np.int64)
     n_order = 0
     keys = np.empty(64, dtype=np.int64)
@@ -275,7 +279,7 @@ def _trace_kernel(
                         )
         if left > 0.0:
             retained[u] += left
-    return received, retained, carried, order[:n_order].copy()
+    return order[:n_order].copy()
 
 
 @numba.njit(cache=True, nogil=True)
