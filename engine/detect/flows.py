@@ -266,6 +266,21 @@ def bipartite(frame: Frame) -> list[Hits]:
     common = np.diff(np.r_[starts, len(pkey)])
     set_hash = np.add.reduceat(code[rec], starts) if len(pkey) else pkey
     good = common >= cfg.bipartite_min_side
+    # a sender pair's transfers to its common receivers must fall within 2Δ (vectorised
+    # prefilter: background pairs share receivers over months, planted layers within days)
+    if len(pkey):
+        rkey = frame.dst[rows].astype(np.int64) * n + frame.src[rows]
+        ro = np.argsort(rkey, kind="stable")
+        rk = rkey[ro]
+        rs = np.flatnonzero(np.r_[True, rk[1:] != rk[:-1]])
+        t_lo = np.minimum.reduceat(frame.ts[rows][ro], rs)
+        t_hi = np.maximum.reduceat(frame.ts[rows][ro], rs)
+        uk = rk[rs]
+        iu = np.searchsorted(uk, rec * n + u)
+        iv = np.searchsorted(uk, rec * n + v)
+        lo_t = np.minimum.reduceat(np.minimum(t_lo[iu], t_lo[iv]), starts)
+        hi_t = np.maximum.reduceat(np.maximum(t_hi[iu], t_hi[iv]), starts)
+        good &= hi_t - lo_t <= frame.days(2 * cfg.bipartite_window_days)
     layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     by_sender = np.argsort(frame.src[rows], kind="stable")
     s_sorted = frame.src[rows][by_sender]
