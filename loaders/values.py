@@ -227,9 +227,11 @@ def to_timestamp(
         start = dt.datetime.fromisoformat(step_start)
         start_us = int(start.replace(tzinfo=start.tzinfo or dt.UTC).timestamp() * 1_000_000)
         steps = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        us = start_us + np.nan_to_num(steps) * unit_us.get(step_unit, unit_us["day"])
-        valid = np.isfinite(steps) & (np.abs(us) < 2**62)
-        out = pa.array(us.astype(np.int64), pa.int64(), mask=~valid).cast(TS)
+        unit = unit_us.get(step_unit, unit_us["day"])
+        finite = np.isfinite(steps) & (np.abs(steps) < 2**62 / unit)  # no overflow warnings
+        us = start_us + np.where(finite, steps, 0.0) * unit
+        valid = finite & (np.abs(us) < 2**62)
+        out = pa.array(np.where(valid, us, 0.0).astype(np.int64), pa.int64(), mask=~valid).cast(TS)
         return out, _failed(arr, out)
     s = clean_text(arr)
     if not formats:
