@@ -40,6 +40,7 @@ def dashboard(
     """Serve the dashboard: upload, clusters, entities, follow the money, export."""
     import os
     import subprocess
+    import sys
 
     from engine import config
 
@@ -48,7 +49,12 @@ def dashboard(
     if home or env["MONEYTRAIL_STORE"] == "embedded":
         env["MONEYTRAIL_HOME"] = str(config.data_home(home).resolve())
     typer.echo(f"dashboard: http://{address if address != '0.0.0.0' else 'localhost'}:{port}")
-    raise typer.Exit(subprocess.call(streamlit_command(port, address), env=env))
+    command = streamlit_command(port, address)
+    if os.name == "posix":
+        # Become the server, so stopping this process (Ctrl+C, SIGTERM) stops Streamlit too.
+        sys.stdout.flush()
+        os.execve(command[0], command, env)
+    raise typer.Exit(subprocess.call(command, env=env))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, stopped as a whole below
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,8 +77,12 @@ def server(tmp_path_factory: pytest.TempPathFactory):
             pytest.fail(f"dashboard did not start: {(home.parent / 'streamlit.log').read_text()}")
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
         log.close()
 
 
