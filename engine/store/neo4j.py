@@ -66,6 +66,8 @@ _READ = {
     "batches": cypher.READ_BATCHES,
     "rejected": cypher.READ_REJECTED,
 }
+#: Relationships (or nodes) per columnar page of the big reads.
+PAGE = 100_000
 #: Columns the graph projection needs; served from node ids instead of per-edge strings.
 PROJECTION_COLUMNS = frozenset({"src_account", "dst_account", "amount_base", "ts", "tx_id"})
 
@@ -270,6 +272,11 @@ class Neo4jStore(Store):
         with self._errors(f"reading {name}"):
             if name == "transactions" and set(wanted) <= PROJECTION_COLUMNS:
                 return self._project_transactions(wanted)
+            if name == "transactions":
+                keys, pages = self._read_columns(_READ[name], {"page": PAGE})
+                records = list(zip(*pages, strict=True))
+                columns = _pages(records, len(keys) - 1)
+                return _to_arrow(name, keys[1:], columns).select(wanted)
             keys, values = self._read_columns(_READ[name])
         return _to_arrow(name, keys, values).select(wanted)
 
@@ -278,15 +285,13 @@ class Neo4jStore(Store):
 
         def both(tx: Any) -> tuple[list[list[Any]], list[list[Any]]]:
             # Accounts first: a node a transfer names exists before the transfer does.
-            nodes = tx.run(cypher.READ_ACCOUNT_IDS).values()
-            edges = tx.run(cypher.READ_TRANSFER_ENDPOINTS).values()
+            nodes = _pages(tx.run(cypher.READ_ACCOUNT_IDS, page=PAGE).values(), 2)
+            edges = _pages(tx.run(cypher.READ_TRANSFER_ENDPOINTS, page=PAGE).values(), 5)
             return nodes, edges
 
         unit = self._neo4j.unit_of_work(timeout=self.timeout)(both)
         with self._driver.session(database=self.settings.database) as session:
-            node_rows, edge_rows = session.execute_read(unit)
-        nodes, account_ids = _columns(node_rows, 2)
-        src, dst, amount_base, ts_us, tx_id = _columns(edge_rows, 5)
+            (nodes, account_ids), (src, dst, amount_base, ts_us, tx_id) = session.execute_read(unit)
         node_ids = np.asarray(nodes, dtype=np.int64)
         order = np.argsort(node_ids)
         sorted_ids = node_ids[order]
@@ -360,9 +365,9 @@ def _first_line(exc: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
-def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
-    """Rows (lists) to ``width`` columns (lists), also when there are no rows."""
-    return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+def _pages(records: list[list[Any]], width: int) -> list[list[Any]]:
+    """Columnar pages ``[part, col1, ..., colN]`` joined into ``width`` = N lists."""
+    return [[v for record in records for v in record[1 + c]] for c in range(width)]
 
 
 def _stamp(table: pa.Table, name: str, batch_id: str) -> pa.Table:
