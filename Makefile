@@ -28,7 +28,7 @@ test: setup browser
 	@$(MAKE) --no-print-directory neo4j-start
 	@set -a; [ -f "$(NEO4J_ENV_FILE)" ] && . "$(NEO4J_ENV_FILE)"; set +a; \
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports && \
-	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	$(VENV)/bin/pytest -p no:cacheprovider --durations=20 $(PYTEST_ARGS); rc=$$?; \
 	$(MAKE) --no-print-directory neo4j-stop; exit $$rc
 
 lint: setup
