@@ -167,11 +167,11 @@ def _strptime(s: pa.Array, fmt: str, timezone: str) -> pa.Array:
 def _python_ts(value: str, timezone: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ZoneInfo(_zone(timezone)))
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # 9999-12-31T23:59-10:00 is past year 9999 in UTC
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(_zone(timezone)))
-    return parsed.astimezone(dt.UTC)
 
 
 def _coalesce_formats(
@@ -197,11 +197,28 @@ def _python_fallback(
     missing = np.flatnonzero(nulls_mask(out) & ~nulls_mask(s))
     if len(missing) == 0:
         return out
-    values = out.to_pylist()
     texts = s.take(pa.array(missing)).to_pylist()
-    for i, text in zip(missing, texts, strict=True):
-        values[i] = convert(text)
-    return pa.array(values, out_type)
+    filled = pa.array([convert(text) for text in texts], out_type)
+    mask = np.zeros(len(out), dtype=bool)
+    mask[missing] = True
+    # no to_pylist of ``out``: it may hold times Python's datetime cannot represent
+    return pc.replace_with_mask(out, pa.array(mask), filled)
+
+
+#: Times Python can represent (year 1 to 9999, UTC): later or earlier ones are refused, so no
+#: consumer of the canonical tables meets a value ``to_pylist`` cannot convert.
+_TS_BOUNDS = (
+    pa.scalar(dt.datetime(1, 1, 2, tzinfo=dt.UTC), TS),
+    pa.scalar(dt.datetime(9999, 12, 30, tzinfo=dt.UTC), TS),
+)
+
+
+def _bounded(out: pa.Array) -> pa.Array:
+    """``out`` with times outside :data:`_TS_BOUNDS` set to null (vectorised)."""
+    inside = pc.and_(pc.greater_equal(out, _TS_BOUNDS[0]), pc.less_equal(out, _TS_BOUNDS[1]))
+    if pc.all(inside).as_py() is not False:
+        return out
+    return pc.if_else(inside, out, pa.scalar(None, TS))
 
 
 def to_timestamp(
@@ -214,14 +231,23 @@ def to_timestamp(
     """Parse timestamps to UTC ``timestamp[us]``; mask of values that are not timestamps.
 
     Text with an offset (``Z``, ``+02:00``) is converted to UTC; text without one is wall time
-    in ``timezone``. Numbers are simulation steps when ``step_start`` is given.
+    in ``timezone``. Numbers are simulation steps when ``step_start`` is given. Times outside
+    years 1-9999 are failures.
     """
+    out, source = _to_timestamp(arr, formats, timezone, step_start, step_unit)
+    bounded = _bounded(out)
+    return bounded, _failed(source, bounded)
+
+
+def _to_timestamp(
+    arr: pa.Array, formats: Sequence[str], timezone: str, step_start: str | None, step_unit: str
+) -> tuple[pa.Array, pa.Array]:
+    """The parsed times, and the values they came from (text cleaned: blanks are missing)."""
     t = arr.type
     if pa.types.is_timestamp(t):
-        out = arr.cast(TS) if t.tz is not None else localise(arr, timezone)
-        return out, np.zeros(len(arr), dtype=bool)
+        return (arr.cast(TS) if t.tz is not None else localise(arr, timezone)), arr
     if pa.types.is_date(t):
-        return localise(arr.cast(NAIVE), timezone), np.zeros(len(arr), dtype=bool)
+        return localise(arr.cast(NAIVE), timezone), arr
     if step_start is not None and (pa.types.is_integer(t) or pa.types.is_floating(t)):
         unit_us = {"day": 86_400_000_000, "hour": 3_600_000_000, "second": 1_000_000}
         start = dt.datetime.fromisoformat(step_start)
@@ -231,16 +257,16 @@ def to_timestamp(
         finite = np.isfinite(steps) & (np.abs(steps) < 2**62 / unit)  # no overflow warnings
         us = start_us + np.where(finite, steps, 0.0) * unit
         valid = finite & (np.abs(us) < 2**62)
-        out = pa.array(np.where(valid, us, 0.0).astype(np.int64), pa.int64(), mask=~valid).cast(TS)
-        return out, _failed(arr, out)
+        out = pa.array(np.where(valid, us, 0.0).astype(np.int64), pa.int64(), mask=~valid)
+        return out.cast(TS), arr
     s = clean_text(arr)
     if not formats:
         try:
-            return s.cast(TS), np.zeros(len(s), dtype=bool)
+            return s.cast(TS), s
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
         try:
-            return localise(s.cast(NAIVE), timezone), np.zeros(len(s), dtype=bool)
+            return localise(s.cast(NAIVE), timezone), s
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     out = _coalesce_formats(
@@ -248,7 +274,7 @@ def to_timestamp(
     )
     if not formats:
         out = _python_fallback(s, out, lambda v: _python_ts(v, timezone), TS)
-    return out, _failed(s, out)
+    return out, s
 
 
 def _python_date(value: str) -> dt.date | None:
