@@ -1,37 +1,46 @@
 """The moneytrail dashboard: page setup and navigation only (``streamlit run dashboard/app.py``).
 
 Each page is a short view in :mod:`dashboard.views` over :mod:`engine.queries`; shared state,
-cached queries and user actions live in :mod:`dashboard.state`.
+cached queries and user actions live in :mod:`dashboard.state`. Nothing is shown before
+sign-in (:func:`dashboard.auth.require_user` stops the run with the login form), and the
+navigation lists only the pages the user's role allows; each page checks its role again.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import auth, state
 
 st.set_page_config(page_title="moneytrail", layout="wide")
 state.init_session()
 
-# Access control hooks in here: sign-in and role check before any page is shown.
-user = state.current_user()
+user = auth.require_user()
+auth.account_box(user)
 
 
-def page(name: str, title: str, *, default: bool = False) -> st.Page:
+def page(name: str, title: str, *, default: bool = False) -> tuple[st.Page, str]:
+    """The page ``views/<name>.py`` with the action its role must allow."""
     # No page icons: Streamlit fetches icon pictures from the internet, and this app is offline.
-    return st.Page(state.PAGES[name], title=title, url_path=name, default=default)
+    view = st.Page(state.PAGES[name], title=title, url_path=name, default=default)
+    return view, auth.PAGE_ACTIONS[name]
 
 
 pages = {
-    "Data": [page("upload", "Upload"), page("overview", "Overview", default=True)],
-    "Investigate": [
-        page("clusters", "Clusters"),
-        page("cluster", "Cluster"),
-        page("entity", "Entity"),
-        page("follow", "Follow the money"),
-        page("export", "Export"),
-    ],
-    "Engineering": [page("benchmarks", "Benchmarks")],
+    "Data": auth.allowed_pages(
+        user, [page("upload", "Upload"), page("overview", "Overview", default=True)]
+    ),
+    "Investigate": auth.allowed_pages(
+        user,
+        [
+            page("clusters", "Clusters"),
+            page("cluster", "Cluster"),
+            page("entity", "Entity"),
+            page("follow", "Follow the money"),
+            page("export", "Export"),
+        ],
+    ),
+    "Engineering": auth.allowed_pages(user, [page("benchmarks", "Benchmarks")]),
+    "Admin": auth.allowed_pages(user, [page("admin", "Administration")]),
 }
-st.sidebar.caption(f"Signed in as **{user}**")
-st.navigation(pages).run()
+st.navigation({k: v for k, v in pages.items() if v}).run()

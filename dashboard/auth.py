@@ -195,19 +195,27 @@ def guard(action: str) -> User:
     return user
 
 
-def audit(action: str, target: str = "", *, once: bool = False, **details: Any) -> None:
-    """Record what the signed-in user did. ``once=True`` skips a repeat of the last entry
-    (a rerun of the same view); an audit log that cannot be written stops the page."""
+def audit(action: str, target: str = "", *, once: bool | str = False, **details: Any) -> None:
+    """Record what the signed-in user did; an audit log that cannot be written stops the page.
+
+    ``once`` skips an entry equal to the last one recorded in the same *slot* (a rerun of the
+    same view): ``once=True`` uses the action as the slot; a string names the slot, for a page
+    with two widgets recording the same action (two search boxes). Each slot remembers its own
+    last entry, so a page recording a search and a view does not repeat both on every rerun.
+    """
     user = current_user()
+    slot = action if once is True else str(once)
     fingerprint = repr((action, target, sorted(details.items())))
-    if once and st.session_state.get(SESSION_LAST_AUDIT) == fingerprint:
+    seen: dict[str, str] = st.session_state.get(SESSION_LAST_AUDIT) or {}
+    if once and seen.get(slot) == fingerprint:
         return
     try:
         audit_log.record(user or "anonymous", action, target, **details)
     except audit_log.AuditError as exc:
         st.error(f"The audit log cannot be written, so this was not done: {exc}")
         st.stop()
-    st.session_state[SESSION_LAST_AUDIT] = fingerprint
+    if once:
+        st.session_state[SESSION_LAST_AUDIT] = {**seen, slot: fingerprint}
 
 
 def allowed_pages(user: User | None, pages: Iterable[tuple[T, str]]) -> list[T]:

@@ -4,28 +4,33 @@
   (``st.cache_resource``), from ``MONEYTRAIL_STORE`` and ``MONEYTRAIL_HOME``.
 * Query results are cached with a ttl (``st.cache_data``) and keyed on the data's version
   (batch count and latest run), so an upload or a new analysis shows at once.
-* Everything a user *does* (upload, export) goes through a small function here, so access
-  control can wrap each action in one place.
+* Everything a user *does* (upload, export) goes through a small function here, and each goes
+  through :class:`~engine.audited.AuditedSession`: the role is checked and the action recorded
+  in the audit log in one place.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from engine.queries import ClusterDetail, EntityDetail, Network, Workbench
+
+if TYPE_CHECKING:
+    from engine.audited import AuditedSession
 
 #: Seconds a cached query result stays valid (the version key catches new data sooner).
 TTL = 300
 
 #: Session keys and their defaults, initialised once per session.
 DEFAULTS: dict[str, Any] = {
-    "user": None,
     "cluster_id": None,
     "entity_id": None,
     "source_id": None,
@@ -42,6 +47,7 @@ PAGES = {
     "follow": "views/follow.py",
     "benchmarks": "views/benchmarks.py",
     "export": "views/export.py",
+    "admin": "views/admin.py",
 }
 
 
@@ -52,10 +58,9 @@ def init_session() -> None:
 
 
 def current_user() -> str:
-    """Who is using the dashboard. Access control (dashboard/auth.py) replaces this."""
-    if not st.session_state.get("user"):
-        st.session_state["user"] = os.environ.get("MONEYTRAIL_USER", "analyst")
-    return str(st.session_state["user"])
+    """The name of the signed-in user, or ``"anonymous"``."""
+    u = auth.current_user()
+    return u.name if u else "anonymous"
 
 
 @st.cache_resource(show_spinner=False)
@@ -170,25 +175,41 @@ def follow(source: str | None, target: str | None = None) -> None:
 # -- actions -----------------------------------------------------------------------------------
 
 
+def session() -> AuditedSession:
+    """The signed-in user's audited access to the store (role checks and audit entries)."""
+    from engine.audited import AuditedSession
+
+    wb = workbench()
+    return AuditedSession(auth.require_user(), wb.store, workbench=wb)
+
+
 def upload(name: str, data: bytes) -> dict[str, Any]:
     """Ingest one uploaded file into the store; returns the ingest report as a plain dict.
 
     The bytes go to a private temporary file named like the upload (loaders sniff the format
-    from the name and content); the file is removed afterwards. The rejected rows come back as
-    a spreadsheet-safe CSV under ``rejected_csv``.
+    from the name and content), under a sanitised name (no folders, no ``..``); the file is
+    removed afterwards. The upload is role-checked and audited. The rejected rows come back
+    as a spreadsheet-safe CSV under ``rejected_csv``.
     """
-    from engine.export import safe_csv
-    from engine.ingest import ingest_file
+    from engine.ingest import export_rejected, sanitise_source_name
 
-    safe = Path(name).name or "upload"
+    safe = sanitise_source_name(name)
     with tempfile.TemporaryDirectory(prefix="moneytrail-upload-") as folder:
         path = Path(folder) / safe
         path.write_bytes(data)
-        report = ingest_file(workbench().store, path, source_name=safe, uploaded_by=current_user())
-    workbench().refresh()
+        report = session().ingest(path, source_name=safe)
     summary = {k: v for k, v in vars(report).items() if k != "rejected_rows"}
-    summary["rejected_csv"] = safe_csv(report.rejected_rows.to_pandas()) if report.rejected else b""
+    summary["rejected_csv"] = b""
+    if report.rejected:
+        buffer = io.BytesIO()
+        export_rejected(report.rejected_rows, buffer)
+        summary["rejected_csv"] = buffer.getvalue()
     return summary
+
+
+def rejected_downloaded(batch_id: str) -> None:
+    """Record that the user downloaded a batch's rejected rows (the download button's callback)."""
+    auth.audit("download_rejected", f"batch:{batch_id}")
 
 
 def analyze() -> Any:
@@ -200,8 +221,9 @@ def analyze() -> Any:
     return summary
 
 
-def case_file(cluster_id: int | None = None, entity_id: str | None = None) -> bytes:
-    """Build the case-file ZIP for a cluster or an entity."""
-    from engine.export import case_file as build
-
-    return build(workbench(), cluster_id=cluster_id, entity_id=entity_id)
+def case_file(
+    cluster_id: int | None = None, entity_id: str | None = None, *, identified: bool = False
+) -> bytes:
+    """Build the case-file ZIP for a cluster or an entity: pseudonymised unless ``identified``
+    (which needs the ``export_identified`` permission); role-checked and audited."""
+    return session().export(cluster_id=cluster_id, entity_id=entity_id, identified=identified)

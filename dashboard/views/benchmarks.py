@@ -7,6 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.auth import guard
+
+guard("view_benchmarks")
 st.title("Benchmarks")
 folder = Path(
     os.environ.get("MONEYTRAIL_BENCH_RESULTS")

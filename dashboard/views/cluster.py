@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import audit, guard
 from dashboard.widgets import charts, geo
 from dashboard.widgets.network import network_picture
 
+guard("view_cluster")
 v = state.version()
 clusters = state.cluster_list(v, 0.0, (), ())
 if clusters.empty:
@@ -28,6 +30,7 @@ cluster_id = st.sidebar.selectbox(
     ),
 )
 st.session_state["cluster_id"] = cluster_id
+audit("view_cluster", f"cluster:{cluster_id}", once=True)
 detail = state.cluster_detail(v, int(cluster_id))
 info = detail.info
 

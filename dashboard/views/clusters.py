@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import guard
 
+guard("view_cluster")
 st.title("Clusters")
 v = state.version()
 patterns, countries = state.cluster_options(v)

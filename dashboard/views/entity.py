@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import audit, guard
 from dashboard.widgets.entity_picker import entity_picker
 from dashboard.widgets.network import network_picture
 
+guard("view_entity")
 st.title("Entity")
 v = state.version()
 entity_id = entity_picker(
@@ -17,6 +19,7 @@ if not entity_id:
     st.info("Search by name, account number, document or phone.")
     st.stop()
 st.session_state["entity_id"] = entity_id
+audit("view_entity", f"entity:{entity_id}", once=True)
 try:
     detail = state.entity_detail(v, entity_id)
 except KeyError as exc:

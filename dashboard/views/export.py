@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import allowed, guard
 from dashboard.widgets.entity_picker import entity_picker
 
+user = guard("export")
 st.title("Export a case file")
 st.caption(
     "A ZIP with the members, transactions, trips and evidence as CSV (spreadsheet formulas "
@@ -46,9 +48,17 @@ else:
     name = f"moneytrail-entity-{chosen}.zip"
     args = {"entity_id": chosen}
 
+identified = allowed(user, "export_identified") and st.checkbox(
+    "identified (names kept)",
+    key="export_identified",
+    help="By default names, documents and phones are replaced by pseudonyms, so the case "
+    "file can be shared with partners. An identified export is recorded separately.",
+)
+if identified:
+    name = name.replace(".zip", "-identified.zip")
 if st.button("Build case file", type="primary", key="build_case"):
     with st.spinner("building"):
-        st.session_state["case_file"] = (name, state.case_file(**args))
+        st.session_state["case_file"] = (name, state.case_file(**args, identified=identified))
 built = st.session_state.get("case_file")
 if built and built[0] == name:
     st.download_button(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import audit, guard
 from dashboard.widgets.entity_picker import entity_picker
 
+guard("follow_money")
 st.title("Follow the money")
 v = state.version()
 c1, c2 = st.columns(2)
@@ -22,6 +24,7 @@ HOP_COLUMNS = ["hop", "from_label", "to_label", "ts", "amount", "transfers", "tx
 
 if source and target:
     st.subheader("Paths")
+    audit("follow_money", f"{source} -> {target}", once=True)
     found = state.paths(v, source, target)
     left, right = st.columns(2)
     for column, name, title, help_text in (
@@ -59,6 +62,7 @@ if source:
         format_func={"forward": "where did the money go", "backward": "where did it come from"}.get,
     )
     hops = c2.slider("Hops", 1, 8, 4, key="hops")
+    audit("trace", f"entity:{source}", once=True, direction=direction, hops=hops)
     traced = state.trace(v, source, direction, hops)
     if traced.empty:
         st.info("No money to trace.")

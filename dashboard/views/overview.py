@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import allowed, guard
 from dashboard.widgets import charts
 
+user = guard("view_overview")
 st.title("Overview")
 v = state.version()
 figures = state.overview(v)
@@ -40,7 +42,7 @@ with right:
         st.plotly_chart(charts.corridors(frame))
 
 top = state.cluster_list(v, 0.0, (), ())
-if not top.empty:
+if not top.empty and allowed(user, "view_cluster"):
     st.subheader("Most suspicious clusters")
     for row in top.head(3).itertuples():
         c1, c2 = st.columns([5, 1])

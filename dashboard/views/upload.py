@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import guard
 from engine.errors import MoneytrailError
 
+guard("upload")
 st.title("Upload")
 st.caption(
     "Transactions (CSV, Parquet, JSONL, goAML XML, camt.053, AMLworld, SAML-D, AMLSim), "
@@ -54,6 +56,8 @@ for report in st.session_state.get("last_upload") or []:
             file_name=f"rejected-{name}.csv",
             mime="text/csv",
             key=f"rejected-{report.get('batch_id')}",
+            on_click=state.rejected_downloaded,
+            args=(str(report.get("batch_id")),),
         )
 
 if st.session_state.get("last_upload") and st.button(

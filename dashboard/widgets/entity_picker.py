@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.auth import audit, guard
 
 
 def entity_picker(label: str, key: str, default: str | None = None) -> str | None:
@@ -16,7 +17,9 @@ def entity_picker(label: str, key: str, default: str | None = None) -> str | Non
     text = st.text_input(label, key=f"{key}-search")
     if not text:
         return None
+    guard("search")
     hits = state.search(state.version(), text)
+    audit("search", text, once=f"search:{key}", hits=len(hits))
     if hits.empty:
         st.warning(f"Nothing matches {text!r}.")
         return None
