@@ -2,9 +2,11 @@
 
 :func:`open_tabular` reads only the header (or Parquet schema); :func:`iter_chunks` then yields
 ``(raw_chunk, row_numbers)`` for the columns a loader needs, so a 5 GB file is never in memory
-at once. CSV goes through Arrow's streaming reader: columns are read as bytes and validated as
-UTF-8 per chunk; a row with the wrong number of fields is quarantined by the parser's
-invalid-row handler; compressed ``.gz``/``.bz2``/``.zst`` files are decompressed on the fly.
+at once. CSV goes through Arrow's streaming reader: its bytes are checked as UTF-8 before Arrow
+parses them (:mod:`loaders.utf8`); a file that is not UTF-8 is read again as Latin-1 or, with an
+explicit UTF-8 encoding, with each row's bytes checked (the bad rows quarantined); a row with
+the wrong number of fields is quarantined by the parser's invalid-row handler; compressed
+``.gz``/``.bz2``/``.zst`` files are decompressed on the fly. Parquet: :mod:`loaders.parquetio`.
 """
 
 from __future__ import annotations
