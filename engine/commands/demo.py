@@ -1,4 +1,8 @@
-"""``moneytrail demo``: generate a synthetic world, ingest it, analyse it, serve the dashboard."""
+"""``moneytrail demo``: generate a synthetic world, ingest it, analyse it, serve the dashboard.
+
+The dashboard needs a signed-in user: when the demo's data home has no users yet, the demo
+creates an admin called ``demo`` with a random password and prints it once next to the URL.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,28 @@ from typing import Annotated
 import typer
 
 from engine.commands.options import HomeOption
+
+DEMO_USER = "demo"
+
+
+def ensure_demo_user(home: Path) -> str | None:
+    """Create the admin ``demo`` in ``home``'s users file when it has no users at all.
+
+    Returns the new random password (``secrets.token_urlsafe(12)``, shown once and never
+    stored in clear), or ``None`` when users exist already and apply unchanged. The users
+    file is ``MONEYTRAIL_USERS_FILE`` when set (the dashboard reads the same one), else
+    ``<home>/users.json``.
+    """
+    import secrets
+
+    from engine.auth import UserDirectory
+
+    directory = UserDirectory(os.environ.get("MONEYTRAIL_USERS_FILE") or home / "users.json")
+    if directory.list():
+        return None
+    password = secrets.token_urlsafe(12)
+    directory.add(DEMO_USER, "admin", password)
+    return password
 
 
 def demo(
@@ -49,9 +75,17 @@ def demo(
             f"in {sum(summary.seconds.values()):.1f} s"
         )
     if serve:
+        password = ensure_demo_user(home_path)
         console.print(
             f"[bold green]dashboard: http://localhost:{port}[/bold green]  (Ctrl+C stops)"
         )
+        if password is None:
+            console.print("sign in with one of the existing users (`moneytrail users list`)")
+        else:
+            console.print(
+                f"sign in as [bold]{DEMO_USER}[/bold] (admin), password [bold]{password}[/bold]"
+                "  (shown only this once; `moneytrail users passwd demo` changes it)"
+            )
         env = {**os.environ, "MONEYTRAIL_HOME": str(home_path), "MONEYTRAIL_STORE": "embedded"}
         command = [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port)]
         raise typer.Exit(subprocess.call(command, env=env))

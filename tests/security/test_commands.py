@@ -95,3 +95,22 @@ def test_audit_verify_fails_on_an_edited_log():
 def test_bad_since_is_a_clear_error():
     result = run("audit", "list", "--since", "yesterday")
     assert "ISO date" in str(result.exception)
+
+
+def test_demo_creates_one_admin_once(isolated_home):
+    from engine.commands.demo import DEMO_USER, ensure_demo_user
+
+    password = ensure_demo_user(isolated_home)
+    assert password and len(password) >= auth.MIN_PASSWORD_LENGTH
+    assert auth.authenticate(DEMO_USER, password) == auth.User(DEMO_USER, "admin")
+    assert ensure_demo_user(isolated_home) is None  # users exist: nothing changes
+    assert [u.name for u in auth.UserDirectory().list()] == [DEMO_USER]
+    assert auth.authenticate(DEMO_USER, password) is not None
+
+
+def test_demo_leaves_existing_users_alone(isolated_home):
+    from engine.commands.demo import ensure_demo_user
+
+    auth.UserDirectory().add("ana", "analyst", PASSWORD)
+    assert ensure_demo_user(isolated_home) is None
+    assert [u.name for u in auth.UserDirectory().list()] == ["ana"]
