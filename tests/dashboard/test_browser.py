@@ -1,8 +1,8 @@
 """The investigator's journey in a real headless Chromium (Debian's build, driven by Playwright).
 
-Starts ``moneytrail dashboard`` on a free port over a copy of the tiny world, then: uploads a
-file, opens the top cluster and taps a node of its network, follows the money between two
-members, and exports the case file, checking the ZIP. Screenshots go to docs/screenshots/.
+Starts ``moneytrail dashboard`` on a free port over a copy of the tiny world, then: signs in
+as an admin through the form, uploads a file, opens the top cluster and taps a node of its network, follows the money between two
+members, and exports the case file, checking the ZIP and the audit trail the journey left. Screenshots go to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.audit import AuditLog
 from tests.dashboard import world
 
 pytestmark = pytest.mark.browser
@@ -36,6 +37,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+USER, PASSWORD = "journey", "a long journey password"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 UPLOAD = """tx_id,ts,src_account,dst_account,amount,currency,channel
 U1,2024-04-01T10:00:00Z,SY01SEND1,TR01COLLECT,2500,EUR,money_transfer
@@ -53,10 +55,18 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """The dashboard served over a fresh tiny world; yields its base URL."""
+    from engine.auth import UserDirectory
+
     home = world.build(tmp_path_factory.mktemp("browser") / "store")
     port = _free_port()
     log = open(home.parent / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    env = {**os.environ, "MONEYTRAIL_USER": "journey"}
+    env = {
+        **os.environ,
+        "MONEYTRAIL_USERS_FILE": str(home.parent / "users.json"),
+        "MONEYTRAIL_AUDIT_FILE": str(home.parent / "audit.jsonl"),
+    }
+    env.pop("MONEYTRAIL_PSEUDONYM_KEY", None)
+    UserDirectory(env["MONEYTRAIL_USERS_FILE"]).add(USER, "admin", PASSWORD)
     process = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port), "--home", str(home)],
         env=env,
@@ -75,7 +85,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
                 time.sleep(0.5)
         else:
             pytest.fail(f"dashboard did not start: {(home.parent / 'streamlit.log').read_text()}")
-        yield url
+        yield url, Path(env["MONEYTRAIL_AUDIT_FILE"])
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -104,6 +114,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
+    server, _ = server
     context = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True)
     # Nothing may come from the internet: every request must go to the dashboard itself.
     outside: list[str] = []
@@ -150,10 +161,21 @@ START = time.perf_counter()
 def test_investigator_journey(page, server, tmp_path):
     global START
     START = time.perf_counter()
+    server, audit_file = server
+    # 0. Nothing without signing in: the form first (a page reload starts a new session, so
+    # the journey moves by the sidebar's links from here on).
+    page.goto(f"{server}/upload")
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    page.get_by_role("heading", name="Overview").wait_for()
+    _settle(page)
+
     # 1. Upload a file: two rows accepted, one rejected with its reason.
     upload = tmp_path / "april-transfers.csv"
     upload.write_text(UPLOAD)
-    page.goto(f"{server}/upload")
+    page.get_by_role("link", name="Upload").click()
     page.get_by_role("heading", name="Upload").wait_for()
     page.locator("input[type=file]").set_input_files(str(upload))
     page.get_by_role("button", name="Ingest").click()
@@ -238,3 +260,11 @@ def test_investigator_journey(page, server, tmp_path):
     report = archive.read("report.html").decode()
     assert "<svg" in report and "fan_in" in report and "<script" not in report
     _shot(page, "export.png")
+
+    # 6. The audit trail: each step the journey took, by the signed-in user.
+    trail = AuditLog(audit_file)
+    assert trail.verify().ok
+    done = {(e["user"], e["action"]) for e in trail.entries()}
+    for action in ("sign_in", "upload", "view_cluster", "view_entity", "search", "follow_money"):
+        assert (USER, action) in done, action
+    assert [e["target"] for e in trail.entries(action="export")] == ["cluster:1"]
