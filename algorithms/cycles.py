@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from algorithms._csr import check_csr, check_edge_array, check_weights
+from algorithms._search import upper_bound
 from algorithms.components import _scc_kernel
 
 
@@ -189,8 +190,8 @@ def _cycles_kernel(
                 path_node[0] = s
                 path_node[1] = v
                 depth = 1  # edges on the path
-                cursor[1] = _after(ts, indptr[v], indptr[v + 1], ts[e1])
-                stop[1] = _upto(ts, cursor[1], indptr[v + 1], deadline)
+                cursor[1] = upper_bound(ts, indptr[v], indptr[v + 1], ts[e1])
+                stop[1] = upper_bound(ts, cursor[1], indptr[v + 1], deadline)
                 while depth >= 1:
                     if depth == max_length or cursor[depth] >= stop[depth]:
                         depth -= 1
@@ -225,25 +226,7 @@ def _cycles_kernel(
                     path_edge[depth] = f
                     depth += 1
                     path_node[depth] = y
-                    cursor[depth] = _after(ts, indptr[y], indptr[y + 1], ts[f])
-                    stop[depth] = _upto(ts, cursor[depth], indptr[y + 1], deadline)
+                    cursor[depth] = upper_bound(ts, indptr[y], indptr[y + 1], ts[f])
+                    stop[depth] = upper_bound(ts, cursor[depth], indptr[y + 1], deadline)
                 counts[e1] = found
     return counts
-
-
-@numba.njit(cache=True, nogil=True)
-def _after(ts, lo, hi, value):
-    """First position in ``ts[lo:hi]`` (sorted) with ``ts > value``."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] <= value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(cache=True, nogil=True)
-def _upto(ts, lo, hi, value):
-    """First position in ``ts[lo:hi]`` (sorted) with ``ts > value`` (the end of ``<= value``)."""
-    return _after(ts, lo, hi, value)

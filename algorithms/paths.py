@@ -12,6 +12,7 @@ import numpy as np
 
 from algorithms._csr import check_csr, check_edge_array, check_node, check_weights
 from algorithms._heap import heap_pop, heap_push
+from algorithms._search import lower_bound, upper_bound
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -292,28 +293,6 @@ def time_respecting_path(
 
 
 @numba.njit(cache=True, nogil=True)
-def _lower_bound(ts, lo, hi, value):
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(cache=True, nogil=True)
-def _upper_bound(ts, lo, hi, value):
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] <= value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(cache=True, nogil=True)
 def _temporal_kernel(indptr, indices, ts, source, target, start_ts, gap):
     m = len(indices)
     prev = np.full(m, -2, dtype=np.int64)  # -2 unreached, -1 first hop, else previous edge
@@ -321,7 +300,7 @@ def _temporal_kernel(indptr, indices, ts, source, target, start_ts, gap):
     keys = np.empty(64, dtype=np.int64)
     items = np.empty(64, dtype=np.int64)
     size = 0
-    lo = _lower_bound(ts, indptr[source], indptr[source + 1], start_ts)
+    lo = lower_bound(ts, indptr[source], indptr[source + 1], start_ts)
     for e in range(lo, indptr[source + 1]):
         prev[e] = -1
         keys, items, size = heap_push(keys, items, size, ts[e], e)
@@ -334,9 +313,9 @@ def _temporal_kernel(indptr, indices, ts, source, target, start_ts, gap):
             found = e
             break
         row_end = indptr[v + 1]
-        first = _lower_bound(ts, max(cursor[v], indptr[v]), row_end, t)
+        first = lower_bound(ts, max(cursor[v], indptr[v]), row_end, t)
         limit = t + gap if t <= np.iinfo(np.int64).max - gap else np.iinfo(np.int64).max
-        last = _upper_bound(ts, first, row_end, limit)
+        last = upper_bound(ts, first, row_end, limit)
         for f in range(first, last):
             if prev[f] == -2:
                 prev[f] = e

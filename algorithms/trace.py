@@ -19,6 +19,7 @@ import numpy as np
 
 from algorithms._csr import check_csr, check_edge_array, check_node, check_weights
 from algorithms._heap import heap_pop, heap_push
+from algorithms._search import lower_bound, upper_bound
 
 _METHODS = {"proportional": 0, "fifo": 1}
 _NO_GAP = np.iinfo(np.int64).max // 4
@@ -240,12 +241,12 @@ def _trace_kernel(
             retained[u] += x
             continue
         if backward:
-            lo = _lower(ts, indptr[u], indptr[u + 1], t0 - gap)
-            hi = _upper(ts, lo, indptr[u + 1], t0)
+            lo = lower_bound(ts, indptr[u], indptr[u + 1], t0 - gap)
+            hi = upper_bound(ts, lo, indptr[u + 1], t0)
             first, last, step = hi - 1, lo - 1, -1  # latest first
         else:
-            lo = _lower(ts, indptr[u], indptr[u + 1], t0)
-            hi = _upper(ts, lo, indptr[u + 1], t0 + gap)
+            lo = lower_bound(ts, indptr[u], indptr[u + 1], t0)
+            hi = upper_bound(ts, lo, indptr[u + 1], t0 + gap)
             first, last, step = lo, hi, 1
         left = x
         if fifo:
@@ -291,25 +292,3 @@ def _feed(keys, items, size, f, ts, hops, scheduled, h, sign):
     elif h + 1 < hops[f]:
         hops[f] = h + 1
     return keys, items, size
-
-
-@numba.njit(cache=True, nogil=True)
-def _lower(ts, lo, hi, value):
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@numba.njit(cache=True, nogil=True)
-def _upper(ts, lo, hi, value):
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] <= value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
