@@ -40,7 +40,17 @@ FILES = {
         "R1,Amina Yusuf,1980-01-02,PX123456,TK,TK1845,IST,ATH,2024-01-05T10:00:00Z,BK1,GR02\n"
     ),
 }
-PERSONAL = ["Amina", "Yusuf", "PX123456", "Omar", "Haddad", "690", "example.org", "Harbour"]
+PERSONAL = [
+    "Amina",
+    "Yusuf",
+    "PX123456",
+    "Omar",
+    "Haddad",
+    "690 111 2222",
+    "690 333 4444",
+    "example.org",
+    "Harbour",
+]
 
 INVESTIGATOR = User("ivo", "investigator")
 ANALYST = User("ana", "analyst")
