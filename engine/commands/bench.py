@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,9 @@ def bench(
     scale: Annotated[str, typer.Option(help="World scale for the world-based cases.")] = "small",
     case: Annotated[list[str] | None, typer.Option(help="Run only this case (repeatable).")] = None,
     list_cases: Annotated[bool, typer.Option("--list", help="List the cases and exit.")] = False,
+    results: Annotated[
+        Path | None, typer.Option(help="Write the reports here (default benchmarks/results).")
+    ] = None,
 ) -> None:
     """Time moneytrail against igraph, networkx, networkit and scipy; write the report."""
     if not (ROOT / "benchmarks" / "run.py").exists():
@@ -34,11 +38,18 @@ def bench(
             flag = "" if registered.quick else " (full runs only)"
             typer.echo(f"{name}: {registered.description}{flag}")
         return
+    options = {"results_dir": results} if results else {}
     try:
-        path = runner.run(quick=quick, scale=scale, only=case or None, log=typer.echo)
+        path = runner.run(quick=quick, scale=scale, only=case or None, log=typer.echo, **options)
     except KeyError as exc:
         raise ConfigError(str(exc.args[0])) from exc
     typer.echo(f"report: {path}")
+    failed = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["errors"]
+    if failed:  # the report lists them; a smoke run must not pass over them
+        typer.secho(
+            f"cases that failed: {', '.join(sorted(failed))}", fg=typer.colors.RED, err=True
+        )
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
