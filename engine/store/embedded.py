@@ -217,12 +217,14 @@ class EmbeddedStore(Store):
             written: dict[str, int] = {}
             duplicates: dict[str, int] = {}
             files: dict[str, str] = {}
+            new_keys: dict[str, pa.ChunkedArray | pa.Array] = {}
             try:
                 for name, table in batch.tables.items():
                     fresh, dropped = self._new_rows(manifest, name, table, batch.batch_id)
                     duplicates[name] = dropped
                     written[name] = fresh.num_rows
                     if fresh.num_rows:
+                        new_keys[name] = key_array(fresh, name)
                         _write_parquet(fresh, tmp / f"{name}.parquet")
                         files[name] = f"{dirname}/{name}.parquet"
                 rejected = schema.conform(batch.rejected, "rejected")
@@ -253,10 +255,28 @@ class EmbeddedStore(Store):
                     "reasons": reasons,
                 }
             )
+            before = int(manifest.get("generation", 0))
             self._commit(manifest)
+            self._extend_key_cache(before, int(manifest["generation"]), new_keys)
             return BatchReceipt(
                 batch.batch_id, "written", written, duplicates, batch.rejected.num_rows
             )
+
+    def _extend_key_cache(
+        self, before: int, after: int, new_keys: dict[str, pa.ChunkedArray | pa.Array]
+    ) -> None:
+        """Carry the known-key sets over our own commit, so the next batch need not re-read
+        every key column. Sets that were not current before the commit are dropped (another
+        process may have written meanwhile) and are read again when needed."""
+        for name, (generation, keys) in list(self._key_cache.items()):
+            if generation != before:
+                del self._key_cache[name]
+                continue
+            if name in new_keys:
+                added = new_keys[name]
+                added = added.combine_chunks() if isinstance(added, pa.ChunkedArray) else added
+                keys = pa.concat_arrays([keys, added.cast(keys.type)])
+            self._key_cache[name] = (after, keys)
 
     def _new_rows(
         self, manifest: dict[str, Any], name: str, table: pa.Table, batch_id: str

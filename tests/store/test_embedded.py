@@ -189,3 +189,21 @@ def test_results_survive_reopening(tmp_path):
         == store.read_results("clusters").schema.names
     )
     assert reopened.read_table("transactions").num_rows == 3
+
+
+def test_duplicates_are_found_across_many_batches_and_writers(tmp_path):
+    """Known keys are remembered across this store's own writes, and re-read when another
+    writer (here a second store object on the same folder) has committed in between."""
+    home = tmp_path / "s"
+    first, second = EmbeddedStore(home), EmbeddedStore(home)
+    first.write_batch(batch("b1", [("t1", "A", "B", 1.0, 0)]))
+    assert first.write_batch(
+        batch("b2", [("t1", "A", "B", 1.0, 0), ("t2", "A", "B", 1.0, 1)])
+    ).written == {"transactions": 1}
+    assert second.write_batch(
+        batch("b3", [("t2", "A", "B", 1.0, 1), ("t3", "A", "B", 1.0, 2)])
+    ).written == {"transactions": 1}
+    # first's cached keys predate b3: it must notice and still refuse t3
+    receipt = first.write_batch(batch("b4", [("t3", "A", "B", 1.0, 2), ("t4", "A", "B", 1.0, 3)]))
+    assert receipt.written == {"transactions": 1} and receipt.duplicates == {"transactions": 1}
+    assert sorted(first.read_table("transactions")["tx_id"].to_pylist()) == ["t1", "t2", "t3", "t4"]
