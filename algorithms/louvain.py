@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from algorithms._csr import check_csr, check_weights
+from algorithms.components import _renumber as renumber_by_first_appearance
 
 
 @dataclass(frozen=True)
@@ -251,21 +252,7 @@ def _first_appearance(labels: np.ndarray) -> np.ndarray:
     if len(labels) == 0:
         return labels.astype(np.int64)
     k = int(labels.max()) + 1
-    return _renumber_any(labels, k)
-
-
-@numba.njit(cache=True, nogil=True)
-def _renumber_any(labels, k):
-    new = np.full(k, -1, dtype=np.int64)
-    out = np.empty(len(labels), dtype=np.int64)
-    nxt = 0
-    for u in range(len(labels)):
-        c = labels[u]
-        if new[c] < 0:
-            new[c] = nxt
-            nxt += 1
-        out[u] = new[c]
-    return out
+    return renumber_by_first_appearance(labels, k)
 
 
 @numba.njit(cache=True, nogil=True)
