@@ -141,3 +141,36 @@ def test_money_over_time_periods(wb):
     assert months.loc[(pd.Timestamp("2024-02-01", tz="UTC"), "cash"), "count"] == 5
     with pytest.raises(ValueError):
         wb.money_over_time("year")
+
+
+def test_refresh_forgets_everything_derived_from_the_old_data(tmp_path):
+    """After an upload, paths and transaction listings see the new transfers: the row times
+    and hub-free graphs are rebuilt along with the graph (they once outlived a refresh)."""
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+    def upload(store, batch_id, rows):
+        tx = pa.table(
+            {
+                "tx_id": [r[0] for r in rows],
+                "ts": [t0 + dt.timedelta(hours=r[3]) for r in rows],
+                "src_account": [r[1] for r in rows],
+                "dst_account": [r[2] for r in rows],
+                "amount": [100.0] * len(rows),
+                "amount_base": [100.0] * len(rows),
+            }
+        )
+        store.write_batch(
+            Batch(batch_id, f"{batch_id}.csv", "transactions", "canonical",
+                  {"transactions": schema.conform(tx, "transactions")})
+        )  # fmt: skip
+
+    with open_store("embedded", home=tmp_path / "s") as store:
+        upload(store, "b1", [("T1", "A", "B", 1)])
+        bench = Workbench(store)
+        assert bench.shortest_path("A", "C").empty
+        assert len(bench.entity_detail("A").transactions) == 1
+        upload(store, "b2", [("T2", "B", "C", 2), ("T3", "A", "B", 3)])
+        bench.refresh()
+        assert bench.shortest_path("A", "C")["tx_id"].tolist() == ["T1", "T2"]
+        assert bench.time_respecting_path("A", "C")["tx_id"].tolist() == ["T1", "T2"]
+        assert sorted(bench.entity_detail("A").transactions["tx_id"]) == ["T1", "T3"]

@@ -1,0 +1,105 @@
+"""Ranked clusters and one cluster's detail."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.queries.models import MAX_FLOWS, ClusterDetail
+from engine.queries.networks import NetworkQueries
+
+
+class ClusterQueries(NetworkQueries):
+    """The Clusters and Cluster pages."""
+
+    def cluster_list(
+        self,
+        min_score: float = 0.0,
+        patterns: list[str] | None = None,
+        countries: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Ranked clusters filtered by score, red-flag pattern and country (best first)."""
+        frame = self.frame("clusters")
+        if frame.empty:
+            return frame
+        frame = frame[frame["score"].fillna(0) >= min_score]
+        as_set = lambda v: set(v) if v is not None else set()  # noqa: E731
+        if patterns:
+            frame = frame[frame["flags"].map(lambda f: bool(as_set(f) & set(patterns)))]
+        if countries:
+            frame = frame[frame["countries"].map(lambda c: bool(as_set(c) & set(countries)))]
+        frame = frame.assign(
+            flags=frame["flags"].map(lambda f: ", ".join(f) if f is not None else ""),
+            countries=frame["countries"].map(lambda c: ", ".join(c) if c is not None else ""),
+        )
+        return frame.sort_values(["rank", "cluster_id"]).reset_index(drop=True)
+
+    def cluster_options(self) -> tuple[list[str], list[str]]:
+        """All patterns and countries seen in clusters, for the filters."""
+        clusters = self.table("clusters")
+        if not clusters.num_rows:
+            return [], []
+        flags = pc.unique(pc.list_flatten(clusters["flags"])).to_pylist()
+        countries = pc.unique(pc.list_flatten(clusters["countries"])).to_pylist()
+        return sorted(f for f in flags if f), sorted(c for c in countries if c)
+
+    def cluster_detail(self, cluster_id: int) -> ClusterDetail:
+        """Members, evidence, transactions, trips, network and flows of one cluster.
+
+        Raises
+        ------
+        KeyError
+            If there is no cluster with that id.
+        """
+        clusters = self.table("clusters")
+        row = clusters.filter(pc.equal(clusters["cluster_id"], cluster_id))
+        if not row.num_rows:
+            raise KeyError(f"no cluster {cluster_id}")
+        info = row.to_pylist()[0]
+        members = self.table("cluster_members")
+        members = members.filter(pc.equal(members["cluster_id"], cluster_id)).to_pandas()
+        members["label"] = members["entity_id"].map(self.label)
+        members = members.sort_values("score", ascending=False, na_position="last")
+        evidence = self.table("evidence")
+        evidence = evidence.filter(pc.equal(evidence["cluster_id"], cluster_id)).to_pandas()
+        evidence = evidence.sort_values("weight", ascending=False, na_position="last")
+        accounts = members.loc[members["entity_kind"] == "account", "entity_id"].tolist()
+        parties = members.loc[members["entity_kind"] == "party", "entity_id"].tolist()
+        transactions = self.transactions_where(self._rows(accounts, inside=True))
+        trips = self.trips_of(parties, accounts)
+        network = self.network(accounts, parties, trips)
+        return ClusterDetail(
+            info=info,
+            members=members.reset_index(drop=True),
+            evidence=evidence.reset_index(drop=True),
+            transactions=transactions,
+            trips=trips,
+            network=network,
+            flows=self.flows(self._rows(accounts)),
+        )
+
+    def flows(self, rows: np.ndarray, top: int = MAX_FLOWS) -> pd.DataFrame:
+        """The largest sender → receiver money flows among the transactions at ``rows``."""
+        tx = self.table("transactions").take(pa.array(rows, pa.int64()))
+        if not tx.num_rows:
+            return pd.DataFrame(columns=["source", "target", "amount", "count"])
+        grouped = (
+            tx.select(["src_account", "dst_account", "amount_base"])
+            .group_by(["src_account", "dst_account"])
+            .aggregate([("amount_base", "sum"), ("amount_base", "count")])
+            .rename_columns(["source", "target", "amount", "count"])
+            .sort_by([("amount", "descending")])
+        )
+        frame = grouped.slice(0, top).to_pandas()
+        frame["source_label"] = frame["source"].map(self.label)
+        frame["target_label"] = frame["target"].map(self.label)
+        return frame
+
+    def summary_json(self, cluster_id: int) -> str:
+        """The cluster's row as JSON (for reports)."""
+        detail = self.cluster_detail(cluster_id)
+        return json.dumps(detail.info, default=str, sort_keys=True)

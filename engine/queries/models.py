@@ -1,0 +1,66 @@
+"""What the read services return: capped network pictures and page details, and the caps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Most nodes drawn in one network picture; the rest is aggregated.
+MAX_NODES = 150
+#: Most rows listed for an entity's counterparties or a cluster's transactions.
+MAX_ROWS = 2000
+#: Most money-flow pairs drawn in a Sankey.
+MAX_FLOWS = 40
+#: Columns of a path table, one row per hop.
+PATH_COLUMNS = ["hop", "from", "from_label", "to", "to_label", "tx_id", "ts", "amount", "transfers"]
+
+
+@dataclass
+class Network:
+    """A capped picture: nodes and edges as records, and what was left out."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    omitted_nodes: int = 0
+    omitted_amount: float = 0.0
+
+    @property
+    def note(self) -> str:
+        """One line saying what the picture leaves out (empty when nothing)."""
+        if not self.omitted_nodes:
+            return ""
+        return (
+            f"{self.omitted_nodes:,} less relevant accounts "
+            f"({self.omitted_amount:,.0f} moved) are folded into one 'other' node."
+        )
+
+
+@dataclass
+class ClusterDetail:
+    """Everything the Cluster page shows about one cluster."""
+
+    info: dict[str, Any]
+    members: pd.DataFrame
+    evidence: pd.DataFrame
+    transactions: pd.DataFrame
+    trips: pd.DataFrame
+    network: Network
+    flows: pd.DataFrame
+
+
+@dataclass
+class EntityDetail:
+    """Everything the Entity page shows about an account or a party."""
+
+    entity_id: str
+    kind: str
+    label: str
+    attributes: dict[str, Any]
+    holdings: pd.DataFrame
+    counterparties: pd.DataFrame
+    transactions: pd.DataFrame
+    trips: pd.DataFrame
+    links: pd.DataFrame
+    clusters: pd.DataFrame
