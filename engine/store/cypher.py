@@ -336,3 +336,46 @@ CREATE (:Cluster {cluster_id: $cluster_id[i], rank: $rank[i], score: $score[i],
                   outflow: $outflow[i], countries: $countries[i], flags: $flags[i],
                   summary: $summary[i], run_id: $run_id})
 """
+
+# --- audit log ---
+# The audit chain of a Neo4j store (engine/store/neo4j_audit.py):
+#   (:AuditEntry {seq, ts, user, action, target, details, prev, hash})   one per entry
+#   (:AuditHead {log, seq, hash})                                        the last entry
+
+#: Unique sequence numbers (no two writers can both append entry n) and one head per log.
+AUDIT_SCHEMA = (
+    "CREATE CONSTRAINT mt_audit_seq IF NOT EXISTS FOR (e:AuditEntry) REQUIRE e.seq IS UNIQUE",
+    "CREATE CONSTRAINT mt_audit_head IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.log IS UNIQUE",
+)
+
+#: First statement of every append: writing to the head takes its exclusive lock until commit,
+#: so concurrent appends queue here (the head is created empty on first use).
+AUDIT_LOCK_HEAD = """
+MERGE (h:AuditHead {log: $log})
+ON CREATE SET h.seq = 0, h.hash = $genesis
+SET h.locked_by = $token
+"""
+
+AUDIT_READ_HEAD = "MATCH (h:AuditHead {log: $log}) RETURN h.seq AS seq, h.hash AS hash"
+
+AUDIT_READ_HEAD_MAP = "MATCH (h:AuditHead {log: $log}) RETURN h {.seq, .hash} AS head"
+
+AUDIT_APPEND = """
+MATCH (h:AuditHead {log: $log})
+CREATE (:AuditEntry {seq: $seq, ts: $ts, user: $user, action: $action, target: $target,
+                     details: $details, prev: $prev, hash: $hash})
+SET h.seq = $seq, h.hash = $hash
+"""
+
+#: One page of the chain in order (a range seek on the seq constraint's index).
+AUDIT_PAGE = """
+MATCH (e:AuditEntry) WHERE e.seq > $after AND e.seq <= $upto
+RETURN properties(e) AS entry ORDER BY e.seq LIMIT $limit
+"""
+
+#: Entries beyond the head, or without an integer seq (run holding the head's lock).
+AUDIT_STRAYS = """
+MATCH (h:AuditHead {log: $log})
+OPTIONAL MATCH (e:AuditEntry) WHERE e.seq > h.seq OR NOT (e.seq IS :: INTEGER NOT NULL)
+RETURN count(e)
+"""
