@@ -14,6 +14,7 @@ from dashboard import auth, state
 
 st.set_page_config(page_title="moneytrail", layout="wide")
 state.init_session()
+state.start_warm_up()
 
 user = auth.require_user()
 auth.account_box(user)

@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,17 +69,37 @@ def current_user() -> str:
 def _workbench(backend: str, home: str) -> Workbench:
     from engine.store import open_store
 
-    return Workbench(open_store(backend or None, home=home or None))
+    wb = Workbench(open_store(backend or None, home=home or None))
+    threading.Thread(target=_warm_up, args=(wb,), name="workbench-warm-up", daemon=True).start()
+    return wb
+
+
+def _warm_up(wb: Workbench) -> None:
+    """Load the data in the background (see :meth:`Workbench.warm_up`); a failure here only
+    means the first page does the work itself, so it is logged, not raised."""
+    try:
+        wb.warm_up()
+    except Exception:  # the page that needs the data reports the real error
+        logging.getLogger(__name__).warning("dashboard warm-up failed", exc_info=True)
 
 
 def workbench() -> Workbench:
     """The workbench over the configured store, refreshed when the data changed."""
     wb = _workbench(os.environ.get("MONEYTRAIL_STORE", ""), os.environ.get("MONEYTRAIL_HOME", ""))
-    version = wb.version()
-    if wb.seen_version != version:
-        wb.refresh()
-        wb.seen_version = version
+    wb.sync()
     return wb
+
+
+def start_warm_up() -> None:
+    """Open the workbench now, which starts loading the data in the background.
+
+    Called before sign-in, so the loading overlaps with the user typing their password. No data
+    is shown here; a store that cannot be opened is reported by the first page after sign-in.
+    """
+    try:
+        _workbench(os.environ.get("MONEYTRAIL_STORE", ""), os.environ.get("MONEYTRAIL_HOME", ""))
+    except Exception:  # the first page after sign-in shows the real error
+        logging.getLogger(__name__).warning("could not open the store for warm-up", exc_info=True)
 
 
 def version() -> str:

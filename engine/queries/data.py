@@ -65,6 +65,32 @@ class WorkbenchData:
             for name in _DERIVED:
                 self.__dict__.pop(name, None)
 
+    def warm_up(self) -> None:
+        """Read every table and build the graph, labels and lookups now.
+
+        The dashboard calls this in the background when its server starts, so the work is
+        done while the first user signs in rather than on their first page. Holds the lock
+        throughout: a :meth:`refresh` that arrives meanwhile waits and then drops it all.
+        """
+        with self._lock:
+            self.seen_version = self.version()
+            for name in (*schema.INPUT_TABLES, *schema.RESULT_TABLES):
+                self.table(name)
+            if self.table("transactions").num_rows:
+                _ = self.graph, self._row_ts, self._hubless
+            _ = self.names
+
+    def sync(self) -> None:
+        """Forget the cached data if it changed since it was read (see :meth:`version`).
+
+        Checked under the lock, so a :meth:`warm_up` in progress is waited for and kept.
+        """
+        with self._lock:
+            version = self.version()
+            if self.seen_version != version:
+                self.refresh()
+                self.seen_version = version
+
     def version(self) -> str:
         """A key that changes when the data changes: batch count and latest run id."""
         runs = self.store.read_results("runs")
