@@ -35,6 +35,19 @@ PATTERN_WEIGHTS: dict[str, float] = {
     "payment_trip_alignment": 2.0, "courier_round_trips": 2.5, "group_fan_in": 3.0,
 }  # fmt: skip
 
+#: The independent layers of evidence. A cluster where money, travel and identity findings
+#: co-occur is worth more than one with many findings from one layer (see
+#: :func:`score_clusters`). Patterns not listed are money patterns.
+FAMILIES = ("money", "travel", "identity")
+FAMILY: dict[str, str] = {
+    "co_travel_group": "travel", "facilitator": "travel", "third_party_payer": "travel",
+    "payment_trip_alignment": "travel", "courier_round_trips": "travel", "group_fan_in": "travel",
+    "victim_expenses": "travel", "pay_on_arrival": "travel", "shared_identifier": "identity",
+}  # fmt: skip
+#: Clusters with more accounts than this are damped by √(accounts / DAMP_ACCOUNTS): evidence
+#: spread over a large community is weaker than the same evidence in a compact one.
+DAMP_ACCOUNTS = 60.0
+
 #: Weight of ordinary money per unit of log(1 + amount): small next to evidence, so communities
 #: follow the patterns and do not swallow the background customers around them (modularity is
 #: scale-free, so only the ratio to the other weights matters).
@@ -183,10 +196,17 @@ def score_clusters(
 
     Notes
     -----
-    ``raw = Σ_instances w_pattern · min(strength, 3)^½ · (1 + 0.3 (distinct patterns − 1))
-    · (1 + cross-border share) / max(1, log10(accounts / 10))``, ``score = raw / (raw + 20)``
-    (0.5 at raw 20, never saturating, so the order stays visible);
-    with suspects, ``score`` is the mean of that and the cluster's share of the personalised
+    Per pattern p found in a cluster, its evidence is ``w_p · √(Σ_i min(strength_i, 3))``: a
+    second finding of the same kind adds less than the first (many findings of one noisy
+    detector do not outrank a few findings of several), and one finding scores as before.
+
+    ``raw = Σ_p evidence_p · (1 + 0.3 (distinct patterns − 1)) · (1 + 0.5 (families − 1))
+    · (1 + cross-border share) / max(1, √(accounts / 60))``, where the families are the
+    independent layers of evidence (money, travel, identity: :data:`FAMILY`), so money, travel
+    and identity telling the same story outrank one layer alone, and the size damping keeps a
+    large community that gathered scattered findings from outranking a compact one;
+    ``score = raw / (raw + 20)`` (0.5 at raw 20, never saturating, so the order stays visible).
+    With suspects, ``score`` is the mean of that and the cluster's share of the personalised
     PageRank mass (scaled to its maximum).
     """
     cfg = frame.config
@@ -195,17 +215,28 @@ def score_clusters(
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     acc_lab = labels[:n]
     size = np.bincount(acc_lab[acc_lab >= 0], minlength=k)
-    raw = np.zeros(k)
+    n_pat = len(hits)
+    per_pattern = np.zeros(k * max(n_pat, 1))  # Σ min(strength, 3) per (cluster, hit list)
     per_label: dict[int, list[tuple[int, int, float]]] = {}
     for hi, h in enumerate(hits):
         if not len(h):
             continue
         lab = instance_labels(h, com, n)
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(np.clip(h.strength, 0.0, 3.0))
+        strength = np.clip(h.strength, 0.0, 3.0)
+        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(strength)
         ok = lab >= 0
-        np.add.at(raw, lab[ok], w[ok])
+        np.add.at(per_pattern, lab[ok] * n_pat + hi, strength[ok])
         for i in np.flatnonzero(ok):
             per_label.setdefault(int(lab[i]), []).append((hi, int(i), float(w[i])))
+    weights = np.array([PATTERN_WEIGHTS.get(h.pattern, 1.0) for h in hits])
+    evidence = np.sqrt(per_pattern.reshape(k, max(n_pat, 1)))[:, :n_pat] * weights
+    raw = evidence.sum(axis=1) if n_pat else np.zeros(k)
+    present = evidence > 0
+    n_flags = present.sum(axis=1) if n_pat else np.zeros(k)
+    fam_of = np.array([FAMILIES.index(FAMILY.get(h.pattern, "money")) for h in hits], np.int64)
+    n_fam = np.zeros(k)
+    for f in range(len(FAMILIES)):
+        n_fam += present[:, fam_of == f].any(axis=1) if n_pat else 0
     # cross-border share of the money inside each community
     s_lab, d_lab = acc_lab[frame.src], acc_lab[frame.dst]
     inside = (s_lab == d_lab) & (s_lab >= 0) & frame.core_tx
@@ -214,14 +245,11 @@ def score_clusters(
     vol = np.bincount(s_lab[inside], weights=frame.amount[inside], minlength=k)
     vol_x = np.bincount(s_lab[cross], weights=frame.amount[cross], minlength=k)
     cross_share = np.divide(vol_x, vol, out=np.zeros(k), where=vol > 0)
-    n_flags = np.zeros(k)
-    flags: dict[int, list[str]] = {}
-    for lab_, items in per_label.items():
-        names = sorted({hits[hi].pattern for hi, _, _ in items})
-        flags[lab_] = names
-        n_flags[lab_] = len(names)
-    damp = np.maximum(1.0, np.log10(np.maximum(size, 1) / 10.0))
-    raw = raw * (1 + 0.3 * np.maximum(n_flags - 1, 0)) * (1 + cross_share) / damp
+    flags = {lab_: sorted({hits[hi].pattern for hi, _, _ in items})
+             for lab_, items in per_label.items()}  # fmt: skip
+    damp = np.maximum(1.0, np.sqrt(np.maximum(size, 1) / DAMP_ACCOUNTS))
+    raw = (raw * (1 + 0.3 * np.maximum(n_flags - 1, 0)) * (1 + 0.5 * np.maximum(n_fam - 1, 0))
+           * (1 + cross_share) / damp)  # fmt: skip
     score = raw / (raw + SCORE_HALF)
     proximity = np.zeros(k)
     if suspects is not None and len(suspects):
