@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -38,17 +39,49 @@ def codes_of(values: pa.Array | pa.ChunkedArray, vocab: dict[str, int]) -> np.nd
     return lut[idx].astype(np.int32) if len(idx) else np.zeros(0, np.int32)
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NOT_DIGIT = re.compile(r"\D")
+#: Distinct strings remembered by :func:`fold` and :func:`digits` (names, addresses and phones
+#: repeat across rows and detectors; a bound keeps a long-lived dashboard process small).
+CACHE_SIZE = 1 << 20
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def fold(text: str | None) -> str:
-    """Lower-case ASCII letters and digits of ``text``: accents stripped, punctuation spaced."""
+    """Lower-case ASCII letters and digits of ``text``: accents stripped, punctuation spaced.
+
+    Cached: detectors fold the same names and places over and over."""
     if not text:
         return ""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
+    return _NOT_WORD.sub(" ", ascii_text.lower()).strip()
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def digits(text: str | None) -> str:
     """Only the digits of a phone number (last 9, so country prefixes do not matter)."""
-    return re.sub(r"\D", "", text or "")[-9:]
+    return _NOT_DIGIT.sub("", text or "")[-9:]
+
+
+def map_distinct(
+    values: pa.Array | pa.ChunkedArray, fn: Callable[[str | None], object]
+) -> np.ndarray:
+    """``[fn(v) for v in values]`` as an object array, calling ``fn`` once per distinct value.
+
+    Columns of names, documents or phones repeat heavily (a traveller on many legs, a KYC
+    record at two banks); dictionary encoding turns a per-row Python loop into one per
+    distinct value plus a numpy take.
+    """
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not len(arr):
+        return np.zeros(0, object)
+    enc = arr.dictionary_encode()
+    words = enc.dictionary.to_pylist()
+    out = np.empty(len(words) + 1, object)
+    out[:-1] = [fn(w) for w in words]
+    out[-1] = fn(None)
+    idx = enc.indices.fill_null(len(words)).to_numpy(zero_copy_only=False).astype(np.int64)
+    return out[idx]
 
 
 @dataclass
@@ -151,9 +184,12 @@ class Frame:
         """(party index, node, is_owner) of every holding whose account is in the graph."""
         h = self.holdings
         node = self.graph.index_of(h.column("account_id").combine_chunks())
-        pidx = self.party_index
-        party = np.array([pidx.get(p, -1) for p in h.column("party_id").to_pylist()], np.int64)
-        owner = np.array([r in (None, "owner") for r in h.column("role").to_pylist()], bool)
+        ids = self.parties.column("party_id").combine_chunks()
+        party = pc.index_in(h.column("party_id"), value_set=ids)
+        party = party.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        role = h.column("role")
+        owner = pc.or_kleene(pc.is_null(role), pc.equal(role, "owner")).fill_null(False)
+        owner = owner.to_numpy(zero_copy_only=False).astype(bool)
         ok = (node >= 0) & (party >= 0)
         return party[ok], node[ok], owner[ok]
 
@@ -170,8 +206,9 @@ class Frame:
     def party_surname(self) -> np.ndarray:
         """Per party a code of its surname (last token of the folded name), -1 if unknown."""
         vocab: dict[str, int] = {}
-        names = [fold(n).split() for n in self.parties.column("name").to_pylist()]
-        return np.array([vocab.setdefault(t[-1], len(vocab)) if t else -1 for t in names])
+        last = map_distinct(self.parties.column("name"), lambda n: (fold(n).split() or [""])[-1])
+        codes = np.array([vocab.setdefault(t, len(vocab)) if t else -1 for t in last], np.int64)
+        return codes
 
     @cached_property
     def node_surname(self) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from engine.detect.frame import Frame, digits, fold
+from engine.detect.frame import CACHE_SIZE, Frame, digits, fold, map_distinct
 from engine.detect.hits import SOURCES, Hits, from_groups
 
 _SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
@@ -31,35 +32,49 @@ _SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 KIND_STRENGTH = {"document": 2.0, "phone": 1.0, "email": 1.0, "address": 0.4}
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def canonical_name(name: str | None) -> str:
-    """Folded name with German spelled-out umlauts reduced and hyphens removed."""
+    """Folded name with German spelled-out umlauts reduced and hyphens removed (cached)."""
     text = fold(name)
     for a, b in _SPELLED:
         text = text.replace(a, b)
     return text
 
 
+_VOWELS = re.compile(r"[aeiouw]")
+_DOUBLES = re.compile(r"(.)\1+")
+_NOT_DOC = re.compile(r"[^A-Z0-9]")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def skeleton(token: str) -> str:
     """A transliteration-tolerant key: consonants only, ``ou``/``w`` → ``u``-less, doubles
     collapsed (Mohammed, Muhammad, Mohamed → ``mhmd``; Youssef, Yusuf → ``ysf``)."""
     t = token.replace("kh", "h").replace("ph", "f").replace("q", "k").replace("c", "k")
-    t = re.sub(r"[aeiouw]", "", t)
-    return re.sub(r"(.)\1+", r"\1", t)
+    t = _VOWELS.sub("", t)
+    return _DOUBLES.sub(r"\1", t)
 
 
 def _skeleton_name(name: str) -> str:
     return " ".join(s for s in (skeleton(t) for t in name.split()) if s)
 
 
+def document_key(doc: str | None) -> str:
+    """An identity document number as compared: upper-case letters and digits only."""
+    return _NOT_DOC.sub("", (doc or "").upper())
+
+
 @dataclass(frozen=True)
 class Records:
-    """Identity records of one side (travellers or parties), normalised."""
+    """Identity records of one side (travellers or parties), normalised.
 
-    name: list[str]
-    skel: list[str]
+    The string fields are object arrays (or lists) of one entry per record."""
+
+    name: np.ndarray | list[str]
+    skel: np.ndarray | list[str]
     birth: np.ndarray  # int64 days since epoch, -1 missing
-    doc: list[str]
-    nationality: list[str]
+    doc: np.ndarray | list[str]
+    nationality: np.ndarray | list[str]
 
     @property
     def n(self) -> int:
@@ -70,33 +85,56 @@ def _days(col: pa.ChunkedArray) -> np.ndarray:
     return pc.cast(col, pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _records(names: list, birth: np.ndarray, docs: list, nat: list) -> Records:
-    canon = [canonical_name(n) for n in names]
+def _col(values: pa.ChunkedArray | pa.Array | list) -> pa.Array | pa.ChunkedArray:
+    return (
+        values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values, pa.string())
+    )
+
+
+def _records(names, birth: np.ndarray, docs, nat) -> Records:
+    """Normalise one side; names, documents and nationalities once per distinct value."""
+    canon_skel = map_distinct(_col(names), lambda n: (c := canonical_name(n), _skeleton_name(c)))
+    n = len(canon_skel)
+    canon = np.empty(n, object)
+    skel = np.empty(n, object)
+    if n:
+        canon[:] = [c for c, _ in canon_skel]
+        skel[:] = [k for _, k in canon_skel]
     return Records(
         name=canon,
-        skel=[_skeleton_name(n) for n in canon],
+        skel=skel,
         birth=birth,
-        doc=[re.sub(r"[^A-Z0-9]", "", (d or "").upper()) for d in docs],
-        nationality=[(x or "").upper() for x in nat],
+        doc=map_distinct(_col(docs), document_key),
+        nationality=map_distinct(_col(nat), lambda x: (x or "").upper()),
     )
 
 
 def traveller_records(travel: pa.Table) -> Records:
     return _records(
-        travel.column("traveller_name").to_pylist(),
+        travel.column("traveller_name"),
         _days(travel.column("traveller_birth_date")),
-        travel.column("traveller_document").to_pylist(),
-        travel.column("traveller_nationality").to_pylist(),
+        travel.column("traveller_document"),
+        travel.column("traveller_nationality"),
     )
 
 
 def party_records(parties: pa.Table) -> Records:
     return _records(
-        parties.column("name").to_pylist(),
+        parties.column("name"),
         _days(parties.column("birth_date")),
-        parties.column("id_document_number").to_pylist(),
-        parties.column("nationality").to_pylist(),
+        parties.column("id_document_number"),
+        parties.column("nationality"),
     )
+
+
+def _frame_records(frame: Frame, side: str) -> Records:
+    """Records of the frame's travellers or parties, normalised once per frame."""
+    key = f"records_{side}"
+    if key not in frame.cache:
+        frame.cache[key] = (
+            traveller_records(frame.travel) if side == "travel" else party_records(frame.parties)
+        )
+    return frame.cache[key]  # type: ignore[return-value]
 
 
 def _swapped(days: np.ndarray) -> np.ndarray:
@@ -116,21 +154,57 @@ def _swapped(days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _keys(r: Records, with_swapped: bool) -> pd.DataFrame:
-    idx = np.arange(r.n)
-    frames = [pd.DataFrame({"key": ["b" + str(b) for b in r.birth], "i": idx})[r.birth >= 0]]
+def _pair_key(skel: str) -> str:
+    """The two longest skeleton tokens, sorted ('' when the name has fewer than two)."""
+    toks = sorted((skel or "").split(), key=len, reverse=True)[:2]
+    return "|".join(sorted(toks)) if len(toks) == 2 else ""
+
+
+#: Blocking key kinds, in the high bits of the int64 key (birth, swapped birth share one kind).
+_BIRTH, _DOC, _NAME = 1, 2, 3
+_KIND_SHIFT = 48
+
+
+def _keys(
+    r: Records, with_swapped: bool, doc_code: np.ndarray, name_code: np.ndarray
+) -> pd.DataFrame:
+    """Blocking keys ``(key, i)`` of one side as int64: birth date (and its day/month swap),
+    document, and the name key (two longest skeleton tokens with the nationality). ``doc_code``
+    and ``name_code`` are codes shared by both sides (-1 when empty)."""
+    idx = np.arange(r.n, dtype=np.int64)
+    keys, ids = [], []
+
+    def add(kind: int, code: np.ndarray) -> None:
+        ok = code >= 0
+        keys.append((np.int64(kind) << _KIND_SHIFT) + code[ok])
+        ids.append(idx[ok])
+
+    add(_BIRTH, r.birth)
     if with_swapped:
-        sw = _swapped(r.birth)
-        frames.append(pd.DataFrame({"key": ["b" + str(b) for b in sw], "i": idx})[sw >= 0])
-    frames.append(
-        pd.DataFrame({"key": ["d" + d for d in r.doc], "i": idx})[[bool(d) for d in r.doc]]
+        add(_BIRTH, _swapped(r.birth))
+    add(_DOC, doc_code)
+    add(_NAME, name_code)
+    return pd.DataFrame({"key": np.concatenate(keys), "i": np.concatenate(ids)})
+
+
+def _shared_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of two string arrays in one vocabulary ('' → -1)."""
+    codes, uniq = pd.factorize(
+        np.concatenate([np.asarray(left, object), np.asarray(right, object)])
     )
-    pair_keys = []
-    for s, nat in zip(r.skel, r.nationality, strict=True):
-        toks = sorted(s.split(), key=len, reverse=True)[:2]
-        pair_keys.append("n" + "|".join(sorted(toks)) + "|" + nat if len(toks) == 2 else "")
-    frames.append(pd.DataFrame({"key": pair_keys, "i": idx})[[bool(k) for k in pair_keys]])
-    return pd.concat(frames, ignore_index=True)
+    empty = np.flatnonzero(np.asarray(uniq, object) == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
+    return codes[: len(left)].astype(np.int64), codes[len(left) :].astype(np.int64)
+
+
+def _name_keys(r: Records) -> np.ndarray:
+    pk = map_distinct(pa.array(np.asarray(r.skel, object), pa.string()), _pair_key)
+    nat = np.asarray(r.nationality, object)
+    out = np.full(r.n, "", object)
+    has = pk != ""
+    out[has] = pk[has] + "|" + nat[has]
+    return out
 
 
 def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -> np.ndarray:
@@ -138,8 +212,10 @@ def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -
     either side are dropped (a common birth date alone does not make a block)."""
     if not left.n or not right.n:
         return np.zeros((0, 2), np.int64)
-    lk = _keys(left, with_swapped=True)
-    rk = _keys(right, with_swapped=False)
+    ldoc, rdoc = _shared_codes(left.doc, right.doc)
+    lname, rname = _shared_codes(_name_keys(left), _name_keys(right))
+    lk = _keys(left, True, ldoc, lname)
+    rk = _keys(right, False, rdoc, rname)
     rk = rk[rk.groupby("key")["i"].transform("size") <= max_block]
     lk = lk[lk.groupby("key")["i"].transform("size") <= max_block]
     m = lk.merge(rk, on="key", suffixes=("_l", "_r"))
@@ -215,7 +291,7 @@ def resolve_travellers(frame: Frame) -> Links:
     """Link each travel record to the party (or parties, for the same person at two banks) it
     most likely is; records without a match above ``er_threshold`` stay unlinked."""
     cfg = frame.config
-    left, right = traveller_records(frame.travel), party_records(frame.parties)
+    left, right = _frame_records(frame, "travel"), _frame_records(frame, "parties")
     pairs = candidate_pairs(left, right, cfg.er_max_block, same=False)
     score, parts = compare(left, right, pairs)
     ok = score >= cfg.er_threshold
@@ -230,7 +306,7 @@ def resolve_travellers(frame: Frame) -> Links:
 def resolve_parties(frame: Frame) -> Links:
     """``same_as`` links between parties that are the same person (e.g. KYC at two banks)."""
     cfg = frame.config
-    recs = party_records(frame.parties)
+    recs = _frame_records(frame, "parties")
     pairs = candidate_pairs(recs, recs, cfg.er_max_block, same=True)
     score, parts = compare(recs, recs, pairs)
     ok = score >= cfg.er_threshold + 0.05
@@ -246,22 +322,16 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
     cfg = frame.config
     p = frame.parties
     n_p = p.num_rows
-    names = [canonical_name(x) for x in p.column("name").to_pylist()]
+    names = list(_frame_records(frame, "parties").name)
     fields = {
-        "phone": [digits(x) for x in p.column("phone").to_pylist()],
-        "email": [(x or "").strip().lower() for x in p.column("email").to_pylist()],
-        "address": [fold(x) for x in p.column("address").to_pylist()],
-        "document": [
-            re.sub(r"[^A-Z0-9]", "", (x or "").upper())
-            for x in p.column("id_document_number").to_pylist()
-        ],
+        "phone": map_distinct(p.column("phone"), digits),
+        "email": map_distinct(p.column("email"), lambda x: (x or "").strip().lower()),
+        "address": map_distinct(p.column("address"), fold),
+        "document": _frame_records(frame, "parties").doc,
     }
     # travellers' documents join the document field (record k is entity n_p + k)
-    t_docs = [
-        re.sub(r"[^A-Z0-9]", "", (x or "").upper())
-        for x in frame.travel.column("traveller_document").to_pylist()
-    ]
-    t_names = [canonical_name(x) for x in frame.travel.column("traveller_name").to_pylist()]
+    t_docs = _frame_records(frame, "travel").doc
+    t_names = list(_frame_records(frame, "travel").name)
     same = set()
     if same_as is not None:
         same = {(int(a), int(b)) for a, b in zip(same_as.left, same_as.right, strict=True)}
@@ -269,11 +339,11 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
     for kind, values in fields.items():
         ents = list(range(n_p))
         vals = list(values)
-        ent_names = list(names)
+        ent_names = names
         if kind == "document":
             ents += [n_p + k for k in range(len(t_docs))]
-            vals += t_docs
-            ent_names += t_names
+            vals += list(t_docs)
+            ent_names = names + t_names
         df = pd.DataFrame(
             {"v": pd.Series(vals, dtype=object), "e": pd.Series(ents, dtype=np.int64)}
         )

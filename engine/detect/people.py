@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from engine.detect.frame import Frame
+from engine.detect.frame import Frame, map_distinct
 from engine.detect.identity import Links, canonical_name, resolve_parties, resolve_travellers
 
 
@@ -38,12 +40,13 @@ def person_of_record(frame: Frame) -> np.ndarray:
     person[links.left[order][first]] = links.right[order][first]
     missing = np.flatnonzero(person < 0)
     if len(missing):
-        names = frame.travel.column("traveller_name").to_pylist()
-        births = frame.travel.column("traveller_birth_date").to_pylist()
-        keys = [
-            " ".join(sorted(canonical_name(names[i]).split())) + f"|{births[i]}" for i in missing
-        ]
-        codes = pd.factorize(pd.Series(keys))[0]
+        travel = frame.travel.take(pa.array(missing))
+        names = map_distinct(travel.column("traveller_name"),
+                             lambda n: " ".join(sorted(canonical_name(n).split())))  # fmt: skip
+        births = pc.cast(travel.column("traveller_birth_date"), pa.int32()).fill_null(-(1 << 31))
+        births = births.to_numpy(zero_copy_only=False).astype(np.int64) + (1 << 31)
+        key = pd.factorize(names)[0].astype(np.int64) << 33 | births  # one key per name, birth
+        codes = pd.factorize(key)[0]
         person[missing] = n_p + codes
     frame.cache["person"] = person
     return person
@@ -66,25 +69,27 @@ def record_accounts(frame: Frame, relatives: bool = False) -> tuple[np.ndarray, 
     return r, n
 
 
+def _upper(text: str | None) -> str:
+    return (text or "").upper()
+
+
 def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """Accounts whose owner's surname (last token of the KYC name) is one of the traveller's
     name tokens (manifests swap the order) and whose nationality is the traveller's."""
     if not frame.travel.num_rows or not len(frame.holding_pairs[0]):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    names = frame.travel.column("traveller_name").to_pylist()
-    nat = [(x or "").upper() for x in frame.travel.column("traveller_nationality").to_pylist()]
-    toks = [[t for t in canonical_name(n).split() if len(t) >= 3] for n in names]
-    recs = pd.DataFrame({"sn": toks, "nat": nat, "r": np.arange(len(names))}).explode("sn")
+    travel = frame.travel
+    nat = map_distinct(travel.column("traveller_nationality"), _upper)
+    toks = map_distinct(travel.column("traveller_name"),
+                        lambda n: [t for t in canonical_name(n).split() if len(t) >= 3])  # fmt: skip
+    recs = pd.DataFrame({"sn": toks, "nat": nat, "r": np.arange(travel.num_rows)}).explode("sn")
     recs = recs.dropna(subset=["sn"])
-    psn = [
-        (canonical_name(n).split() or [""])[-1] for n in frame.parties.column("name").to_pylist()
-    ]
-    pnat = [(x or "").upper() for x in frame.parties.column("nationality").to_pylist()]
+    psn = map_distinct(
+        frame.parties.column("name"), lambda n: (canonical_name(n).split() or [""])[-1]
+    )
+    pnat = map_distinct(frame.parties.column("nationality"), _upper)
     party, node, owner = frame.holding_pairs
-    holders = pd.DataFrame(
-        {"sn": [psn[p] for p in party[owner]], "nat": [pnat[p] for p in party[owner]],
-         "n": node[owner]}
-    )  # fmt: skip
+    holders = pd.DataFrame({"sn": psn[party[owner]], "nat": pnat[party[owner]], "n": node[owner]})
     holders = holders[(holders["sn"] != "") & ~frame.hub[holders["n"].to_numpy()]]
     holders = holders[holders.groupby(["sn", "nat"])["n"].transform("size") <= 30]
     m = recs.merge(holders, on=["sn", "nat"])
