@@ -9,6 +9,9 @@ Semantics every backend guarantees (and ``tests/store/test_contract.py`` proves 
 * **Idempotent batches.** A batch whose ``batch_id`` (the content hash of its file) is known
   changes nothing. Rows whose key (see :data:`engine.schema.KEYS`) is already stored, or
   repeated inside the batch, are skipped and counted as duplicates.
+* **Streamed batches.** :meth:`Store.write_stream` takes a batch as a sequence of chunks, with
+  the same guarantees; a backend that can writes each chunk as it arrives, so a file larger
+  than memory can be one batch.
 * **Whole result sets.** :meth:`Store.write_results` replaces the previous analysis results as
   one unit; readers see the old set or the new one, never a mixture.
 """
@@ -17,13 +20,34 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
 import pyarrow as pa
 
 from engine import schema
+
+#: Chunk name meaning "discard every chunk received so far" (a loader reading its file again,
+#: for instance as Latin-1 after meeting bytes that are not UTF-8).
+RESTART = "restart"
+#: Chunk name of quarantined rows (the :data:`engine.schema.REJECTED` schema).
+REJECTED = "rejected"
+
+#: One piece of a streamed batch: ``(table name, rows)``; the name is an input table,
+#: :data:`REJECTED`, or :data:`RESTART` (whose table is None).
+Chunk = tuple[str, "pa.Table | None"]
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """Everything about a batch except its rows (see :class:`Batch` for the fields)."""
+
+    batch_id: str
+    source: str
+    kind: str
+    format: str
+    uploaded_by: str = "cli"
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,42 @@ class Batch:
     tables: Mapping[str, pa.Table]
     rejected: pa.Table = field(default_factory=lambda: schema.empty("rejected"))
     uploaded_by: str = "cli"
+
+    @property
+    def info(self) -> BatchInfo:
+        return BatchInfo(self.batch_id, self.source, self.kind, self.format, self.uploaded_by)
+
+    def chunks(self) -> list[Chunk]:
+        """The batch as chunks for :meth:`Store.write_stream`: each table whole, then rejects."""
+        return [*self.tables.items(), (REJECTED, self.rejected)]
+
+
+def materialise(info: BatchInfo, chunks: Iterable[Chunk]) -> Batch:
+    """Gather a stream of chunks into one in-memory :class:`Batch` (honouring RESTART)."""
+    parts: dict[str, list[pa.Table]] = {}
+    for name, table in chunks:
+        if name == RESTART:
+            parts.clear()
+            continue
+        if table is None:
+            raise ValueError(f"chunk of {name!r} without a table")
+        parts.setdefault(name, []).append(table)
+    rejected = parts.pop(REJECTED, [])
+    tables = {
+        name: pa.concat_tables([schema.conform(t, name) for t in tables])
+        for name, tables in parts.items()
+    }
+    return Batch(
+        info.batch_id,
+        info.source,
+        info.kind,
+        info.format,
+        tables,
+        pa.concat_tables([schema.conform(t, REJECTED) for t in rejected])
+        if rejected
+        else schema.empty(REJECTED),
+        info.uploaded_by,
+    )
 
 
 @dataclass(frozen=True)
@@ -97,6 +157,29 @@ class Store(ABC):
         StoreError
             If the batch could not be written; the store is unchanged.
         """
+
+    def write_stream(self, info: BatchInfo, chunks: Iterable[Chunk]) -> BatchReceipt:
+        """Write a batch that arrives as chunks, atomically and idempotently.
+
+        ``chunks`` yields ``(table name, Arrow table)`` pairs in file order: input tables,
+        :data:`REJECTED` rows, and :data:`RESTART` to discard all chunks so far. An exception
+        raised while iterating (a file that turns out unreadable half-way) propagates and
+        nothing is written.
+
+        This default gathers the chunks into one :class:`Batch` in memory and calls
+        :meth:`write_batch`. That is the right thing for the Neo4j backend, where one batch is
+        one server transaction anyway (the server holds its state until the commit), but it
+        needs the whole batch in memory; :class:`engine.store.embedded.EmbeddedStore`
+        overrides it to write each chunk to disk as it arrives.
+
+        Raises
+        ------
+        StoreError
+            If the batch could not be written; the store is unchanged.
+        """
+        if self.has_batch(info.batch_id):
+            return BatchReceipt(info.batch_id, "duplicate", {}, {}, 0)
+        return self.write_batch(materialise(info, chunks))
 
     @abstractmethod
     def has_batch(self, batch_id: str) -> bool:

@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,11 @@ from filelock import FileLock, Timeout
 
 from engine import schema
 from engine.errors import StoreError, StoreUnavailable
-from engine.store.base import Batch, BatchReceipt, Store
+from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store
+from engine.store.batchwriter import BatchWriter, KnownKeys, key_array, parquet_writer
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
-KEY_SEPARATOR = "\x1f"
 #: How long a writer waits for another writer before giving up, in seconds.
 LOCK_TIMEOUT = float(os.environ.get("MONEYTRAIL_LOCK_TIMEOUT", "600"))
 
@@ -55,50 +55,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-#: Columns with few distinct values: dictionary-encoded in Parquet. High-cardinality columns
-#: (ids, amounts, times) are written plain, which is about twice as fast for the same size.
-DICTIONARY_COLUMNS = frozenset(
-    {
-        "channel",
-        "currency",
-        "kind",
-        "role",
-        "mode",
-        "country",
-        "location_country",
-        "batch_id",
-        "institution",
-        "nationality",
-        "carrier",
-        "origin",
-        "destination",
-        "entity_kind",
-        "source",
-        "reason",
-        "field",
-        "pattern",
-        "run_id",
-    }
-)
-
-
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    dictionary = [c for c in table.column_names if c in DICTIONARY_COLUMNS]
     with open(path, "wb") as handle:
-        pq.write_table(
-            table, handle, compression="zstd", compression_level=1, use_dictionary=dictionary
-        )
+        with parquet_writer(handle, table.schema) as writer:  # type: ignore[arg-type]
+            writer.write_table(table)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def key_array(table: pa.Table, name: str) -> pa.ChunkedArray:
-    """The idempotence key of each row of input table ``name`` as one string column."""
-    columns = schema.KEYS[name]
-    if len(columns) == 1:
-        return table.column(columns[0])
-    parts = [pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns]
-    return pc.binary_join_element_wise(*parts, KEY_SEPARATOR)
 
 
 def first_occurrences(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -128,7 +90,7 @@ class EmbeddedStore(Store):
                 f"cannot use the data folder: {exc.strerror}", address=str(self.home)
             ) from exc
         self._lock = FileLock(str(self.home / ".lock"), timeout=LOCK_TIMEOUT)
-        self._key_cache: dict[str, tuple[int, pa.Array]] = {}
+        self._key_cache: dict[str, tuple[int, KnownKeys]] = {}
 
     def describe(self) -> str:
         return f"embedded store at {self.home.resolve()}"
@@ -206,31 +168,32 @@ class EmbeddedStore(Store):
         unknown = set(batch.tables) - set(schema.INPUT_TABLES)
         if unknown:
             raise StoreError(f"batch {batch.source}: unknown tables {sorted(unknown)}")
-        with self._writing(f"batch {batch.source}"):
+        return self.write_stream(batch.info, batch.chunks())
+
+    def write_stream(self, info: BatchInfo, chunks: Iterable[Chunk]) -> BatchReceipt:
+        """Write each chunk into the batch's temporary folder as it arrives, then commit.
+
+        Memory holds one chunk plus 8 bytes per new row (the hash of its key), so a batch may
+        be far larger than memory. See :mod:`engine.store.batchwriter`.
+        """
+        with self._writing(f"batch {info.source}"):
             manifest = self._manifest()
-            if any(b["batch_id"] == batch.batch_id for b in manifest["batches"]):
-                return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
-            dirname = f"batches/{batch.batch_id[:16]}-{uuid.uuid4().hex[:8]}"
+            if any(b["batch_id"] == info.batch_id for b in manifest["batches"]):
+                return BatchReceipt(info.batch_id, "duplicate", {}, {}, 0)
+            dirname = f"batches/{info.batch_id[:16]}-{uuid.uuid4().hex[:8]}"
             final = self.home / dirname
             tmp = final.with_name(final.name + ".tmp")
             tmp.mkdir(parents=True)
-            written: dict[str, int] = {}
-            duplicates: dict[str, int] = {}
-            files: dict[str, str] = {}
-            new_keys: dict[str, pa.ChunkedArray | pa.Array] = {}
+            writer = BatchWriter(
+                tmp,
+                info.batch_id,
+                lambda name: self._known_keys(manifest, name),
+                lambda table, path: _write_parquet(table, path),  # looked up late: tests wrap it
+            )
             try:
-                for name, table in batch.tables.items():
-                    fresh, dropped = self._new_rows(manifest, name, table, batch.batch_id)
-                    duplicates[name] = dropped
-                    written[name] = fresh.num_rows
-                    if fresh.num_rows:
-                        new_keys[name] = key_array(fresh, name)
-                        _write_parquet(fresh, tmp / f"{name}.parquet")
-                        files[name] = f"{dirname}/{name}.parquet"
-                rejected = schema.conform(batch.rejected, "rejected")
-                if rejected.num_rows:
-                    _write_parquet(rejected, tmp / "rejected.parquet")
-                    files["rejected"] = f"{dirname}/rejected.parquet"
+                for name, table in chunks:
+                    writer.add(name, table)
+                outcome = writer.finish()
                 _fsync_dir(tmp)
                 tmp.rename(final)
                 _fsync_dir(final.parent)
@@ -238,82 +201,60 @@ class EmbeddedStore(Store):
                 shutil.rmtree(tmp, ignore_errors=True)
                 shutil.rmtree(final, ignore_errors=True)
                 raise
-            reasons = _reason_counts(batch.rejected)
             manifest["batches"].append(
                 {
-                    "batch_id": batch.batch_id,
-                    "source": batch.source,
-                    "kind": batch.kind,
-                    "format": batch.format,
+                    "batch_id": info.batch_id,
+                    "source": info.source,
+                    "kind": info.kind,
+                    "format": info.format,
                     "uploaded_at": datetime.now(UTC).isoformat(),
-                    "uploaded_by": batch.uploaded_by,
+                    "uploaded_by": info.uploaded_by,
                     "dir": dirname,
-                    "files": files,
-                    "rows": written,
-                    "duplicates": duplicates,
-                    "rejected": batch.rejected.num_rows,
-                    "reasons": reasons,
+                    "files": {name: f"{dirname}/{f[0]}" for name, f in outcome.files.items()},
+                    "rows": outcome.written,
+                    "duplicates": outcome.duplicates,
+                    "rejected": outcome.rejected,
+                    "reasons": outcome.reasons,
+                    **_parts_entry(dirname, outcome.files),
                 }
             )
             before = int(manifest.get("generation", 0))
             self._commit(manifest)
-            self._extend_key_cache(before, int(manifest["generation"]), new_keys)
+            self._extend_key_cache(before, int(manifest["generation"]), outcome.new_keys)
             return BatchReceipt(
-                batch.batch_id, "written", written, duplicates, batch.rejected.num_rows
+                info.batch_id, "written", outcome.written, outcome.duplicates, outcome.rejected
             )
 
     def _extend_key_cache(
-        self, before: int, after: int, new_keys: dict[str, pa.ChunkedArray | pa.Array]
+        self, before: int, after: int, new_keys: Mapping[str, pa.Array | None]
     ) -> None:
         """Carry the known-key sets over our own commit, so the next batch need not re-read
         every key column. Sets that were not current before the commit are dropped (another
-        process may have written meanwhile) and are read again when needed."""
-        for name, (generation, keys) in list(self._key_cache.items()):
-            if generation != before:
+        process may have written meanwhile), as are sets a batch added too many keys to for
+        memory; both are read again when needed."""
+        for name, (generation, known) in list(self._key_cache.items()):
+            if generation != before or (name in new_keys and new_keys[name] is None):
                 del self._key_cache[name]
                 continue
-            if name in new_keys:
-                added = new_keys[name]
-                added = added.combine_chunks() if isinstance(added, pa.ChunkedArray) else added
-                keys = pa.concat_arrays([keys, added.cast(keys.type)])
-            self._key_cache[name] = (after, keys)
+            added = new_keys.get(name)
+            if added is not None:
+                known.extend(added)
+            self._key_cache[name] = (after, known)
 
-    def _new_rows(
-        self, manifest: dict[str, Any], name: str, table: pa.Table, batch_id: str
-    ) -> tuple[pa.Table, int]:
-        """Conform ``table``, stamp the batch id, and drop rows whose key is known or repeated."""
-        table = schema.conform(table, name)
-        table = table.set_column(
-            table.schema.get_field_index("batch_id"),
-            schema.ALL_TABLES[name].field("batch_id"),
-            pa.array([batch_id] * table.num_rows, pa.string()),
-        )
-        if table.num_rows == 0:
-            return table, 0
-        keys = key_array(table, name)
-        keep = first_occurrences(keys)
-        existing = self._known_keys(manifest, name)
-        if len(existing):
-            known = pc.is_in(keys.take(keep), value_set=existing)
-            keep = keep.filter(pc.invert(known))
-        if len(keep) == table.num_rows:
-            return table, 0
-        return table.take(keep), table.num_rows - len(keep)
-
-    def _known_keys(self, manifest: dict[str, Any], name: str) -> pa.Array:
+    def _known_keys(self, manifest: dict[str, Any], name: str) -> KnownKeys:
         generation = int(manifest.get("generation", 0))
         cached = self._key_cache.get(name)
         if cached and cached[0] == generation:
             return cached[1]
         key_columns = list(schema.KEYS[name])
-        files = [self.home / b["files"][name] for b in manifest["batches"] if name in b["files"]]
+        files = _table_files(self.home, manifest, name)
         if files:
             keys = key_array(_read_files(files, key_columns, name), name)
-            keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
         else:
             keys = pa.array([], pa.string())
-        self._key_cache[name] = (generation, keys)
-        return keys
+        known = KnownKeys.of(keys)
+        self._key_cache[name] = (generation, known)
+        return known
 
     def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
         manifest = self._manifest()
@@ -322,7 +263,7 @@ class EmbeddedStore(Store):
             return table.select(list(columns)) if columns else table
         if name not in schema.INPUT_TABLES and name != "rejected":
             raise StoreError(f"{name!r} is not a table of the store")
-        files = [self.home / b["files"][name] for b in manifest["batches"] if name in b["files"]]
+        files = _table_files(self.home, manifest, name)
         return _read_files(files, list(columns) if columns else None, name)
 
     def count(self, name: str) -> int:
@@ -373,6 +314,27 @@ class EmbeddedStore(Store):
         return pq.read_table(self.home / results["dir"] / f"{name}.parquet")
 
 
+def _parts_entry(dirname: str, files: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The manifest's ``parts`` entry: every part file of tables written in several parts.
+
+    ``files`` names the first part of each table (so manifests stay readable by older code
+    for single-part tables); ``parts``, present only when needed, lists all of them.
+    """
+    parts = {name: [f"{dirname}/{f}" for f in names] for name, names in files.items()}
+    multi = {name: names for name, names in parts.items() if len(names) > 1}
+    return {"parts": multi} if multi else {}
+
+
+def _table_files(home: Path, manifest: dict[str, Any], name: str) -> list[Path]:
+    """Every data file of table ``name``, batch by batch, part by part."""
+    files: list[Path] = []
+    for b in manifest["batches"]:
+        if name in b["files"]:
+            names = b.get("parts", {}).get(name) or [b["files"][name]]
+            files.extend(home / f for f in names)
+    return files
+
+
 def _read_files(files: list[Path], columns: list[str] | None, name: str) -> pa.Table:
     table_schema = schema.ALL_TABLES[name]
     if columns:
@@ -381,13 +343,6 @@ def _read_files(files: list[Path], columns: list[str] | None, name: str) -> pa.T
         return table_schema.empty_table()
     parts = [pq.read_table(f, columns=columns, memory_map=True) for f in files]
     return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-
-
-def _reason_counts(rejected: pa.Table) -> dict[str, int]:
-    if rejected.num_rows == 0:
-        return {}
-    counts = rejected.group_by("reason").aggregate([("reason", "count")])
-    return dict(zip(counts["reason"].to_pylist(), counts["reason_count"].to_pylist(), strict=True))
 
 
 def _batches_table(batches: list[dict[str, Any]]) -> pa.Table:

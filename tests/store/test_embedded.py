@@ -11,12 +11,20 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from engine.errors import StoreError, StoreUnavailable
-from engine.store import embedded
+from engine import schema
+from engine.errors import InputError, StoreError, StoreUnavailable
+from engine.store import batchwriter, embedded
+from engine.store.base import RESTART, BatchInfo, materialise
 from engine.store.embedded import EmbeddedStore
-from tests.store.test_contract import ROWS, batch
+from engine.store.keyindex import HashIndex, hash_keys
+from tests.store.test_contract import ROWS, batch, tx_table
 
 
 def snapshot(home: Path) -> dict[str, bytes]:
@@ -207,3 +215,127 @@ def test_duplicates_are_found_across_many_batches_and_writers(tmp_path):
     receipt = first.write_batch(batch("b4", [("t3", "A", "B", 1.0, 2), ("t4", "A", "B", 1.0, 3)]))
     assert receipt.written == {"transactions": 1} and receipt.duplicates == {"transactions": 1}
     assert sorted(first.read_table("transactions")["tx_id"].to_pylist()) == ["t1", "t2", "t3", "t4"]
+
+
+# -- streamed batches ------------------------------------------------------------------------
+
+
+def _info(batch_id: str) -> BatchInfo:
+    return BatchInfo(batch_id, f"{batch_id}.csv", "transactions", "csv")
+
+
+def _chunks(rows: list[tuple[str, str, str, float, int]], size: int):
+    for start in range(0, len(rows), size):
+        yield "transactions", tx_table(rows[start : start + size])
+
+
+def test_streamed_batch_drops_keys_repeated_across_chunks_and_parts(tmp_path, monkeypatch):
+    """Keys are deduplicated across chunks, across part files and against the store, and a
+    batch written in several parts reads back in order."""
+    monkeypatch.setattr(batchwriter, "PART_ROWS", 4)
+    store = EmbeddedStore(tmp_path / "s")
+    store.write_batch(batch("b0", [("k3", "A", "B", 1.0, 0)]))
+    ids = [f"k{i}" for i in range(12)] + ["k0", "k5", "k11", "k12", "k12"]
+    rows = [(tx_id, "A", "B", float(i), i) for i, tx_id in enumerate(ids)]
+    receipt = store.write_stream(_info("b1"), _chunks(rows, 3))
+    expected = [f"k{i}" for i in range(13) if i != 3]
+    assert receipt.written == {"transactions": len(expected)}
+    assert receipt.duplicates == {"transactions": len(ids) - len(expected)}
+    batch_rows = store.read_table("transactions").filter(
+        pc.equal(store.read_table("transactions")["batch_id"], "b1")
+    )
+    assert batch_rows["tx_id"].to_pylist() == expected
+    entry = json.loads((tmp_path / "s" / "manifest.json").read_text())["batches"][1]
+    assert len(entry["parts"]["transactions"]) == 3  # 12 rows in parts of 4 (and a fifth row)
+    assert store.count("transactions") == len(expected) + 1
+
+
+def test_hash_collisions_never_drop_a_new_row(tmp_path, monkeypatch):
+    """Every key hashing alike: matches are confirmed on the exact key, so nothing is lost."""
+    monkeypatch.setattr(batchwriter, "hash_keys", lambda keys: np.zeros(len(keys), np.uint64))
+    monkeypatch.setattr(batchwriter, "PART_ROWS", 2)
+    store = EmbeddedStore(tmp_path / "s")
+    store.write_batch(batch("b0", [("old", "A", "B", 1.0, 0)]))
+    rows = [(f"n{i}", "A", "B", 1.0, i) for i in range(7)] + [("n0", "A", "B", 1.0, 9)]
+    receipt = store.write_stream(_info("b1"), _chunks([*rows, ("old", "A", "B", 1.0, 0)], 2))
+    assert receipt.written == {"transactions": 7}
+    assert receipt.duplicates == {"transactions": 2}  # n0 again, and the stored 'old'
+
+
+def test_restart_discards_the_chunks_before_it(tmp_path):
+    store = EmbeddedStore(tmp_path / "s")
+    rejected = schema.conform(
+        pa.table({"source": ["f"], "row": [1], "field": ["x"], "value": ["v"], "reason": ["r"]}),
+        "rejected",
+    )
+
+    def chunks():
+        yield "transactions", tx_table([("a", "A", "B", 1.0, 0)])
+        yield "rejected", rejected
+        yield RESTART, None
+        yield "transactions", tx_table([("a", "A", "B", 1.0, 0), ("b", "A", "B", 1.0, 0)])
+
+    receipt = store.write_stream(_info("b1"), chunks())
+    assert (receipt.written, receipt.duplicates, receipt.rejected) == (
+        {"transactions": 2},
+        {"transactions": 0},
+        0,
+    )
+    assert store.count("rejected") == 0 and store.count("transactions") == 2
+
+
+def test_error_half_way_through_a_streamed_batch_leaves_the_store_byte_identical(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(batchwriter, "PART_ROWS", 2)
+    home = tmp_path / "s"
+    store = EmbeddedStore(home)
+    store.write_batch(batch("b0", ROWS))
+    before = snapshot(home)
+
+    def chunks():
+        yield from _chunks([(f"x{i}", "A", "B", 1.0, i) for i in range(6)], 2)
+        raise InputError("cannot parse as CSV: broken half-way", file="big.csv")
+
+    with pytest.raises(InputError, match="half-way"):
+        store.write_stream(_info("b1"), chunks())
+    assert snapshot(home) == before
+    assert not store.has_batch("b1")
+    # the same batch lands whole when sent again
+    again = store.write_stream(
+        _info("b1"), _chunks([(f"x{i}", "A", "B", 1.0, i) for i in range(6)], 2)
+    )
+    assert again.written == {"transactions": 6}
+
+
+def test_materialise_gathers_a_stream_into_one_batch():
+    """The Store base class's write_stream (used by Neo4j) sees the same batch as the stream."""
+    rows = [(f"k{i}", "A", "B", 1.0, i) for i in range(5)]
+    stream = [*_chunks(rows[:2], 2), (RESTART, None), *_chunks(rows, 2)]
+    gathered = materialise(_info("b1"), stream)
+    assert gathered.tables["transactions"]["tx_id"].to_pylist() == [r[0] for r in rows]
+    assert gathered.rejected.num_rows == 0 and gathered.info == _info("b1")
+
+
+@given(st.lists(st.lists(st.integers(0, 40), max_size=30), max_size=8))
+@settings(max_examples=60, deadline=None)
+def test_hash_index_finds_exactly_what_was_added(chunks):
+    index = HashIndex()
+    seen: dict[int, int] = {}
+    for number, chunk in enumerate(chunks):
+        hashes = np.array(chunk, dtype=np.uint64)
+        found = index.find(hashes)
+        for value, got in zip(chunk, found, strict=True):
+            assert got == seen.get(value, -1)
+        index.add(hashes, np.full(len(chunk), number, dtype=np.int64))
+        for value in chunk:
+            seen.setdefault(value, number)
+    assert len(index) == sum(len(c) for c in chunks)
+
+
+def test_key_hashes_depend_on_every_byte():
+    keys = pa.array(["", "a", "a\x00", "ab", "ba", "x" * 63, "x" * 64, "x" * 65, "é" * 40, None])
+    hashes = hash_keys(keys)
+    assert len(set(hashes[:-1].tolist())) == len(keys) - 1
+    assert (hash_keys(keys.slice(3, 4)) == hashes[3:7]).all()
+    assert (hash_keys(pa.chunked_array([keys.slice(0, 2), keys.slice(2)])) == hashes).all()

@@ -1,0 +1,123 @@
+"""Deduplication by key without holding the keys: 64-bit hashes in sorted runs.
+
+A streamed batch may hold more rows than fit in memory, so the rows already written are
+remembered by the hash of their key (8 bytes) and where the exact key can be found again
+(a payload: a row number, or a chunk and row). A hash match is only a candidate: the caller
+compares the exact keys before it drops a row, so a hash collision can at worst let a
+duplicate through, never drop a new row.
+
+:class:`HashIndex` keeps the hashes as sorted runs that merge when a newer run grows as large
+as the one before it (a log-structured merge), so adding n hashes in chunks costs
+O(n log n) in all, and a lookup is one binary search per run over sorted queries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+#: Keys longer than this many bytes are hashed by Python one by one (rare; ids are short).
+_WIDE = 64
+
+
+def hash_keys(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash (uint64) of each string of ``keys``, vectorised over Arrow's buffers.
+
+    Nulls hash like empty strings (keys are never null in the store). Not cryptographic and
+    not stable across versions: only for in-process deduplication.
+
+    Notes
+    -----
+    The strings are laid out in a zero-padded (n, w) byte matrix, w the longest length rounded
+    up to 8, and the 8-byte words are mixed column by column: O(n w).
+    """
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks() if keys.num_chunks != 1 else keys.chunk(0)
+    if not pa.types.is_string(keys.type):
+        keys = keys.cast(pa.string())
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(keys.buffers()[1], dtype=np.int32, count=n + 1, offset=keys.offset * 4)
+    data_buffer = keys.buffers()[2]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    lengths = np.diff(offsets).astype(np.int64)
+    if keys.null_count:
+        lengths[~np.asarray(keys.is_valid())] = 0
+    wide = lengths > _WIDE
+    short = np.where(wide, 0, lengths)
+    width = max(8, (int(short.max()) + 7) // 8 * 8)
+    total = int(short.sum())
+    matrix = np.zeros(n * width, dtype=np.uint8)
+    if total:
+        starts = offsets[:-1].astype(np.int64)
+        target = np.repeat(np.arange(n, dtype=np.int64) * width - np.cumsum(short) + short, short)
+        source = np.repeat(starts - np.cumsum(short) + short, short)
+        step = np.arange(total, dtype=np.int64)
+        matrix[target + step] = data[source + step]
+    words = matrix.view(np.uint64).reshape(n, width // 8)
+    hashes = lengths.astype(np.uint64) * _SEED
+    for j in range(words.shape[1]):
+        hashes ^= words[:, j]
+        hashes *= _MIX
+        hashes ^= hashes >> np.uint64(29)
+    if wide.any():
+        for i in np.flatnonzero(wide):
+            value = keys[int(i)].as_py().encode("utf-8")
+            hashes[i] = np.uint64(int.from_bytes(_blake(value), "little"))
+    return hashes
+
+
+def _blake(value: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(value, digest_size=8).digest()
+
+
+class HashIndex:
+    """A growing multiset of 64-bit hashes, each with an int64 payload; see the module doc."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return sum(len(h) for h, _ in self._runs)
+
+    def add(self, hashes: np.ndarray, payload: np.ndarray) -> None:
+        """Remember ``hashes`` (uint64) with ``payload`` (int64, same length)."""
+        if len(hashes) == 0:
+            return
+        order = np.argsort(hashes, kind="stable")
+        self._runs.append((hashes[order], np.asarray(payload, dtype=np.int64)[order]))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
+            (h1, p1), (h2, p2) = self._runs[-2], self._runs[-1]
+            merged_h = np.concatenate([h1, h2])
+            order = np.argsort(merged_h, kind="stable")  # older entries stay first
+            self._runs[-2:] = [(merged_h[order], np.concatenate([p1, p2])[order])]
+
+    def find(self, hashes: np.ndarray) -> np.ndarray:
+        """The payload of an entry with the same hash as each of ``hashes``, or -1 (int64).
+
+        Where several entries share a hash the oldest run's is returned.
+        """
+        found = np.full(len(hashes), -1, dtype=np.int64)
+        if len(hashes) == 0 or not self._runs:
+            return found
+        order = np.argsort(hashes)
+        queries = hashes[order]
+        hits = np.full(len(hashes), -1, dtype=np.int64)
+        for run_hashes, run_payload in self._runs:
+            at = np.searchsorted(run_hashes, queries)
+            inside = at < len(run_hashes)
+            match = np.zeros(len(queries), dtype=bool)
+            match[inside] = run_hashes[at[inside]] == queries[inside]
+            match &= hits < 0
+            hits[match] = run_payload[at[match]]
+        found[order] = hits
+        return found
