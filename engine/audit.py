@@ -1,7 +1,7 @@
 """The audit trail: an append-only, hash-chained log of who did what, and when.
 
 Every upload, view of a cluster or entity, search, path query, export, sign-in and change of
-users is one line of ``$MONEYTRAIL_HOME/audit/audit.jsonl`` (or ``MONEYTRAIL_AUDIT_FILE``)::
+users is one entry::
 
     {"seq": 7, "ts": "...", "user": "ana", "action": "view_cluster", "target": "cluster:12",
      "details": {...}, "prev_hash": "<hash of entry 6>", "hash": "<sha256>"}
@@ -9,14 +9,22 @@ users is one line of ``$MONEYTRAIL_HOME/audit/audit.jsonl`` (or ``MONEYTRAIL_AUD
 ``hash`` is the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of the entry
 without its ``hash`` field, which includes ``prev_hash``; the first entry's ``prev_hash`` is 64
 zeros. Editing, deleting or reordering any entry therefore breaks the chain at that entry, and
-:func:`verify` names it. Truncating the tail is caught by ``audit.head``, a small file that holds
-the sequence number and hash of the last entry, replaced atomically after each append. (An
-attacker who can rewrite the whole file and the head can forge a new chain: note the head hash
-that ``moneytrail audit verify`` prints somewhere else from time to time to pin history.)
+:meth:`AuditTrail.verify` names it. Truncating the tail is caught by a *head* that holds the
+sequence number and hash of the last entry. (An attacker who can rewrite every entry and the
+head can forge a new chain: note the head hash that ``moneytrail audit verify`` prints somewhere
+else from time to time to pin history.)
 
-Appends hold a file lock, write one line with ``O_APPEND`` and ``fsync`` it, so concurrent
-processes (dashboard sessions, CLI commands) append safely and an entry that was acknowledged
-survives a crash. Nothing in moneytrail edits or deletes entries.
+The log lives where the data lives, chosen by the store (:func:`open_audit_log`):
+
+* **EmbeddedStore**: :class:`AuditLog`, one JSON line per entry in
+  ``$MONEYTRAIL_HOME/audit/audit.jsonl`` (or ``MONEYTRAIL_AUDIT_FILE``) and the head in
+  ``audit.head`` beside it, replaced atomically after each append. Appends hold a file lock,
+  write one line with ``O_APPEND`` and ``fsync`` it, so concurrent processes append safely and
+  an acknowledged entry survives a crash.
+* **Neo4jStore**: :class:`engine.store.neo4j_audit.Neo4jAuditLog`, a chain of ``(:AuditEntry)``
+  nodes and one ``(:AuditHead)``, each append one write transaction that locks the head first.
+
+Nothing in moneytrail edits or deletes entries.
 """
 
 from __future__ import annotations
@@ -26,17 +34,22 @@ import csv
 import hashlib
 import json
 import os
+import threading
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from filelock import FileLock
 
 from engine import config
 from engine.errors import StoreError
+
+if TYPE_CHECKING:
+    from engine.store.base import Store
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "ts", "user", "action", "target", "details", "prev_hash", "hash")
@@ -50,11 +63,12 @@ class AuditError(StoreError):
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of :func:`verify`.
+    """The outcome of :meth:`AuditTrail.verify`.
 
     ``ok`` is true when every entry chains to the previous one and the head matches.
-    ``first_bad`` is the 1-based line number of the first broken entry (``None`` when ok, or
-    when entries are missing at the end), ``reason`` says what is wrong there.
+    ``first_bad`` is the 1-based position (line of the file, or entry in ``seq`` order in the
+    store; ``unit`` says which) of the first broken entry (``None`` when ok, or when entries
+    are missing at the end), ``reason`` says what is wrong there.
     """
 
     ok: bool
@@ -62,11 +76,12 @@ class VerifyResult:
     first_bad: int | None = None
     reason: str = ""
     head_hash: str = GENESIS
+    unit: str = "line"
 
     def __str__(self) -> str:
         if self.ok:
             return f"audit log intact: {self.entries} entries, head {self.head_hash}"
-        where = f"line {self.first_bad}: " if self.first_bad is not None else ""
+        where = f"{self.unit} {self.first_bad}: " if self.first_bad is not None else ""
         return f"audit log broken: {where}{self.reason}"
 
 
@@ -101,13 +116,44 @@ def _clip(value: Any) -> Any:
     return str(value)[:MAX_VALUE]
 
 
-class AuditLog:
-    """The audit log at ``path`` (see the module docstring)."""
+def seal(fields: Mapping[str, Any], seq: int, prev: str) -> dict[str, Any]:
+    """The complete entry for ``fields`` (user, action, target, details) appended after an
+    entry numbered ``seq - 1`` with hash ``prev``; stamped now, so time follows ``seq``."""
+    entry: dict[str, Any] = {
+        "seq": seq,
+        "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
+        **fields,
+        "prev_hash": prev,
+    }
+    entry["hash"] = entry_hash(entry)
+    return entry
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = audit_file(path)
-        self.head_path = self.path.with_name(self.path.stem + ".head")
-        self._lock = FileLock(str(self.path) + ".lock", timeout=60)
+
+class AuditTrail(ABC):
+    """What every audit log offers; a backend supplies appending, scanning and the head."""
+
+    #: What :class:`VerifyResult` calls a position in this log.
+    unit = "line"
+    #: Whether the head may name an entry before the last (a crash between the two writes).
+    head_may_lag = True
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the log is (a path, or a server and database), for messages."""
+
+    @abstractmethod
+    def _append(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Atomically append ``seal(fields, last seq + 1, last hash)``, serialised against
+        every other writer, and update the head; return the entry."""
+
+    @abstractmethod
+    def _scan(self) -> Iterator[tuple[int, dict[str, Any] | str]]:
+        """Every entry in order, as ``(position, entry)``, or ``(position, problem)`` for one
+        that cannot be read."""
+
+    @abstractmethod
+    def _head(self) -> dict[str, Any] | None:
+        """The head (``{"seq", "hash"}``), ``None`` if there is none, ``{}`` if unreadable."""
 
     def record(self, user: Any, action: str, target: str = "", **details: Any) -> dict[str, Any]:
         """Append one entry and return it. ``user`` is a :class:`engine.auth.User` or a name.
@@ -115,29 +161,149 @@ class AuditLog:
         Raises
         ------
         AuditError
-            If the entry cannot be written (full disk, damaged tail); the caller must not go on
-            with the action it was about to record.
+            If the entry cannot be written (full disk, unreachable store, damaged tail); the
+            caller must not go on with the action it was about to record.
         """
+        fields = {
+            "user": str(getattr(user, "name", user) or "anonymous")[:200],
+            "action": str(action)[:100],
+            "target": str(target)[:MAX_VALUE],
+            "details": _clip(dict(details)),
+        }
+        return self._append(fields)
+
+    def entries(
+        self,
+        *,
+        user: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        target: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Entries matching every filter given, oldest first (the last ``limit`` if given).
+
+        ``since``/``until`` are inclusive/exclusive bounds on ``ts`` (naive means UTC).
+        Unreadable entries are skipped here; :meth:`verify` reports them.
+        """
+        lo = _aware(since)
+        hi = _aware(until)
+        out: list[dict[str, Any]] = []
+        for _, entry in self._scan():
+            if isinstance(entry, str):
+                continue
+            try:
+                ts = datetime.fromisoformat(entry["ts"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if user is not None and entry.get("user") != user:
+                continue
+            if action is not None and entry.get("action") != action:
+                continue
+            if target is not None and entry.get("target") != target:
+                continue
+            if (lo is not None and ts < lo) or (hi is not None and ts >= hi):
+                continue
+            out.append(entry)
+        return out[-limit:] if limit else out
+
+    def verify(self) -> VerifyResult:
+        """Check the whole chain and the head; name the first broken entry. O(n) in the log.
+
+        Where :attr:`head_may_lag` (the file), a head that lags behind the log (a crash between
+        appending an entry and replacing the head) is fine as long as the entry it names is in
+        the chain with that hash; in the store both are one transaction and must agree.
+        """
+        return self._verify(self._head(), self._scan())
+
+    def _verify(
+        self, head: dict[str, Any] | None, scan: Iterator[tuple[int, dict[str, Any] | str]]
+    ) -> VerifyResult:
+        """Check the entries of ``scan`` against each other and against ``head``."""
+        head_seq = head.get("seq") if head else None
+        head_seen = False
+        prev = GENESIS
+        count = 0
+        for position, entry in scan:
+            problem = entry if isinstance(entry, str) else _check_entry(entry, count, prev)
+            if problem:
+                return VerifyResult(False, count, position, problem, prev, self.unit)
+            assert isinstance(entry, dict)
+            prev = entry["hash"]
+            count += 1
+            if head and count == head_seq:
+                if head.get("hash") != prev:
+                    reason = "does not match the hash in the head"
+                    return VerifyResult(False, count, position, reason, prev, self.unit)
+                head_seen = True
+        if head is None:
+            if count:
+                return VerifyResult(False, count, None, "the head is missing", prev, self.unit)
+        elif not head_seen and not (head_seq == 0 and count == 0):
+            if isinstance(head_seq, int) and head_seq > count:
+                reason = f"entries {count + 1} to {head_seq} are missing (log truncated)"
+            else:
+                reason = "the head is unreadable"
+            return VerifyResult(False, count, None, reason, prev, self.unit)
+        elif not self.head_may_lag and head_seq != count:
+            reason = f"entries after {head_seq} were added without moving the head"
+            return VerifyResult(False, count, None, reason, prev, self.unit)
+        return VerifyResult(True, count, None, "", prev, self.unit)
+
+    def export_csv(self, out: str | os.PathLike[str] | IO[str], **filters: Any) -> int:
+        """Write the (filtered) entries as CSV, formula-like cells neutralised; return the count.
+
+        ``details`` becomes one JSON column. The CSV keeps ``prev_hash`` and ``hash`` so a copy
+        can be checked against the log.
+        """
+        from engine.pseudonymise import neutralise_cell
+
+        rows = self.entries(**filters)
+        with contextlib.ExitStack() as stack:
+            handle: IO[str] = (
+                stack.enter_context(open(out, "w", encoding="utf-8", newline=""))
+                if isinstance(out, str | os.PathLike)
+                else out
+            )
+            writer = csv.writer(handle)
+            writer.writerow(FIELDS)
+            for entry in rows:
+                values = [
+                    json.dumps(entry[f], sort_keys=True, ensure_ascii=False)
+                    if f == "details"
+                    else entry[f]
+                    for f in FIELDS
+                ]
+                writer.writerow([neutralise_cell(v) if isinstance(v, str) else v for v in values])
+        return len(rows)
+
+
+class AuditLog(AuditTrail):
+    """The audit log of the EmbeddedStore: a JSON-lines file at ``path`` and its head file."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = audit_file(path)
+        self.head_path = self.path.with_name(self.path.stem + ".head")
+        self._lock = FileLock(str(self.path) + ".lock", timeout=60)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def _append(self, fields: dict[str, Any]) -> dict[str, Any]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock:
                 seq, prev = self._tail()
-                entry: dict[str, Any] = {
-                    "seq": seq + 1,
-                    "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
-                    "user": str(getattr(user, "name", user) or "anonymous")[:200],
-                    "action": str(action)[:100],
-                    "target": str(target)[:MAX_VALUE],
-                    "details": _clip(dict(details)),
-                    "prev_hash": prev,
-                }
-                entry["hash"] = entry_hash(entry)
+                entry = seal(fields, seq + 1, prev)
                 line = json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
                 _append_whole_line(self.path, line.encode())
                 self._write_head(entry["seq"], entry["hash"])
                 return entry
         except OSError as exc:
-            raise AuditError(f"{self.path}: cannot record {action}: {exc.strerror or exc}") from exc
+            raise AuditError(
+                f"{self.path}: cannot record {fields['action']}: {exc.strerror or exc}"
+            ) from exc
 
     def _tail(self) -> tuple[int, str]:
         """Sequence number and hash of the last entry (0 and GENESIS for an empty log)."""
@@ -181,83 +347,20 @@ class AuditLog:
             tmp.unlink(missing_ok=True)
             raise
 
-    # -- reading -----------------------------------------------------------------------------
-
-    def _lines(self) -> Iterator[tuple[int, str]]:
+    def _scan(self) -> Iterator[tuple[int, dict[str, Any] | str]]:
         if not self.path.exists():
             return
         with open(self.path, encoding="utf-8", errors="replace") as handle:
-            yield from enumerate(handle, start=1)
-
-    def entries(
-        self,
-        *,
-        user: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        target: str | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Entries matching every filter given, oldest first (the last ``limit`` if given).
-
-        ``since``/``until`` are inclusive/exclusive bounds on ``ts`` (naive means UTC).
-        Unreadable lines are skipped here; :meth:`verify` reports them.
-        """
-        lo = _aware(since)
-        hi = _aware(until)
-        out: list[dict[str, Any]] = []
-        for _, line in self._lines():
-            try:
-                entry = json.loads(line)
-                ts = datetime.fromisoformat(entry["ts"])
-            except (ValueError, KeyError, TypeError):
-                continue
-            if user is not None and entry.get("user") != user:
-                continue
-            if action is not None and entry.get("action") != action:
-                continue
-            if target is not None and entry.get("target") != target:
-                continue
-            if (lo is not None and ts < lo) or (hi is not None and ts >= hi):
-                continue
-            out.append(entry)
-        return out[-limit:] if limit else out
-
-    def verify(self) -> VerifyResult:
-        """Check the whole chain and the head; name the first broken entry. O(n) in the log.
-
-        A head that lags behind the log (a crash between appending an entry and replacing the
-        head) is fine as long as the entry it names is in the chain with that hash.
-        """
-        head = self._head()
-        head_seq = head.get("seq") if head else None
-        head_seen = False
-        prev = GENESIS
-        count = 0
-        for number, line in self._lines():
-            problem = _check_line(line, count, prev)
-            if problem:
-                return VerifyResult(False, count, number, problem, prev)
-            entry = json.loads(line)
-            prev = entry["hash"]
-            count += 1
-            if head and count == head_seq:
-                if head.get("hash") != prev:
-                    return VerifyResult(
-                        False, count, number, "does not match the hash in the head file", prev
-                    )
-                head_seen = True
-        if head is None:
-            if count:
-                return VerifyResult(False, count, None, "the head file is missing", prev)
-        elif not head_seen and not (head_seq == 0 and count == 0):
-            if isinstance(head_seq, int) and head_seq > count:
-                reason = f"entries {count + 1} to {head_seq} are missing (log truncated)"
-            else:
-                reason = "the head file is unreadable"
-            return VerifyResult(False, count, None, reason, prev)
-        return VerifyResult(True, count, None, "", prev)
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith("\n"):
+                    yield number, "incomplete last line"
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    yield number, "not valid JSON"
+                    continue
+                yield number, entry if isinstance(entry, dict) else "fields missing or added"
 
     def _head(self) -> dict[str, Any] | None:
         try:
@@ -267,33 +370,6 @@ class AuditLog:
         except (OSError, ValueError):
             return {}
         return head
-
-    def export_csv(self, out: str | os.PathLike[str] | IO[str], **filters: Any) -> int:
-        """Write the (filtered) entries as CSV, formula-like cells neutralised; return the count.
-
-        ``details`` becomes one JSON column. The CSV keeps ``prev_hash`` and ``hash`` so a copy
-        can be checked against the log.
-        """
-        from engine.pseudonymise import neutralise_cell
-
-        rows = self.entries(**filters)
-        with contextlib.ExitStack() as stack:
-            handle: IO[str] = (
-                stack.enter_context(open(out, "w", encoding="utf-8", newline=""))
-                if isinstance(out, str | os.PathLike)
-                else out
-            )
-            writer = csv.writer(handle)
-            writer.writerow(FIELDS)
-            for entry in rows:
-                values = [
-                    json.dumps(entry[f], sort_keys=True, ensure_ascii=False)
-                    if f == "details"
-                    else entry[f]
-                    for f in FIELDS
-                ]
-                writer.writerow([neutralise_cell(v) if isinstance(v, str) else v for v in values])
-        return len(rows)
 
 
 def _append_whole_line(path: Path, data: bytes) -> None:
@@ -314,15 +390,9 @@ def _append_whole_line(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _check_line(line: str, count: int, prev: str) -> str:
-    """What is wrong with the next line of the log, or an empty string."""
-    if not line.endswith("\n"):
-        return "incomplete last line"
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        return "not valid JSON"
-    if not isinstance(entry, dict) or set(entry) != set(FIELDS):
+def _check_entry(entry: dict[str, Any], count: int, prev: str) -> str:
+    """What is wrong with the next entry of the log (``count`` came before it), or ``""``."""
+    if set(entry) != set(FIELDS):
         return "fields missing or added"
     if entry["seq"] != count + 1:
         return (
@@ -342,21 +412,61 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+# -- the configured log --------------------------------------------------------------------------
+
+_SHARED_STORES: dict[Any, Store] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def open_audit_log(store: Store | None = None, *, backend: str | None = None) -> AuditTrail:
+    """The audit log that belongs with ``store`` (or with the configured store).
+
+    A Neo4j store keeps its log in the same database; the EmbeddedStore (and no store) uses
+    the JSON-lines file. Without ``store``, the backend comes from ``backend`` or
+    ``MONEYTRAIL_STORE``; a Neo4j connection is then opened once per process and settings and
+    shared, so recording an entry does not open a new driver each time.
+
+    Raises
+    ------
+    ConfigError, StoreUnavailable
+        For an unknown backend or an unreachable Neo4j server.
+    """
+    kind = store.backend if store is not None else config.store_backend(backend)
+    if kind != "neo4j":
+        return AuditLog()
+    from engine.store.neo4j_audit import Neo4jAuditLog
+
+    if store is None:
+        store = _shared_neo4j_store()
+    return Neo4jAuditLog(store)
+
+
+def _shared_neo4j_store() -> Store:
+    from engine.store.neo4j import Neo4jStore
+
+    settings = config.Neo4jSettings.from_env()
+    with _SHARED_LOCK:
+        store = _SHARED_STORES.get(settings)
+        if store is None:
+            store = _SHARED_STORES[settings] = Neo4jStore(settings)
+        return store
+
+
 def record(user: Any, action: str, target: str = "", **details: Any) -> dict[str, Any]:
-    """Append one entry to the configured audit log (see :meth:`AuditLog.record`)."""
-    return AuditLog().record(user, action, target, **details)
+    """Append one entry to the configured audit log (see :meth:`AuditTrail.record`)."""
+    return open_audit_log().record(user, action, target, **details)
 
 
 def entries(**filters: Any) -> list[dict[str, Any]]:
-    """Entries of the configured audit log (see :meth:`AuditLog.entries`)."""
-    return AuditLog().entries(**filters)
+    """Entries of the configured audit log (see :meth:`AuditTrail.entries`)."""
+    return open_audit_log().entries(**filters)
 
 
 def verify() -> VerifyResult:
-    """Verify the configured audit log (see :meth:`AuditLog.verify`)."""
-    return AuditLog().verify()
+    """Verify the configured audit log (see :meth:`AuditTrail.verify`)."""
+    return open_audit_log().verify()
 
 
 def export_csv(out: str | os.PathLike[str] | IO[str], **filters: Any) -> int:
-    """Export the configured audit log as CSV (see :meth:`AuditLog.export_csv`)."""
-    return AuditLog().export_csv(out, **filters)
+    """Export the configured audit log as CSV (see :meth:`AuditTrail.export_csv`)."""
+    return open_audit_log().export_csv(out, **filters)

@@ -14,7 +14,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from engine import auth
-from engine.audit import AuditLog
+from engine.audit import AuditTrail, open_audit_log
 from engine.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ class AuditedSession:
     workbench:
         The query layer over ``store`` (built on first use when not given).
     log:
-        The audit log (default: the configured one).
+        The audit log (default: the one kept with ``store``: the file for the EmbeddedStore,
+        the ``(:AuditEntry)`` chain in the database for Neo4j).
     """
 
     def __init__(
@@ -46,12 +47,12 @@ class AuditedSession:
         store: Store,
         *,
         workbench: Workbench | None = None,
-        log: AuditLog | None = None,
+        log: AuditTrail | None = None,
     ) -> None:
         self.user = user
         self.store = store
         self._workbench = workbench
-        self.log = log or AuditLog()
+        self.log = log or open_audit_log(store)
 
     @property
     def workbench(self) -> Workbench:

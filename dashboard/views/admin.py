@@ -1,5 +1,6 @@
 """Administration: users (list, add, disable, enable, change role) and the audit log
-(verify status, filtered view, CSV export). Admins only; nothing here edits the log."""
+(verify status, filtered view, CSV export) of the configured store (the file, or the chain
+in Neo4j). Admins only; nothing here edits the log."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 
 from dashboard.auth import audit, guard
 from engine import auth
-from engine.audit import AuditLog
+from engine.audit import open_audit_log
 from engine.errors import ConfigError
 
 
@@ -83,7 +84,7 @@ def users_tab(admin: auth.User) -> None:
 
 
 def audit_tab() -> None:
-    log = AuditLog()
+    log = open_audit_log()
     result = log.verify()
     if result.ok:
         st.success(f"Chain intact: {result.entries:,} entries. Head `{result.head_hash[:16]}…`")

@@ -1,21 +1,31 @@
-"""``moneytrail audit``: verify the hash chain, list entries, export them as CSV."""
+"""``moneytrail audit``: verify the hash chain, list entries, export them as CSV.
+
+The log is the one kept with the store (``--store`` / ``MONEYTRAIL_STORE``): the JSON-lines
+file of the EmbeddedStore, or the ``(:AuditEntry)`` chain in the Neo4j database."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.commands.options import HomeOption
+from engine.commands.options import HomeOption, StoreOption
+
+if TYPE_CHECKING:
+    from engine.audit import AuditTrail
 
 audit_app = typer.Typer(help="Inspect the tamper-evident audit log.", no_args_is_help=True)
 
 
-def _use_home(home: str | None) -> None:
+def _log(home: str | None, store: str | None) -> AuditTrail:
+    """The audit log of the chosen store (``--home`` places the EmbeddedStore's)."""
+    from engine.audit import open_audit_log
+
     if home:
         os.environ["MONEYTRAIL_HOME"] = home
+    return open_audit_log(backend=store)
 
 
 def _since(value: str | None) -> datetime | None:
@@ -30,17 +40,14 @@ def _since(value: str | None) -> datetime | None:
 
 
 @audit_app.command("verify")
-def verify(home: HomeOption = None) -> None:
+def verify(store: StoreOption = None, home: HomeOption = None) -> None:
     """Check every entry's hash and link; exit 1 naming the first broken entry."""
-    from engine.audit import AuditLog
-
-    _use_home(home)
-    log = AuditLog()
+    log = _log(home, store)
     result = log.verify()
     if result.ok:
-        typer.secho(f"{result} ({log.path})", fg=typer.colors.GREEN)
+        typer.secho(f"{result} ({log.describe()})", fg=typer.colors.GREEN)
         return
-    typer.secho(f"{log.path}: {result}", fg=typer.colors.RED, err=True)
+    typer.secho(f"{log.describe()}: {result}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
@@ -50,6 +57,7 @@ def list_entries(
     action: Annotated[str | None, typer.Option(help="Only this action.")] = None,
     since: Annotated[str | None, typer.Option(help="From this ISO date or time (UTC).")] = None,
     limit: Annotated[int, typer.Option(help="Show the last N entries (0: all).")] = 50,
+    store: StoreOption = None,
     home: HomeOption = None,
 ) -> None:
     """List audit entries, oldest first."""
@@ -58,10 +66,9 @@ def list_entries(
     from rich.console import Console
     from rich.table import Table
 
-    from engine.audit import AuditLog
-
-    _use_home(home)
-    rows = AuditLog().entries(user=user, action=action, since=_since(since), limit=limit or None)
+    rows = _log(home, store).entries(
+        user=user, action=action, since=_since(since), limit=limit or None
+    )
     table = Table("seq", "time (UTC)", "user", "action", "target", "details")
     for entry in rows:
         table.add_row(
@@ -83,15 +90,13 @@ def export(
     user: Annotated[str | None, typer.Option(help="Only this user's entries.")] = None,
     action: Annotated[str | None, typer.Option(help="Only this action.")] = None,
     since: Annotated[str | None, typer.Option(help="From this ISO date or time (UTC).")] = None,
+    store: StoreOption = None,
     home: HomeOption = None,
 ) -> None:
     """Write the audit entries as CSV (spreadsheet formulas neutralised)."""
     import getpass
 
-    from engine.audit import AuditLog
-
-    _use_home(home)
-    log = AuditLog()
+    log = _log(home, store)
     count = log.export_csv(file, user=user, action=action, since=_since(since))
     try:
         actor = f"cli:{getpass.getuser()}"

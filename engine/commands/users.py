@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from engine.commands.options import HomeOption
+from engine.commands.options import HomeOption, StoreOption
 
 users_app = typer.Typer(
     help="Manage dashboard users and their roles (analyst, investigator, admin).",
@@ -31,9 +31,16 @@ PasswordStdin = Annotated[
 ]
 
 
-def _use_home(home: str | None) -> None:
+def _use_home(home: str | None, store: str | None = None) -> None:
+    """Place the users file (``--home``) and pick the store whose audit log records changes;
+    the log is opened now, so an unreachable store stops the command before anything changes."""
+    from engine.audit import open_audit_log
+
     if home:
         os.environ["MONEYTRAIL_HOME"] = home
+    if store:
+        os.environ["MONEYTRAIL_STORE"] = store
+    open_audit_log()
 
 
 def _actor() -> str:
@@ -64,12 +71,13 @@ def add(
     oidc: Annotated[
         bool, typer.Option("--oidc", help="Signs in through OpenID Connect; no password here.")
     ] = False,
+    store: StoreOption = None,
     home: HomeOption = None,
 ) -> None:
     """Add a user with a role; the password is asked for (or read from stdin)."""
     from engine.auth import UserDirectory, check_role, check_username
 
-    _use_home(home)
+    _use_home(home, store)
     check_username(name)
     check_role(role)
     password = None if oidc else _read_password(password_stdin)
@@ -79,44 +87,51 @@ def add(
 
 
 @users_app.command("disable")
-def disable(name: str, home: HomeOption = None) -> None:
+def disable(name: str, store: StoreOption = None, home: HomeOption = None) -> None:
     """Stop a user signing in (their audit history stays)."""
     from engine.auth import UserDirectory
 
-    _use_home(home)
+    _use_home(home, store)
     UserDirectory().disable(name)
     _note("disable", name)
     typer.echo(f"disabled {name}")
 
 
 @users_app.command("enable")
-def enable(name: str, home: HomeOption = None) -> None:
+def enable(name: str, store: StoreOption = None, home: HomeOption = None) -> None:
     """Let a disabled or locked-out user sign in again."""
     from engine.auth import UserDirectory
 
-    _use_home(home)
+    _use_home(home, store)
     UserDirectory().enable(name)
     _note("enable", name)
     typer.echo(f"enabled {name}")
 
 
 @users_app.command("set-role")
-def set_role(name: str, role: RoleOption, home: HomeOption = None) -> None:
+def set_role(
+    name: str, role: RoleOption, store: StoreOption = None, home: HomeOption = None
+) -> None:
     """Change a user's role."""
     from engine.auth import UserDirectory
 
-    _use_home(home)
+    _use_home(home, store)
     UserDirectory().set_role(name, role)
     _note("set_role", name, role=role)
     typer.echo(f"{name} is now {role}")
 
 
 @users_app.command("passwd")
-def passwd(name: str, password_stdin: PasswordStdin = False, home: HomeOption = None) -> None:
+def passwd(
+    name: str,
+    password_stdin: PasswordStdin = False,
+    store: StoreOption = None,
+    home: HomeOption = None,
+) -> None:
     """Set a new password for a user (and clear a lockout)."""
     from engine.auth import UserDirectory
 
-    _use_home(home)
+    _use_home(home, store)
     directory = UserDirectory()
     if directory.get(name) is None:
         from engine.errors import ConfigError
@@ -135,7 +150,8 @@ def list_users(home: HomeOption = None) -> None:
 
     from engine.auth import UserDirectory
 
-    _use_home(home)
+    if home:
+        os.environ["MONEYTRAIL_HOME"] = home
     users = UserDirectory().list()
     table = Table("user", "role", "sign-in", "state")
     for user in users:

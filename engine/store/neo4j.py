@@ -356,6 +356,17 @@ class Neo4jStore(Store):
         with pa.ipc.open_stream(pa.py_buffer(b"".join(parts))) as reader:
             return reader.read_all()
 
+    def run_transaction(self, what: str, work: Callable[[Any], Any], *, write: bool = True) -> Any:
+        """Run ``work(tx)`` in one managed transaction of this store's database and return its
+        result: retried on transient errors, driver errors turned into :class:`StoreError` /
+        :class:`StoreUnavailable` naming the address and ``what``. For modules that keep their
+        own nodes next to the data (the audit log, :mod:`engine.store.neo4j_audit`)."""
+        if write:
+            return self._write(what, work)
+        unit = self._neo4j.unit_of_work(timeout=self.timeout)(work)
+        with self._errors(what), self._driver.session(database=self.settings.database) as s:
+            return s.execute_read(unit)
+
 
 # -- helpers -----------------------------------------------------------------------------------
 
