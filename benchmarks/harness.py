@@ -34,23 +34,52 @@ class Measurement:
     seconds: float | None
     metrics: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    #: The registered case that produced it (set by the runner; ``case`` may be finer).
+    source: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
+class CaseSkipped(Exception):
+    """Raised by a case that cannot run here (no data given, a peer missing): the report
+    lists it as skipped with this reason instead of leaving it out."""
+
+
+#: ``--scale`` values: ``standard`` (the default full suite, up to 1M transactions, under 30
+#: minutes on 2 cores) and ``large`` (adds the 10M-transaction sizes).
+SCALES = ("standard", "large")
+
+
 @dataclass
 class BenchContext:
-    """What a case may use: the run's options and a scratch folder."""
+    """What a case may use: the run's options and a scratch folder.
+
+    ``scale`` is ``standard`` or ``large``; cases add their 10M-transaction sizes only when
+    :attr:`large` is true (see :meth:`sizes`). ``external`` holds the ``(format, path)`` pairs
+    given with ``--external`` (:mod:`benchmarks.cases.external`).
+    """
 
     quick: bool = False
-    scale: str = "small"
+    scale: str = "standard"
     seed: int = 7
     workdir: Path = field(default_factory=lambda: Path("benchmarks/.work"))
     results_dir: Path = field(default_factory=lambda: Path("benchmarks/results"))
     cache: dict[str, Any] = field(default_factory=dict)
     #: (title, file name in results_dir) of the plots cases drew; the report embeds them.
     plots: list[tuple[str, str]] = field(default_factory=list)
+    external: list[tuple[str, Path]] = field(default_factory=list)
+
+    @property
+    def large(self) -> bool:
+        """True when the run asked for the opt-in 10M-transaction sizes (``--scale large``)."""
+        return not self.quick and self.scale == "large"
+
+    def sizes(self, quick: list[Any], standard: list[Any], large: list[Any]) -> list[Any]:
+        """The sizes a case runs: ``quick``; else ``standard``, plus ``large`` when opted in."""
+        if self.quick:
+            return list(quick)
+        return list(standard) + (list(large) if self.large else [])
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
         """Compute ``make()`` once per run and share it between cases (for example a graph)."""

@@ -1,4 +1,4 @@
-"""Describe the machine a benchmark ran on: CPU, cores, memory, library versions."""
+"""Describe the machine a benchmark ran on: CPU, cores, memory, load, library versions."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ LIBRARIES = (
 
 
 def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (or what :mod:`platform` knows)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
             for line in handle:
@@ -32,6 +33,7 @@ def cpu_model() -> str:
 
 
 def memory_gib() -> float:
+    """Total physical memory in GiB."""
     try:
         import psutil
 
@@ -54,5 +56,7 @@ def describe() -> dict[str, Any]:
         "memory_gib": memory_gib(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "numba_threads": os.environ.get("NUMBA_NUM_THREADS", "all cores"),
         "versions": versions,
     }

@@ -1,7 +1,8 @@
 """One size of the scaling benchmark, in a fresh process so its peak memory is its own.
 
 Run as ``python -m benchmarks.scaling_worker --scale S --tx N --workdir DIR``; prints one JSON
-object per stage (name, seconds, peak resident memory so far in MiB) on standard output.
+object per stage (name, wall seconds, CPU seconds, peak resident memory so far in MiB) on
+standard output.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from pathlib import Path
 
 
 def peak_mib() -> float:
+    """Peak resident memory of this process so far, in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
+    """Generate, write, ingest, build and analyse one world, printing each stage's figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", required=True)
     parser.add_argument("--tx", type=int, required=True)
@@ -37,10 +40,11 @@ def main() -> None:
     world_dir, home = args.workdir / "world", args.workdir / "store"
 
     def stage(name: str, fn: Callable[[], object]) -> object:
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         result = fn()
-        seconds = time.perf_counter() - start
-        print(json.dumps({"stage": name, "seconds": seconds, "peak_mib": peak_mib()}), flush=True)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        record = {"stage": name, "seconds": seconds, "cpu_s": cpu, "peak_mib": peak_mib()}
+        print(json.dumps(record), flush=True)
         return result
 
     world = stage("generate", lambda: generate(args.scale, seed=args.seed, tx_target=args.tx))

@@ -1,9 +1,9 @@
 """Algorithm kernels against igraph, networkit, scipy and networkx on transaction graphs.
 
 Every case builds (once per size, shared through ``ctx.memo``) a transaction-like graph from
-:mod:`benchmarks.graphs`: ``--quick`` uses 100k transactions, a full run 1M and 10M (10k, 100k
-and 1M accounts). Peers get their graph objects built outside the timed region, and moneytrail
-kernels are compiled (or loaded from the disk cache) before timing; the ``jit_cache`` case
+:mod:`benchmarks.graphs`: ``--quick`` uses 100k transactions, a full run 1M, and
+``--scale large`` adds 10M (10k, 100k and 1M accounts). Peers get their graph objects built
+outside the timed region, and moneytrail kernels are compiled (or loaded from the disk cache) before timing; the ``jit_cache`` case
 measures that cost separately. networkx only runs where it finishes in reasonable time.
 """
 
@@ -53,11 +53,12 @@ class Bench:
 
 
 def _sizes(ctx: BenchContext) -> list[int]:
-    """100k transactions quick, else 1M and 10M; ``MONEYTRAIL_BENCH_TX=1000000`` overrides."""
+    """100k transactions quick, else 1M (and 10M with ``--scale large``);
+    ``MONEYTRAIL_BENCH_TX=1000000`` overrides."""
     chosen = os.environ.get("MONEYTRAIL_BENCH_TX")
     if chosen:
         return [int(x) for x in chosen.split(",")]
-    return [100_000] if ctx.quick else [1_000_000, 10_000_000]
+    return ctx.sizes([100_000], [1_000_000], [10_000_000])
 
 
 def _bench(ctx: BenchContext, n_tx: int) -> Bench:
