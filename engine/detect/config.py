@@ -102,6 +102,8 @@ class DetectionConfig:
     stage_window_days: int = 90
     arrival_lag_days: int = 3
     arrival_min_travellers: int = 3
+    #: Share of a broker's outgoing payments that must be releases after arrivals.
+    arrival_release_share: float = 0.5
     # -- 18 shared identifiers -----------------------------------------------------------------
     shared_max_group: int = 8
     # -- travel ---------------------------------------------------------------------------------

@@ -285,54 +285,89 @@ def stage_payments(frame: Frame) -> Hits:
 
 
 def pay_on_arrival(frame: Frame) -> Hits:
-    """Pattern 23: an account that received money from a traveller's side (their own accounts
-    or the ticket payer) before departure releases money to a third party within τ after the
-    traveller arrives."""
+    """Pattern 23: a broker holds money paid by travellers' sides (their own accounts, the
+    ticket payer, or relatives) and releases it to a third party within τ after they arrive.
+
+    *Held*: a one-off transfer (not a standing relation, not a card payment) from a traveller's
+    side to the broker between 90 days before the traveller's departure and the arrival (money
+    paid while the migrant is on the way is held too). The broker may be a business: brokers
+    are typically money-transfer or hawala shops. *Released*: a transfer from the broker to an
+    account outside the traveller's side within ``arrival_lag_days`` after the arrival, no
+    larger than what the broker held for the travellers it follows (released money is held
+    money). A broker is reported when its releases follow the arrivals of ≥
+    ``arrival_min_travellers`` different people paid for from ≥ 2 accounts, on ≥ 2 different
+    days (one journey's coincidence is not a release pattern), and when at least
+    ``arrival_release_share`` of its outgoing payments are such releases: an account that pays
+    out every few days hits some arrival window by chance, a broker's payments are timed by the
+    arrivals.
+    """
+    from engine.detect.people import person_of_record
+
     cfg = frame.config
+    params = cfg.subset("arrival_")
     rec_r, rec_n = record_accounts(frame, relatives=True)
     if not len(rec_r):
-        return from_groups("pay_on_arrival", SMUGGLING, cfg.subset("arrival_"), [], [])
-    arrival = (
-        frame.travel.column("arrival").cast("int64").fill_null(-1).to_numpy(zero_copy_only=False)
-    )
-    depart = (
-        frame.travel.column("departure").cast("int64").fill_null(-1).to_numpy(zero_copy_only=False)
-    )
+        return from_groups("pay_on_arrival", SMUGGLING, params, [], [])
+    arrival = _ts_col(frame, "arrival")
+    depart = _ts_col(frame, "departure")
     arrival = np.where(arrival < 0, depart, arrival)
-    core = np.flatnonzero(frame.core_tx & (frame.channel != CARD)
-                          & (frame.node_kind[frame.dst] != BUSINESS))  # fmt: skip
-    tx = pd.DataFrame(
-        {"a": frame.src[core], "b": frame.dst[core], "t1": frame.ts[core], "x1": core}
-    )
+    day_us = frame.days(1)
+    # held money: one-off transfers from a traveller's side account to a (non-hub) broker
+    held_rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD)
+                               & (frame.pair_count <= cfg.max_pair_repeat))  # fmt: skip
+    side = np.zeros(frame.n_nodes, bool)
+    side[rec_n] = True
+    held_rows = held_rows[side[frame.src[held_rows]]]
     link = pd.DataFrame({"r": rec_r, "a": rec_n})
+    tx = pd.DataFrame({"a": frame.src[held_rows], "b": frame.dst[held_rows], "x1": held_rows})
     m = link.merge(tx, on="a")
-    m = m[
-        (m["t1"] <= depart[m["r"].to_numpy()])
-        & (m["t1"] >= depart[m["r"].to_numpy()] - frame.days(90))
-    ]
+    t1, r = frame.ts[m["x1"].to_numpy()], m["r"].to_numpy()
+    m = m[(t1 <= arrival[r]) & (t1 >= depart[r] - frame.days(90))]
+    # a broker holds money for several travellers: drop receivers paid for fewer than k
+    m = m[m.groupby("b")["r"].transform("nunique") >= cfg.arrival_min_travellers]
     if not len(m):
-        return from_groups("pay_on_arrival", SMUGGLING, cfg.subset("arrival_"), [], [])
-    out = pd.DataFrame(
-        {"b": frame.src[core], "c": frame.dst[core], "t2": frame.ts[core], "x2": core}
-    )
-    m = m.merge(out, on="b")
-    arr = arrival[m["r"].to_numpy()]
-    lag = frame.days(cfg.arrival_lag_days)
-    m = m[(m["t2"].to_numpy() >= arr) & (m["t2"].to_numpy() <= arr + lag)]
+        return from_groups("pay_on_arrival", SMUGGLING, params, [], [])
     own = set(zip(rec_r.tolist(), rec_n.tolist(), strict=True))
-    m = m[[(r, c) not in own for r, c in zip(m["r"], m["c"], strict=True)]]
+    m = m[[(int(r_), int(b_)) not in own for r_, b_ in zip(m["r"], m["b"], strict=True)]]
+    brokers = np.unique(m["b"].to_numpy())
+    out_rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD))
+    out_rows = out_rows[np.isin(frame.src[out_rows], brokers)]
+    out = pd.DataFrame({"b": frame.src[out_rows], "c": frame.dst[out_rows], "x2": out_rows})
+    # one row per (broker, record): when the traveller arrived and what was held for them
+    per_rec = m.groupby(["b", "r"], as_index=False).agg(held=("x1", lambda x: x.tolist()))
+    rel = per_rec.merge(out, on="b")
+    t2 = frame.ts[rel["x2"].to_numpy()]
+    arr = arrival[rel["r"].to_numpy()]
+    rel = rel[(t2 >= arr) & (t2 <= arr + frame.days(cfg.arrival_lag_days))]
+    rel = rel[[(int(r_), int(c_)) not in own for r_, c_ in zip(rel["r"], rel["c"], strict=True)]]
+    person = person_of_record(frame)
+    n_out = np.bincount(frame.src[out_rows], minlength=frame.n_nodes)
     strength, anchors, nodes, txs, recs = [], [], [], [], []
-    for b, grp in m.groupby("b"):
-        # one traveller's, or one payer's, coincidence is not a release pattern
-        if grp["r"].nunique() < cfg.arrival_min_travellers or grp["a"].nunique() < 2:
+    for b, grp in rel.groupby("b"):
+        held = np.unique(np.concatenate([np.asarray(h) for h in grp["held"]]))
+        held = held[frame.ts[held] <= frame.ts[grp["x2"].to_numpy()].max()]
+        releases = np.unique(grp["x2"].to_numpy())
+        travellers = len(np.unique(person[grp["r"].to_numpy()]))
+        payers = np.unique(frame.src[held])
+        days = np.unique(arrival[grp["r"].to_numpy()] // day_us)
+        share = len(releases) / max(int(n_out[b]), 1)
+        if (travellers < cfg.arrival_min_travellers or len(payers) < 2 or len(days) < 2
+                or share < cfg.arrival_release_share
+                or frame.amount[releases].sum() > frame.amount[held].sum()):  # fmt: skip
             continue
-        strength.append(grp["r"].nunique() / cfg.arrival_min_travellers)
+        strength.append(travellers / cfg.arrival_min_travellers * share)
         anchors.append(int(b))
-        nodes.append(np.unique(np.r_[grp["a"], grp["b"], grp["c"]]))
-        txs.append(np.unique(np.r_[grp["x1"], grp["x2"]]))
+        nodes.append(np.unique(np.r_[payers, int(b), frame.dst[releases]]))
+        txs.append(np.r_[held, releases])
         recs.append(np.unique(grp["r"]))
-    return from_groups("pay_on_arrival", SMUGGLING, cfg.subset("arrival_"), strength, anchors,
-                       nodes=nodes, txs=txs, recs=recs).top(cfg.max_instances)  # fmt: skip
+    return from_groups("pay_on_arrival", SMUGGLING, params, strength, anchors, nodes=nodes,
+                       txs=txs, recs=recs).top(cfg.max_instances)  # fmt: skip
+
+
+def _ts_col(frame: Frame, name: str) -> np.ndarray:
+    """A travel timestamp column in epoch µs (-1 where missing)."""
+    col = frame.travel.column(name).cast("int64").fill_null(-1)
+    return col.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def detect_smuggling(frame: Frame) -> list[Hits]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.detect import smuggling
-from tests.detect.conftest import anchors_of
+from tests.detect.conftest import accounts_of, anchors_of
 
 
 def test_border_collector_needs_many_countries(world):
@@ -85,19 +85,62 @@ def test_revenue_without_payroll(world):
     assert anchors_of(frame, smuggling.revenue_without_payroll(frame)) == {"front"}
 
 
+def _arrivals(world, broker="broker", kind="personal", held_day=1.0, release=1500.0):
+    """Four migrants in two journeys (days 5 and 12), their relatives paying ``broker``."""
+    world.account(broker, kind=kind, country="LY")
+    for i, sn in enumerate(["Tekle", "Haile", "Kidane", "Gebre"]):
+        world.account(f"rel{i}", country="SE")
+        world.party(f"rp{i}", f"Abebe {sn}", (f"rel{i}",), nationality="ER")
+        day = 5 if i < 2 else 12
+        world.pay(f"rel{i}", broker, 2000, day=held_day + day - 5, channel="money_transfer")
+        world.trip(f"t{i}", f"Yonas {sn}", "MJI", "LMP", day, traveller_nationality="ER")
+    world.pay(broker, "boss", release, day=5.5)
+    world.pay(broker, "boss", release, day=12.5)
+
+
 def test_pay_on_arrival_through_relatives(world):
+    _arrivals(world)
+    world.pay("other_rel", "shop", 2000, day=1)  # paid, but nobody travelled
+    world.pay("shop", "supplier", 1900, day=5.5)
+    frame = world.frame()
+    hits = smuggling.pay_on_arrival(frame)
+    assert anchors_of(frame, hits) == {"broker"}
+    assert len(hits.recs_of(0)) == 4
+    assert accounts_of(frame, hits, 0) == {"broker", "boss", "rel0", "rel1", "rel2", "rel3"}
+
+
+def test_pay_on_arrival_business_broker_paid_during_the_journey(world):
+    # a money-transfer shop, paid after departure (held while the migrants travel)
+    _arrivals(world, kind="business", held_day=5.05)
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.pay_on_arrival(frame)) == {"broker"}
+
+
+def test_pay_on_arrival_look_alikes(world):
+    # an account that pays out every day hits arrival windows by chance: releases are a small
+    # share of its payments
+    _arrivals(world)
+    for d in range(20):
+        world.pay("broker", f"shop{d}", 50, day=d + 0.2)
+    frame = world.frame()
+    assert len(smuggling.pay_on_arrival(frame)) == 0
+
+
+def test_pay_on_arrival_needs_held_money_and_two_arrivals(world):
+    _arrivals(world, release=5000.0)  # releases more than it ever held for them
+    frame = world.frame()
+    assert len(smuggling.pay_on_arrival(frame)) == 0
+
+
+def test_pay_on_arrival_one_journey_is_a_coincidence(world):
     for i, sn in enumerate(["Tekle", "Haile", "Kidane"]):
         world.account(f"rel{i}", country="SE")
         world.party(f"rp{i}", f"Abebe {sn}", (f"rel{i}",), nationality="ER")
         world.pay(f"rel{i}", "broker", 2000, day=1, channel="money_transfer")
         world.trip(f"t{i}", f"Yonas {sn}", "MJI", "LMP", 5, traveller_nationality="ER")
     world.pay("broker", "boss", 2400, day=5.5)
-    world.pay("other_rel", "shop", 2000, day=1)  # paid, but nobody travelled
-    world.pay("shop", "supplier", 1900, day=5.5)
     frame = world.frame()
-    hits = smuggling.pay_on_arrival(frame)
-    assert anchors_of(frame, hits) == {"broker"}
-    assert len(hits.recs_of(0)) == 3
+    assert len(smuggling.pay_on_arrival(frame)) == 0
 
 
 def test_victim_expenses(world):
