@@ -281,44 +281,110 @@ def bipartite(frame: Frame) -> list[Hits]:
         lo_t = np.minimum.reduceat(np.minimum(t_lo[iu], t_lo[iv]), starts)
         hi_t = np.maximum.reduceat(np.maximum(t_hi[iu], t_hi[iv]), starts)
         good &= hi_t - lo_t <= frame.days(2 * cfg.bipartite_window_days)
-    layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    by_sender = np.argsort(frame.src[rows], kind="stable")
-    s_sorted = frame.src[rows][by_sender]
     gi = np.flatnonzero(good)
     gi = gi[np.argsort(set_hash[gi], kind="stable")]
-    cuts = np.flatnonzero(np.diff(set_hash[gi])) + 1 if len(gi) else gi
-    for members in np.split(gi, cuts) if len(gi) else []:
-        grp = starts[members]
-        A = np.unique(np.r_[u[grp], v[grp]])
-        first = grp[0]
-        B = np.setdiff1d(rec[first : first + common[members[0]]], A)
-        if len(B) < cfg.bipartite_min_side or len(A) > 50:
-            continue
-        lo = np.searchsorted(s_sorted, A)
-        hi = np.searchsorted(s_sorted, A, "right")
-        r = rows[by_sender[np.concatenate([np.arange(x, y) for x, y in zip(lo, hi, strict=True)])]]
-        r = r[np.isin(frame.dst[r], B)]
-        density = len(np.unique(frame.src[r].astype(np.int64) * n + frame.dst[r])) / (
-            len(A) * len(B)
-        )
-        span = frame.ts[r].max() - frame.ts[r].min()
-        if density >= 0.7 and span <= frame.days(2 * cfg.bipartite_window_days):
-            layers.append((A, B, r))
-        if len(layers) >= cfg.max_instances:
-            break
-    bip = from_groups("bipartite", GENERIC, params, [len(a) * len(b) / 4 for a, b, _ in layers],
-                      [-1] * len(layers), nodes=[np.concatenate([a, b]) for a, b, _ in layers],
-                      txs=[r for *_, r in layers])  # fmt: skip
-    stacks = []
-    for i, (a1, b1, r1) in enumerate(layers):
-        for j, (a2, b2, r2) in enumerate(layers):
-            later = frame.ts[r2].max() >= frame.ts[r1].min()
-            if i != j and later and np.intersect1d(b1, a2).size >= cfg.bipartite_min_side:
-                stacks.append((np.unique(np.concatenate([a1, b1, b2])), np.concatenate([r1, r2])))
-    stack = from_groups("stack", GENERIC, params, [len(x[0]) / 6 for x in stacks],
-                        [-1] * len(stacks), nodes=[x[0] for x in stacks],
-                        txs=[x[1] for x in stacks])  # fmt: skip
+    A, B, r = _layers(frame, rows, gi, set_hash, starts, common, u, v, rec)
+    nodes = [np.concatenate([a, b]) for a, b in zip(A, B, strict=True)]
+    bip = from_groups("bipartite", GENERIC, params, [len(a) * len(b) / 4 for a, b in zip(A, B, strict=True)],
+                      [-1] * len(A), nodes=nodes, txs=r)  # fmt: skip
+    pairs = list(zip(*_stacked(frame, A, B, r), strict=True))
+    s_nodes = [np.unique(np.concatenate([A[x], B[x], B[y]])) for x, y in pairs]
+    stack = from_groups("stack", GENERIC, params, [len(x) / 6 for x in s_nodes], [-1] * len(pairs),
+                        nodes=s_nodes, txs=[np.concatenate([r[x], r[y]]) for x, y in pairs])  # fmt: skip
     return [bip, stack]
+
+
+def _split(keys: np.ndarray, n_groups: int, n: int) -> list[np.ndarray]:
+    """Per group ``g``, the sorted items of the sorted keys ``g * n + item``."""
+    bounds = np.searchsorted(keys, np.arange(n_groups + 1, dtype=np.int64) * n)
+    items = keys % n if n else keys
+    return [items[bounds[g] : bounds[g + 1]] for g in range(n_groups)]
+
+
+def _member(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` for a sorted, unique ``sorted_keys`` (binary search)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
+
+
+def _layers(frame: Frame, rows: np.ndarray, gi: np.ndarray, set_hash: np.ndarray,
+            starts: np.ndarray, common: np.ndarray, u: np.ndarray, v: np.ndarray,
+            rec: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:  # fmt: skip
+    """Bipartite layers (A, B, transactions) from the sender pairs ``gi`` (ordered by the hash
+    of their common receivers): pairs with the same receiver set form one candidate; A is
+    their senders, B the common receivers that are not senders; kept when ``|B| ≥ min_side``,
+    ``|A| ≤ 50``, at least 70 % of A × B carries a transfer and all of them fall within 2Δ.
+
+    Vectorised over all candidates at once (flat ``(candidate, item)`` keys), in candidate
+    order, so the first ``max_instances`` kept are those of a per-candidate loop."""
+    cfg = frame.config
+    n = frame.n_nodes
+    empty: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    if not len(gi):
+        return empty
+    g_of = np.r_[0, np.cumsum(set_hash[gi][1:] != set_hash[gi][:-1])].astype(np.int64)
+    n_g = int(g_of[-1]) + 1
+    first = gi[np.r_[0, np.flatnonzero(np.diff(g_of)) + 1]]
+    st = starts[gi]
+    akey = np.unique(np.r_[g_of, g_of] * n + np.r_[u[st], v[st]])
+    b_g, pos = expand_ranges(starts[first], starts[first] + common[first])
+    bkey = np.unique(b_g * n + rec[pos])
+    bkey = bkey[~_member(akey, bkey)]
+    a_size = np.bincount(akey // n, minlength=n_g)
+    b_size = np.bincount(bkey // n, minlength=n_g)
+    cand = (b_size >= cfg.bipartite_min_side) & (a_size <= 50)
+    # transfers of each candidate: from its senders A to its receivers B, ordered (A, row)
+    by_sender = np.argsort(frame.src[rows], kind="stable")
+    s_sorted = frame.src[rows][by_sender]
+    ak = akey[cand[akey // n]]
+    a_node = ak % n
+    inst, pos = expand_ranges(np.searchsorted(s_sorted, a_node),
+                              np.searchsorted(s_sorted, a_node, "right"))  # fmt: skip
+    rg = (ak // n)[inst]
+    rr = rows[by_sender[pos]]
+    hit = _member(bkey, rg * n + frame.dst[rr])
+    rg, rr = rg[hit], rr[hit]
+    links = np.unique(rg * (n * n) + frame.src[rr].astype(np.int64) * n + frame.dst[rr])
+    density = np.bincount(links // (n * n), minlength=n_g) / np.maximum(a_size * b_size, 1)
+    t_lo = np.full(n_g, np.iinfo(np.int64).max)
+    t_hi = np.full(n_g, np.iinfo(np.int64).min)
+    np.minimum.at(t_lo, rg, frame.ts[rr])
+    np.maximum.at(t_hi, rg, frame.ts[rr])
+    keep = cand & (density >= 0.7) & (t_hi - t_lo <= frame.days(2 * cfg.bipartite_window_days))
+    kept = np.flatnonzero(keep)[: cfg.max_instances]
+    if not len(kept):
+        return empty
+    A = _split(akey[keep[akey // n]], n_g, n)
+    B = _split(bkey[keep[bkey // n]], n_g, n)
+    order = np.argsort(rg, kind="stable")
+    R = np.split(rr[order], np.searchsorted(rg[order], np.arange(1, n_g)))
+    return [A[g] for g in kept], [B[g] for g in kept], [R[g] for g in kept]
+
+
+def _stacked(frame: Frame, A: list[np.ndarray], B: list[np.ndarray],
+             r: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Pairs of layers ``(i, j)``, ``i ≠ j``, where ≥ ``bipartite_min_side`` receivers of i
+    are senders of j and j's transfers do not all end before i's begin (pattern 7)."""
+    if not A:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sizes = np.array([len(b) for b in B])
+    b_layer, b_node = np.repeat(np.arange(len(B)), sizes), np.concatenate(B)
+    sizes = np.array([len(a) for a in A])
+    a_layer, a_node = np.repeat(np.arange(len(A)), sizes), np.concatenate(A)
+    ob, oa = np.argsort(b_node, kind="stable"), np.argsort(a_node, kind="stable")
+    lo = np.searchsorted(a_node[oa], b_node[ob])
+    hi = np.searchsorted(a_node[oa], b_node[ob], "right")
+    inst, pos = expand_ranges(lo, hi)
+    i, j = b_layer[ob][inst], a_layer[oa][pos]
+    m = len(A)
+    pair, count = np.unique(i * m + j, return_counts=True)
+    i, j = pair // m, pair % m
+    t_min = np.array([frame.ts[x].min() for x in r])
+    t_max = np.array([frame.ts[x].max() for x in r])
+    ok = (count >= frame.config.bipartite_min_side) & (i != j) & (t_max[j] >= t_min[i])
+    return i[ok], j[ok]
 
 
 def dense_flow(frame: Frame) -> Hits:
