@@ -4,6 +4,7 @@ proven on the project's real server; tampering is done with Cypher, as an intrud
 from __future__ import annotations
 
 import csv
+import itertools
 import multiprocessing
 import time
 from collections.abc import Iterator
@@ -160,7 +161,7 @@ def test_the_seq_constraint_refuses_a_second_entry_with_the_same_number(store):
     filled(store, 2)
     from engine.errors import StoreError
 
-    with pytest.raises(StoreError, match="already exists|constraint|Constraint"):
+    with pytest.raises(StoreError, match=r"(?i)already exists|constraint"):
         cypher(store, "CREATE (:AuditEntry {seq: 2})")
 
 
@@ -192,9 +193,7 @@ def test_concurrent_processes_append_one_unbroken_chain(store):
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(3)
     writers = ("p1", "p2", "p3")
-    children = [
-        ctx.Process(target=_append, args=(store.settings, w, 30, barrier)) for w in writers
-    ]
+    children = [ctx.Process(target=_append, args=(store.settings, w, 30, barrier)) for w in writers]
     for child in children:
         child.start()
     for child in children:
@@ -203,9 +202,11 @@ def test_concurrent_processes_append_one_unbroken_chain(store):
     log = Neo4jAuditLog(store)
     got = log.entries()
     assert [e["seq"] for e in got] == list(range(1, 91))
-    assert sorted(e["target"] for e in got) == sorted(f"{w}-{i}" for w in writers for i in range(30))
+    assert sorted(e["target"] for e in got) == sorted(
+        f"{w}-{i}" for w in writers for i in range(30)
+    )
     users = [e["user"] for e in got]
-    assert sum(a != b for a, b in zip(users, users[1:], strict=False)) > 2  # they interleaved
+    assert sum(a != b for a, b in itertools.pairwise(users)) > 2  # they interleaved
     assert log.verify().ok
     stamps = [e["ts"] for e in got]
     assert stamps == sorted(stamps)  # stamped under the head's lock, so time follows seq
