@@ -145,6 +145,25 @@ def test_runner_records_failures_skips_and_cases_left_out(tmp_path, monkeypatch)
     assert any(p.name.endswith("-quick.md") for p in tmp_path.iterdir())
 
 
+def test_long_cases_are_opt_in_for_a_standard_full_run(monkeypatch):
+    def nothing(ctx: BenchContext) -> list[Measurement]:
+        return []
+
+    fake = {name: Case(name, nothing, quick, "") for name, quick in
+            (("louvain", True), ("jit_cache", False), ("fuzz_loaders", True))}  # fmt: skip
+    monkeypatch.setattr(run, "CASES", fake)
+
+    def chosen(**options):
+        return [c.name for c in run.select(**options)]
+
+    assert "fuzz_loaders" in run.OPT_IN
+    assert chosen(quick=False, scale="standard", only=None) == ["louvain", "jit_cache"]
+    assert chosen(quick=False, scale="large", only=None) == ["louvain", "jit_cache", "fuzz_loaders"]
+    assert chosen(quick=True, scale="standard", only=None) == ["louvain", "fuzz_loaders"]
+    assert chosen(quick=False, scale="standard", only=["fuzz_loaders"]) == ["fuzz_loaders"]
+    assert chosen(quick=True, scale="standard", only=["jit_cache"]) == []
+
+
 def test_sizes_grow_only_when_asked():
     assert BenchContext(quick=True, scale="large").sizes([1], [2], [3]) == [1]
     assert BenchContext().sizes([1], [2], [3]) == [2]
