@@ -112,8 +112,8 @@ class DetectionConfig:
     crossing_window_hours: int = 1
     facilitator_min_trips: int = 2
     payer_min_travellers: int = 3
-    courier_min_round_trips: int = 3
-    courier_max_days: int = 3
+    courier_min_round_trips: int = 2
+    courier_max_days: int = 4
     group_fan_in_days: int = 10
     # -- entity resolution ----------------------------------------------------------------------
     er_threshold: float = 0.80

@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from algorithms.patterns import neighbour_pairs
-from engine.detect.frame import Frame, fold
+from engine.detect.frame import Frame
 from engine.detect.hits import SOURCES, Hits, from_groups
 from engine.detect.people import person_of_record, record_accounts
 
@@ -172,68 +172,101 @@ def third_party_payer(frame: Frame) -> Hits:
 
 
 @lru_cache(maxsize=1)
-def _place_cities() -> dict[str, str]:
-    """Place code → folded city name, from the gazetteer shipped with the generator."""
+def _place_countries() -> dict[str, str]:
+    """Place code → ISO country code, from the shipped gazetteer."""
     path = Path(__file__).resolve().parent.parent / "synth" / "places.csv"
     if not path.exists():
         return {}
     with path.open(encoding="utf-8") as fh:
-        return {row["code"]: fold(row["city"]) for row in csv.DictReader(fh)}
+        return {row["code"]: row["country"] for row in csv.DictReader(fh)}
 
 
-def _location_city(frame: Frame) -> np.ndarray:
-    """Per location code, a code of its folded city (shared with travel places)."""
-    cities = _place_cities()
-    words = {}
-    out = np.full(len(frame.locations) + 1, -1, np.int64)
-    for loc, code in frame.locations.items():
-        c = cities.get(loc, fold(loc))
-        out[code] = words.setdefault(c, len(words))
-    frame.cache["city_words"] = words
+def _record_countries(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    """Per travel record, the country codes (``frame.countries``) of origin and destination."""
+    places = _place_countries()
+
+    def code(values: list[str | None]) -> np.ndarray:
+        return np.array([frame.countries.get(places.get(x or "", ""), -2) for x in values],
+                        np.int64)  # fmt: skip
+
+    return (code(frame.travel.column("origin").to_pylist()),
+            code(frame.travel.column("destination").to_pylist()))  # fmt: skip
+
+
+def carried_cash(frame: Frame) -> pd.DataFrame:
+    """Legs along which cash travelled with the traveller (cached).
+
+    One row per (record ``r``, departure-side cash ``xd``, arrival-side cash ``xa``): cash moved
+    on the traveller's own accounts (or the ticket payer's) in the departure country on the
+    departure day (travellers reach the airport or crossing from their town), and cash of about
+    the same amount (within ``pass_margin``) moved in the arrival country within a day after
+    arrival: on the traveller's accounts, or paid into an account that receives such cash after
+    ≥ 2 of the traveller's legs (the carried cash paid in; once would be a coincidence in a
+    whole country). ``acc`` is the arrival-side account.
+    """
+    if "carried_cash" in frame.cache:
+        return frame.cache["carried_cash"]  # type: ignore[return-value]
+    cfg = frame.config
+    o_c, d_c = _record_countries(frame)
+    where = frame.location_country
+    day = 24 * HOUR_US
+    dep_day = _ts(frame, "departure") // day
+    arr = _ts(frame, "arrival")
+    arr_day = np.where(arr >= 0, arr, _ts(frame, "departure")) // day
+    rr, rn = record_accounts(frame)
+    cash = np.flatnonzero((frame.cash_in | frame.cash_out) & (where >= 0))
+    node = np.where(frame.cash_in[cash], frame.dst[cash], frame.src[cash])
+    link = pd.DataFrame({"r": rr, "n": rn})
+    dep = link.merge(pd.DataFrame({"n": node, "xd": cash}), on="n")
+    r, xd = dep["r"].to_numpy(), dep["xd"].to_numpy()
+    dep = dep[(frame.day[xd] == dep_day[r]) & (where[xd] == o_c[r])]
+    arrive = pd.DataFrame({"c": where[cash], "d": frame.day[cash], "xa": cash, "acc": node})
+    want = dep.assign(c=d_c[dep["r"].to_numpy()], d=arr_day[dep["r"].to_numpy()])
+    m = pd.concat([want.merge(arrive, on=["c", "d"]),
+                   want.assign(d=want["d"] + 1).merge(arrive, on=["c", "d"])])  # fmt: skip
+    xa, xd = m["xa"].to_numpy(np.int64), m["xd"].to_numpy(np.int64)
+    ratio = frame.amount[xa] / np.maximum(frame.amount[xd], 1e-9)
+    ok = (xa != xd) & (ratio >= 1 - cfg.pass_margin) & (ratio <= 1 + cfg.pass_margin)
+    m = m[ok]
+    own = set(zip(rr.tolist(), rn.tolist(), strict=True))
+    is_own = np.array([(int(a), int(b)) in own for a, b in zip(m["r"], m["acc"], strict=True)],
+                      bool)  # fmt: skip
+    m = m.assign(p=person_of_record(frame)[m["r"].to_numpy(np.int64)], own=is_own)
+    # someone else's account: only deposits, into the same account after ≥ 2 legs
+    other = m[~m["own"] & frame.cash_in[m["xa"].to_numpy(np.int64)]]
+    other = other[other.groupby(["p", "acc"])["r"].transform("nunique") >= 2]
+    out = pd.concat([m[m["own"]], other])[["r", "xd", "xa", "acc", "p"]]
+    out = out.drop_duplicates().reset_index(drop=True)
+    frame.cache["carried_cash"] = out
     return out
 
 
 def payment_trip_alignment(frame: Frame) -> Hits:
-    """Cash deposited by the traveller's side in the departure city on the departure day, or
-    withdrawn in the arrival city within a day of arrival."""
+    """Cash that travels with the traveller: cash moved on the traveller's accounts where they
+    leave on the departure day, and about the same amount moved where they arrive within a day
+    of arrival (on the traveller's accounts, or paid into one account there, leg after leg). One cash withdrawal on arrival is what every tourist does; the two ends matching in
+    place, time and amount is the pattern (:func:`carried_cash`)."""
     cfg = frame.config
-    loc_city = _location_city(frame)
-    words: dict[str, int] = frame.cache["city_words"]  # type: ignore[assignment]
-    cities = _place_cities()
-    origin = frame.travel.column("origin").to_pylist()
-    dest = frame.travel.column("destination").to_pylist()
-    o_city = np.array([words.get(cities.get(x or "", fold(x)), -2) for x in origin], np.int64)
-    d_city = np.array([words.get(cities.get(x or "", fold(x)), -2) for x in dest], np.int64)
-    dep_day = _ts(frame, "departure") // (24 * HOUR_US)
-    arr = _ts(frame, "arrival")
-    arr_day = np.where(arr >= 0, arr, _ts(frame, "departure")) // (24 * HOUR_US)
-    rr, rn = record_accounts(frame)
-    link = pd.DataFrame({"r": rr, "n": rn})
-    cash_city = np.where(frame.location >= 0, loc_city[frame.location], -1)
-    dep_rows = np.flatnonzero(frame.cash_in & (cash_city >= 0))
-    wd_rows = np.flatnonzero(frame.cash_out & (cash_city >= 0))
-    dep = pd.DataFrame({"n": frame.dst[dep_rows], "x": dep_rows})
-    wd = pd.DataFrame({"n": frame.src[wd_rows], "x": wd_rows})
-    m1 = link.merge(dep, on="n")
-    m1 = m1[(frame.day[m1["x"]] == dep_day[m1["r"]]) & (cash_city[m1["x"]] == o_city[m1["r"]])]
-    m2 = link.merge(wd, on="n")
-    lag = frame.day[m2["x"]] - arr_day[m2["r"]]
-    m2 = m2[(lag >= 0) & (lag <= 1) & (cash_city[m2["x"]] == d_city[m2["r"]])]
-    m = pd.concat([m1, m2])
+    m = carried_cash(frame)
     strength, anchors, nodes, txs, recs = [], [], [], [], []
-    for n, grp in m.groupby("n"):
-        strength.append(grp["r"].nunique())
-        anchors.append(int(n))
-        nodes.append([int(n)])
-        txs.append(grp["x"].unique())
+    for _, grp in m.groupby("p"):
+        xd = grp["xd"].to_numpy()
+        dep_acc = np.where(frame.cash_in[xd], frame.dst[xd], frame.src[xd])
+        strength.append(float(grp["r"].nunique()))
+        anchors.append(int(dep_acc[0]))
+        nodes.append(np.unique(np.r_[dep_acc, grp["acc"].to_numpy()]))
+        txs.append(np.unique(np.r_[xd, grp["xa"].to_numpy()]))
         recs.append(grp["r"].unique())
-    return from_groups("payment_trip_alignment", TRAVEL, {"days": "departure day, arrival +1"},
+    return from_groups("payment_trip_alignment", TRAVEL,
+                       {"days": "departure day, arrival +1", **cfg.subset("pass_margin")},
                        strength, anchors, nodes=nodes, txs=txs, recs=recs).top(cfg.max_instances)  # fmt: skip
 
 
 def courier_round_trips(frame: Frame) -> Hits:
     """≥ r short round trips (out and back within ``courier_max_days``) across the same pair of
-    places, with cash moving on the traveller's accounts within a day of the crossings."""
+    places, with cash moving on the traveller's accounts within a day of at least half of the
+    crossings (commuters without cash are not couriers). Accounts the carried cash was paid
+    into at the far end (:func:`carried_cash`) belong to the instance."""
     cfg = frame.config
     person = person_of_record(frame)
     origin = np.array(frame.travel.column("origin").to_pylist(), object)
@@ -248,25 +281,33 @@ def courier_round_trips(frame: Frame) -> Hits:
         & (nxt["t"] - df["t"] <= frame.days(cfg.courier_max_days))
     )
     trips = df[back].assign(r2=nxt["r"][back].astype(np.int64))
+    trips = trips[trips.groupby("p")["r"].transform("size") >= cfg.courier_min_round_trips]
+    if not len(trips):
+        return from_groups("courier_round_trips", TRAVEL, cfg.subset("courier_"), [], [])
+    # cash on the traveller's accounts within a day of a crossing (either leg)
+    legs = pd.concat([trips[["p", "r"]], trips[["p", "r2"]].rename(columns={"r2": "r"})])
     rr, rn = record_accounts(frame)
+    legs = legs.merge(pd.DataFrame({"r": rr, "n": rn}), on="r")
     cash = np.flatnonzero(frame.cash_in | frame.cash_out)
     cash_node = np.where(frame.cash_in[cash], frame.dst[cash], frame.src[cash])
-    cash_df = pd.DataFrame({"n": cash_node, "day": frame.day[cash], "x": cash})
+    cash_df = pd.DataFrame({"n": cash_node, "cday": frame.day[cash], "x": cash})
+    near = legs.assign(day=dep[legs["r"].to_numpy()] // (24 * HOUR_US)).merge(cash_df, on="n")
+    near = near[(near["cday"] - near["day"]).abs() <= 1]
+    carried = carried_cash(frame)
     strength, anchors, nodes, txs, recs = [], [], [], [], []
-    for _, grp in trips.groupby("p"):
-        if len(grp) < cfg.courier_min_round_trips:
+    near_by_p = dict(tuple(near.groupby("p")))
+    accs_by_p = legs.groupby("p")["n"].agg(lambda x: np.unique(x.to_numpy()))
+    for p, grp in trips.groupby("p"):
+        hit = near_by_p.get(p)
+        if hit is None or hit["cday"].nunique() < len(grp) / 2:
             continue
         r = np.r_[grp["r"], grp["r2"]]
-        accs = np.unique(rn[np.isin(rr, r)])
-        days = np.unique(dep[r] // (24 * HOUR_US))
-        near = cash_df[cash_df["n"].isin(accs)]
-        hit = near[near["day"].isin(np.r_[days - 1, days, days + 1])]
-        if hit["day"].nunique() < len(grp) / 2:
-            continue
+        paid_in = carried[carried["r"].isin(r)]
+        accs = np.unique(np.r_[accs_by_p[p], paid_in["acc"].to_numpy()]).astype(np.int64)
         strength.append(len(grp) / cfg.courier_min_round_trips)
-        anchors.append(int(accs[0]) if len(accs) else -1)
+        anchors.append(int(accs_by_p[p][0]))
         nodes.append(accs)
-        txs.append(hit["x"].to_numpy())
+        txs.append(np.unique(np.r_[hit["x"].to_numpy(), paid_in["xa"].to_numpy()]))
         recs.append(r)
     return from_groups("courier_round_trips", TRAVEL, cfg.subset("courier_"), strength, anchors,
                        nodes=nodes, txs=txs, recs=recs).top(cfg.max_instances)  # fmt: skip

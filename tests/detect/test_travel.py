@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.detect import travel
-from tests.detect.conftest import anchors_of
+from tests.detect.conftest import accounts_of, anchors_of
 
 BORN = dt.date(1995, 3, 4)
 
@@ -67,15 +67,66 @@ def test_courier_round_trips_with_cash_but_not_a_commuter(world):
     assert anchors_of(frame, travel.courier_round_trips(frame)) == {"cacc"}
 
 
-def test_payment_trip_alignment(world):
+def test_courier_two_round_trips_and_where_the_cash_went(world):
+    world.account("CASH", kind="placeholder")
+    world.party("c", "Marko Petrovic", ("cacc",), birth_date=BORN)
+    for k in range(2):
+        _leg(world, f"c{k}a", "Marko Petrovic", "BEG", "BUD", 7 * k, f"JU{k}")
+        _leg(world, f"c{k}b", "Marko Petrovic", "BUD", "BEG", 7 * k + 3.5, f"JV{k}")
+        _cash(world, "cacc", "CASH", 9000, 7 * k, "RS", "Novi Sad")
+        _cash(world, "CASH", "boss", 8800, 7 * k + 0.3, "HU", "Szeged")
+    frame = world.frame()
+    hits = travel.courier_round_trips(frame)
+    assert anchors_of(frame, hits) == {"cacc"}
+    assert accounts_of(frame, hits, 0) == {"cacc", "boss"}
+
+
+def _cash(world, src, dst, amount, day, country, city):
+    world.pay(src, dst, amount, day=day, channel="cash", location=city, location_country=country)
+
+
+def test_payment_trip_alignment_cash_carried_to_one_account(world):
+    # a courier withdraws at home before each flight; about the same cash is paid into the
+    # boss's account at the destination after each arrival
+    world.account("CASH", kind="placeholder")
+    world.party("p", "Amina Diallo", ("acc",), birth_date=BORN)
+    for k, day in enumerate([3, 20]):
+        _leg(world, f"r{k}", "Amina Diallo", "BKO", "ALG", day, f"AH{k}")
+        _cash(world, "acc", "CASH", 8000, day, "ML", "Segou")  # not the airport's city
+        _cash(world, "CASH", "boss", 7900, day + 0.5, "DZ", "Oran")
+    _cash(world, "CASH", "acc", 2000, 9, "ML", "Bamako")  # another day
+    frame = world.frame()
+    hits = travel.payment_trip_alignment(frame)
+    assert anchors_of(frame, hits) == {"acc"}
+    assert accounts_of(frame, hits, 0) == {"acc", "boss"}
+    assert len(hits.txs_of(0)) == 4 and len(hits.recs_of(0)) == 2
+
+
+def test_payment_trip_alignment_own_accounts_one_leg(world):
     world.account("CASH", kind="placeholder")
     world.party("p", "Amina Diallo", ("acc",), birth_date=BORN)
     _leg(world, "r1", "Amina Diallo", "BKO", "ALG", 3, "AH1")
-    world.pay("CASH", "acc", 2000, day=3, channel="cash", location="Bamako")
-    world.pay("CASH", "acc", 2000, day=9, channel="cash", location="Bamako")  # another day
+    _cash(world, "CASH", "acc", 5000, 3, "ML", "Bamako")  # deposited where she leaves
+    _cash(world, "acc", "CASH", 4800, 3.5, "DZ", "Algiers")  # withdrawn where she arrives
     frame = world.frame()
-    hits = travel.payment_trip_alignment(frame)
-    assert anchors_of(frame, hits) == {"acc"} and len(hits.txs_of(0)) == 1
+    assert anchors_of(frame, travel.payment_trip_alignment(frame)) == {"acc"}
+
+
+def test_payment_trip_alignment_look_alikes(world):
+    world.account("CASH", kind="placeholder")
+    world.party("t", "Hans Weber", ("tacc",), birth_date=BORN)
+    world.party("u", "Eva Koch", ("uacc",), birth_date=BORN)
+    # a tourist withdraws on arrival only
+    _leg(world, "t1", "Hans Weber", "MAD", "ATH", 3, "IB1")
+    _cash(world, "tacc", "CASH", 200, 3.5, "GR", "Athens")
+    # cash at both ends, amounts unrelated
+    _leg(world, "u1", "Eva Koch", "MAD", "ATH", 5, "IB2")
+    _cash(world, "uacc", "CASH", 100, 5, "ES", "Madrid")
+    _cash(world, "uacc", "CASH", 400, 5.5, "GR", "Athens")
+    # a deposit of a similar amount into a stranger's account after one arrival: coincidence
+    _cash(world, "CASH", "stranger", 95, 5.5, "GR", "Athens")
+    frame = world.frame()
+    assert len(travel.payment_trip_alignment(frame)) == 0
 
 
 def test_group_fan_in_families_pay_one_collector(world):
