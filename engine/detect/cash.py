@@ -136,34 +136,74 @@ def _flow_after_cash(frame: Frame, out_mask: np.ndarray, lag_days: float, ratio:
 
 
 def funnel(frame: Frame) -> Hits:
-    """Pattern 14: cash deposited in one place leaves soon after from another place (cash
-    withdrawn elsewhere, or transferred on), nearly all of it."""
+    """Pattern 14: cash deposited in one region leaves from another soon after.
+
+    Two readings of the same trace, either suffices: (a) of the cash deposited, ≥
+    ``funnel_ratio`` leaves within τ of a deposit (withdrawn at another place, or transferred
+    on): nearly all of it passes through; (b) cash deposited at ≥ 2 places, then withdrawn ≥ 2
+    times within τ in a country where it was not deposited: the money is collected in R₁ and
+    taken out in R₂, whatever stays behind. Both need ≥ ``funnel_min_amount`` deposited.
+    """
     cfg = frame.config
-    dep_loc = np.zeros(frame.n_nodes, np.int64) - 1
+    n = frame.n_nodes
+    lag = frame.days(cfg.funnel_lag_days)
+    dep_loc = np.zeros(n, np.int64) - 1
+    dep_c = np.zeros(n, np.int64) - 1
     dep = np.flatnonzero(frame.cash_in & (frame.location >= 0))
     dep_loc[frame.dst[dep]] = frame.location[dep]  # one deposit place per account (the last)
+    dep_c[frame.dst[dep]] = frame.location_country[dep]
     elsewhere = frame.location != dep_loc[frame.src]
     out_mask = (frame.cash_out & elsewhere) | (frame.core_tx & (frame.channel != CASH))
     nodes, share, rows = _flow_after_cash(frame, out_mask, cfg.funnel_lag_days, cfg.funnel_ratio,
                                           cfg.funnel_min_amount)  # fmt: skip
+    # (b) withdrawn in another country than the deposits, soon after them
+    far = np.flatnonzero(frame.cash_out & (frame.location_country >= 0)
+                         & (frame.location_country != dep_c[frame.src]))  # fmt: skip
+    far = far[soon_after(frame, dep, far, lag)]
+    n_far = np.bincount(frame.src[far], minlength=n)
+    places = np.unique(np.stack([frame.dst[dep].astype(np.int64), frame.location[dep]]), axis=1)
+    n_places = np.bincount(places[0], minlength=n) if places.size else np.zeros(n, np.int64)
+    cash_in = np.bincount(frame.dst[dep], weights=frame.amount[dep], minlength=n)
+    cross = np.flatnonzero((n_far >= 2) & (n_places >= 2) & (cash_in >= cfg.funnel_min_amount)
+                           & ~frame.hub)  # fmt: skip
+    extra = np.setdiff1d(cross, nodes)
+    rows = np.unique(np.concatenate([rows, dep[np.isin(frame.dst[dep], extra)],
+                                     far[np.isin(frame.src[far], extra)]]))  # fmt: skip
+    nodes = np.union1d(nodes, extra)
+    strength = np.maximum(share[nodes], np.minimum(n_far[nodes], 4) / 4 + 0.5)
     anchor = np.where(frame.cash_in[rows], frame.dst[rows], frame.src[rows])
     inst = np.searchsorted(nodes, anchor)
-    return from_segments("funnel", TRAFFICKING, cfg.subset("funnel"), share[nodes], nodes, inst,
+    return from_segments("funnel", TRAFFICKING, cfg.subset("funnel"), strength, nodes, inst,
                          rows, frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
 
 
 def cash_in_wire_out(frame: Frame) -> Hits:
     """Pattern 15: cash deposits followed within τ by international wires (receiver in another
-    country), most of the cash leaving that way."""
+    country), unlike the account's history: either ≥ ``cash_wire_ratio`` of the cash leaves that
+    way, or the account sends ≥ ``cash_wire_min_amount`` abroad within τ of its deposits and
+    never wires abroad otherwise (a migrant sending money home every month has a history of
+    such wires; an account that starts when the cash arrives does not)."""
     cfg = frame.config
+    n = frame.n_nodes
     sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
     wire = np.isin(frame.channel, [CHANNEL_CODES["wire"], CHANNEL_CODES["money_transfer"]])
     intl = frame.core_tx & wire & (sc >= 0) & (dc >= 0) & (sc != dc)
     nodes, share, rows = _flow_after_cash(frame, intl, cfg.cash_wire_lag_days, cfg.cash_wire_ratio,
                                           cfg.cash_wire_min_amount)  # fmt: skip
+    dep = np.flatnonzero(frame.cash_in)
+    wires = np.flatnonzero(intl)
+    soon = soon_after(frame, dep, wires, frame.days(cfg.cash_wire_lag_days))
+    sent = np.bincount(frame.src[wires[soon]], weights=frame.amount[wires[soon]], minlength=n)
+    other = np.bincount(frame.src[wires[~soon]], minlength=n)
+    novel = np.flatnonzero((sent >= cfg.cash_wire_min_amount) & (other == 0) & ~frame.hub)
+    extra = np.setdiff1d(novel, nodes)
+    rows = np.unique(np.concatenate([rows, dep[np.isin(frame.dst[dep], extra)],
+                                     wires[soon][np.isin(frame.src[wires[soon]], extra)]]))  # fmt: skip
+    nodes = np.union1d(nodes, extra)
     anchor = np.where(frame.cash_in[rows], frame.dst[rows], frame.src[rows])
     inst = np.searchsorted(nodes, anchor)
-    return from_segments("cash_in_wire_out", SMUGGLING, cfg.subset("cash_wire"), share[nodes],
+    strength = np.maximum(share[nodes], np.isin(nodes, novel) * 1.0)
+    return from_segments("cash_in_wire_out", SMUGGLING, cfg.subset("cash_wire"), strength,
                          nodes, inst, rows, frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
 
 

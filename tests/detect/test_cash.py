@@ -74,3 +74,42 @@ def test_cash_in_wire_out_abroad(world):
     frame = world.frame()
     hits = cash.cash_in_wire_out(frame)
     assert anchors_of(frame, hits) == {"acc"}
+
+
+def test_funnel_collected_here_taken_out_abroad(world):
+    # deposits at several places in Spain, two withdrawals in Morocco days later; most of the
+    # money stays behind, but the trace is the funnel's
+    _cash_world(world)
+    for i, loc in enumerate(["Madrid", "Toledo", "Madrid", "Cuenca"]):
+        world.pay("CASH", "acc", 4000, day=i, channel="cash", location=loc, location_country="ES")
+    for d in (5, 6):
+        world.pay("acc", "CASH", 1500, day=d, channel="cash", location="Tanger",
+                  location_country="MA")  # fmt: skip
+    # a holidaymaker: one deposit at home, withdrawals abroad
+    world.account("tourist", country="ES")
+    world.pay("CASH", "tourist", 6000, day=0, channel="cash", location="Madrid",
+              location_country="ES")  # fmt: skip
+    for d in (2, 3):
+        world.pay("tourist", "CASH", 300, day=d, channel="cash", location="Paris",
+                  location_country="FR")  # fmt: skip
+    frame = world.frame()
+    assert anchors_of(frame, cash.funnel(frame)) == {"acc"}
+
+
+def test_cash_in_wire_out_unlike_the_history(world):
+    # a small part of the cash leaves abroad, but the account never wired abroad before
+    _cash_world(world)
+    world.account("abroad", country="LY")
+    for i in range(4):
+        world.pay("CASH", "acc", 9000, day=i, channel="cash", location="Madrid")
+    world.pay("acc", "abroad", 8000, day=4, channel="wire")
+    # a migrant who sends money home every month, and once after a deposit
+    world.account("sender", country="ES")
+    world.account("mother", country="MA")
+    for m in range(6):
+        world.pay("sender", "mother", 300, day=30 * m + 15, channel="money_transfer")
+    for i in range(4):
+        world.pay("CASH", "sender", 9000, day=i, channel="cash", location="Madrid")
+    world.pay("sender", "mother", 8000, day=4, channel="money_transfer")
+    frame = world.frame()
+    assert anchors_of(frame, cash.cash_in_wire_out(frame)) == {"acc"}
