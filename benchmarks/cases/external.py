@@ -38,6 +38,8 @@ from benchmarks.harness import BenchContext, CaseSkipped, Measurement, case
 FORMATS = ("amlworld", "samld", "amlsim", "amlgentex")
 TOP = 20
 TRUE_VALUES = {"1", "true", "t", "yes", "y", "1.0"}
+#: Column names (lower case) an AMLGentex export may use for the typology of a transaction.
+TYPOLOGY_COLUMNS = ("typology", "modeltype", "model_type", "pattern_type", "patterntype")
 
 
 @dataclass
@@ -107,11 +109,15 @@ def _one(path: Path, pattern: str) -> Path:
 # --- labels (read after the analysis, from the original files) ------------------------------
 
 
-def _truthy(values: pa.Array) -> list[bool]:
-    return [str(v).strip().lower() in TRUE_VALUES for v in values.to_pylist()]
+def _laundering_rows(cols: dict[str, pa.Array]) -> tuple[int, dict[str, list[Any]]]:
+    """The number of rows, and the other columns of the rows whose ``label`` is true
+    (``1``, ``true``, ``yes``, any case), as Python lists: only those rows go through Python."""
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(cols["label"].cast(pa.string())))
+    mask = pc.fill_null(pc.is_in(text, pa.array(sorted(TRUE_VALUES))), False)
+    return len(text), {k: pc.filter(v, mask).to_pylist() for k, v in cols.items() if k != "label"}
 
 
-def _csv_columns(path: Path, wanted: dict[str, int]) -> dict[str, list[str]]:
+def _csv_columns(path: Path, wanted: dict[str, int]) -> dict[str, pa.Array]:
     """Columns by position, as text (bank ids keep their leading zeros; AMLworld repeats the
     name ``Account``, so columns are addressed by position rather than name)."""
     with open(path, newline="", encoding="utf-8") as handle:
@@ -125,7 +131,7 @@ def _csv_columns(path: Path, wanted: dict[str, int]) -> dict[str, list[str]]:
             include_columns=keep, column_types={n: pa.string() for n in keep}
         ),
     )
-    return {key: table.column(names[i]).to_pylist() for key, i in wanted.items()}
+    return {key: table.column(names[i]).combine_chunks() for key, i in wanted.items()}
 
 
 def _header(path: Path) -> list[str]:
@@ -153,75 +159,62 @@ def _account(*parts: str | None) -> str | None:
 def read_labels(data: Dataset) -> Labels:
     """The laundering accounts (and typologies) of a dataset, from its original files."""
     header = _header(data.labelled)
+    typologies: dict[str, set[str]] = {}
     if data.fmt == "amlworld":
         second = (
             header.index("Account.1") if "Account.1" in header else _position(header, "Account", nth=1)
         )  # fmt: skip
-        cols = _csv_columns(data.labelled, {
+        n, rows = _laundering_rows(_csv_columns(data.labelled, {
             "label": _position(header, "Is Laundering"), "sb": _position(header, "From Bank"),
             "sa": _position(header, "Account"), "db": _position(header, "To Bank"), "da": second,
-        })  # fmt: skip
-        src = [_account(b, a) for b, a in zip(cols["sb"], cols["sa"], strict=True)]
-        dst = [_account(b, a) for b, a in zip(cols["db"], cols["da"], strict=True)]
-        labels = _truthy(pa.array(cols["label"]))
-        typ = _amlworld_patterns(data.typology_file) if data.typology_file else {}
-        return _labels(src, dst, labels, None, typ)
-    if data.fmt == "samld":
-        cols = _csv_columns(data.labelled, {
+        }))  # fmt: skip
+        rows = {
+            "s": [_account(b, a) for b, a in zip(rows["sb"], rows["sa"], strict=True)],
+            "d": [_account(b, a) for b, a in zip(rows["db"], rows["da"], strict=True)],
+        }
+        if data.typology_file:
+            typologies = _amlworld_patterns(data.typology_file)
+    elif data.fmt == "samld":
+        n, rows = _laundering_rows(_csv_columns(data.labelled, {
             "label": _position(header, "Is_laundering"), "s": _position(header, "Sender_account"),
             "d": _position(header, "Receiver_account"),
             **({"t": _position(header, "Laundering_type")} if "Laundering_type" in header else {}),
-        })  # fmt: skip
-        return _labels(cols["s"], cols["d"], _truthy(pa.array(cols["label"])), cols.get("t"), {})
-    if data.fmt == "amlsim":
-        cols = _csv_columns(data.labelled, {
+        }))  # fmt: skip
+    elif data.fmt == "amlsim":
+        n, rows = _laundering_rows(_csv_columns(data.labelled, {
             "label": _position(header, "is_sar"), "s": _position(header, "orig_acct"),
             "d": _position(header, "bene_acct"), "alert": _position(header, "alert_id"),
-        })  # fmt: skip
-        kinds = _amlsim_alert_types(data.typology_file) if data.typology_file else {}
-        types = [kinds.get((a or "").strip()) for a in cols["alert"]] if kinds else None
-        return _labels(cols["s"], cols["d"], _truthy(pa.array(cols["label"])), types, {})
-    # AMLGentex: Parquet (or a CSV export of it)
-    names = {"label": ("isSAR", "is_sar"), "s": ("nameOrig",), "d": ("nameDest",)}
-    typology = next(
-        (h for h in header if h.lower() in ("typology", "modeltype", "pattern_type", "patterntype")),
-        None,
-    )  # fmt: skip
-    if data.labelled.suffix == ".parquet":
-        wanted = [header[_position(header, *n)] for n in names.values()] + (
-            [typology] if typology else []
-        )
-        table = pq.read_table(data.labelled, columns=wanted).cast(
-            pa.schema([pa.field(c, pa.string()) for c in wanted])
-        )
-        cols = {k: table.column(c).to_pylist() for k, c in zip(names, wanted, strict=False)}
-        if typology:
-            cols["t"] = table.column(typology).to_pylist()
-    else:
-        positions = {k: _position(header, *n) for k, n in names.items()}
-        if typology:
-            positions["t"] = header.index(typology)
-        cols = _csv_columns(data.labelled, positions)
-    return _labels(cols["s"], cols["d"], _truthy(pa.array(cols["label"])), cols.get("t"), {})
+        }))  # fmt: skip
+        if data.typology_file:
+            kinds = _amlsim_alert_types(data.typology_file)
+            rows["t"] = [kinds.get((a or "").strip()) for a in rows["alert"]]
+    else:  # AMLGentex: Parquet (or a CSV export of it)
+        positions = {"label": _position(header, "isSAR", "is_sar"),
+                     "s": _position(header, "nameOrig"), "d": _position(header, "nameDest")}  # fmt: skip
+        typology = next((i for i, h in enumerate(header) if h.lower() in TYPOLOGY_COLUMNS), None)
+        if typology is not None:
+            positions["t"] = typology
+        if data.labelled.suffix == ".parquet":
+            table = pq.read_table(data.labelled, columns=[header[i] for i in positions.values()])
+            cols = {k: table.column(header[i]).combine_chunks().cast(pa.string())
+                    for k, i in positions.items()}  # fmt: skip
+        else:
+            cols = _csv_columns(data.labelled, positions)
+        n, rows = _laundering_rows(cols)
+    return _labels(n, rows, typologies)
 
 
-def _labels(
-    src: list[Any],
-    dst: list[Any],
-    laundering: list[bool],
-    types: list[Any] | None,
-    typologies: dict[str, set[str]],
-) -> Labels:
+def _labels(n: int, rows: dict[str, list[Any]], typologies: dict[str, set[str]]) -> Labels:
+    """Labels from the laundering rows' ends (``s``, ``d``) and typology names (``t``)."""
     accounts: set[str] = set()
     typologies = {k: set(v) for k, v in typologies.items()}
-    for i, bad in enumerate(laundering):
-        if not bad:
-            continue
-        ends = {str(a).strip() for a in (src[i], dst[i]) if a is not None and str(a).strip()}
+    types = rows.get("t")
+    for i, (src, dst) in enumerate(zip(rows["s"], rows["d"], strict=True)):
+        ends = {str(a).strip() for a in (src, dst) if a is not None and str(a).strip()}
         accounts |= ends
         if types is not None and types[i] not in (None, ""):
             typologies.setdefault(str(types[i]).strip(), set()).update(ends)
-    return Labels(len(laundering), sum(laundering), accounts, typologies)
+    return Labels(n, len(rows["s"]), accounts, typologies)
 
 
 def _amlworld_patterns(path: Path) -> dict[str, set[str]]:
@@ -245,12 +238,13 @@ def _amlworld_patterns(path: Path) -> dict[str, set[str]]:
 
 
 def _amlsim_alert_types(path: Path) -> dict[str, str]:
+    """``alert_id`` → ``alert_type`` from AMLSim's ``alerts.csv``."""
     header = _header(path)
     cols = _csv_columns(path, {"alert": _position(header, "alert_id"),
                                "type": _position(header, "alert_type")})  # fmt: skip
     return {
         (a or "").strip(): (t or "").strip()
-        for a, t in zip(cols["alert"], cols["type"], strict=True)
+        for a, t in zip(cols["alert"].to_pylist(), cols["type"].to_pylist(), strict=True)
         if a
     }
 
@@ -294,11 +288,14 @@ def predictions(results: dict[str, pa.Table], top: int = TOP) -> dict[str, Any]:
     top_ids = set(
         pc.filter(clusters["cluster_id"], pc.less_equal(clusters["rank"], top)).to_pylist()
     )
-    members = results["cluster_members"].to_pylist()
+    members = results["cluster_members"]
+    keep = pc.and_(
+        pc.equal(members["entity_kind"], "account"),
+        pc.is_in(members["cluster_id"], pa.array(sorted(top_ids), pa.int64())),
+    )
     by_cluster: dict[int, set[str]] = {c: set() for c in top_ids}
-    for m in members:
-        if m["cluster_id"] in top_ids and m["entity_kind"] == "account":
-            by_cluster[m["cluster_id"]].add(m["entity_id"])
+    for m in members.filter(keep).select(["cluster_id", "entity_id"]).to_pylist():
+        by_cluster[m["cluster_id"]].add(m["entity_id"])
     return {"flagged": set(flagged.to_pylist()), "clusters": by_cluster}
 
 
