@@ -74,7 +74,9 @@ class DetectionConfig:
     collector_k: int = 5
     collector_countries: int = 3
     collector_window_days: int = 30
-    unrelated_k: int = 5
+    unrelated_k: int = 3
+    #: Share of distinct surnames among the senders (below it they look like one family).
+    unrelated_surname_share: float = 0.5
     # -- 13 out-of-area, 14 funnel, 15 cash-in/wire-out ---------------------------------------
     out_of_area_k: int = 4
     out_of_area_locations: int = 3

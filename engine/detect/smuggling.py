@@ -54,8 +54,11 @@ def border_collector(frame: Frame) -> Hits:
 
 
 def unrelated_senders_abroad(frame: Frame) -> Hits:
-    """Pattern 16: ≥ k senders abroad with different surnames pay one beneficiary, most of them
-    nationals of the beneficiary's country (paying someone in their home country)."""
+    """Pattern 16: ≥ k senders abroad who are not one family (at least
+    ``unrelated_surname_share`` of them with distinct surnames: common surnames of a nationality
+    repeat among strangers, a family's remittances share one or two) pay one beneficiary in
+    one-off transfers, most of them nationals of the beneficiary's country (paying someone in
+    their home country)."""
     cfg = frame.config
     sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
     rows = np.flatnonzero(burst_tx(frame) & (sc >= 0) & (dc >= 0) & (sc != dc))
@@ -69,7 +72,7 @@ def unrelated_senders_abroad(frame: Frame) -> Hits:
     home = (nat[s] >= 0) & (nat[s] == dc[rows])
     home_share = np.divide(np.bincount(d, weights=home, minlength=n), np.bincount(d, minlength=n),
                            out=np.zeros(n), where=np.bincount(d, minlength=n) > 0)  # fmt: skip
-    nodes = np.flatnonzero((senders >= cfg.unrelated_k) & (surnames >= 0.8 * senders)
+    nodes = np.flatnonzero((senders >= cfg.unrelated_k) & (surnames >= cfg.unrelated_surname_share * senders)
                            & (home_share >= 0.5) & ~frame.hub)  # fmt: skip
     sel = np.isin(d, nodes)
     return from_segments("unrelated_senders_abroad", SMUGGLING, cfg.subset("unrelated_"),

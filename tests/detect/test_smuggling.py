@@ -32,6 +32,23 @@ def test_unrelated_senders_abroad_but_not_a_family(world):
     assert anchors_of(frame, smuggling.unrelated_senders_abroad(frame)) == {"ben"}
 
 
+def test_unrelated_senders_share_common_surnames_but_are_not_a_family(world):
+    # strangers of one nationality: common surnames repeat (3 distinct among 4 senders)
+    world.account("ben", country="SO")
+    for i, name in enumerate(["Abdi Mohamed", "Hodan Mohamed", "Ayan Jama", "Omar Farah"]):
+        world.account(f"s{i}", country="GB")
+        world.party(f"p{i}", name, (f"s{i}",), nationality="SO")
+        world.pay(f"s{i}", "ben", 700, day=i, channel="money_transfer")
+    # a family: four senders, one surname
+    world.account("aunt", country="SO")
+    for i in range(4):
+        world.account(f"f{i}", country="GB")
+        world.party(f"q{i}", f"Sahra{i} Warsame", (f"f{i}",), nationality="SO")
+        world.pay(f"f{i}", "aunt", 700, day=i, channel="money_transfer")
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.unrelated_senders_abroad(frame)) == {"ben"}
+
+
 def test_controller_weekly_small_payments(world):
     for v in range(3):
         for week in range(4):
