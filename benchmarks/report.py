@@ -154,35 +154,27 @@ def _section_of(m: Measurement) -> str:
     return "Other cases"
 
 
+#: A group of untimed rows with more metrics than this is shown row by row instead.
+WIDE_MAX = 14
+
+
 def _tables(rows: list[Measurement], table_ratios: dict) -> list[str]:
     """One table per measurement case; untimed ``prefix/item`` rows sharing their metric names
-    (per-pattern detection figures, per-typology recall) are gathered into one wide table."""
+    (per-pattern detection figures, ranking at top 20 and top N, per-typology recall) are
+    gathered into one table with a column per metric."""
     lines: list[str] = []
-    groups: dict[Any, list[Measurement]] = defaultdict(list)
+    groups: dict[tuple, list[Measurement]] = defaultdict(list)
     for m in rows:
-        if "/" in m.case and m.seconds is None:
+        if "/" in m.case and m.seconds is None and 0 < len(m.metrics) <= WIDE_MAX:
             groups[("wide", m.case.split("/")[0], tuple(m.metrics))].append(m)
         else:
             groups[("case", m.case)].append(m)
     for key, members in groups.items():
-        if key[0] == "wide" and len(members) > 1 and len(key[2]) <= 10:
-            metrics = list(key[2])
-            cases = sorted({m.case for m in members})
-            title = cases[0] if len(cases) == 1 else key[1]
-            sizes = sorted({m.size for m in members}) if len(cases) > 1 else []
-            lines += [f"#### {title}" + (f" ({', '.join(sizes)})" if len(sizes) < 4 else ""), "",
-                      "| item | " + " | ".join(metrics) + " | note |",
-                      "|---|" + "---:|" * len(metrics) + "---|"]  # fmt: skip
-            for m in members:
-                item = m.case.split("/", 1)[1] if m.case.count("/") else m.size
-                if m.case.endswith("/typology"):
-                    item = m.size
-                cells = " | ".join(_fmt(m.metrics.get(k), whole=True) for k in metrics)
-                lines.append(f"| {item} | {cells} | {m.note} |")
-            lines.append("")
+        if key[0] == "wide":
+            lines += _wide_table(members)
             continue
-        lines += [f"#### {members[0].case}", ""]
-        lines += ["| size | subject | seconds | ratio | figures | note |",
+        lines += [f"#### {members[0].case}", "",
+                  "| size | subject | seconds | ratio | figures | note |",
                   "|---|---|---:|---:|---|---|"]  # fmt: skip
         for m in members:
             ratio = table_ratios.get((m.case, m.size), {}).get(m.subject)
@@ -193,6 +185,26 @@ def _tables(rows: list[Measurement], table_ratios: dict) -> list[str]:
             )
         lines.append("")
     return lines
+
+
+def _wide_table(members: list[Measurement]) -> list[str]:
+    """Rows that share their metric names: one column per metric, one row per item."""
+    metrics = list(members[0].metrics)
+    one_case = len({m.case for m in members}) == 1
+    sizes = sorted({m.size for m in members})
+    show_size = not one_case and len(sizes) > 1
+    title = members[0].case if one_case else members[0].case.split("/")[0]
+    if not one_case and len(sizes) == 1:
+        title += f" — {sizes[0]}"
+    lines = [f"#### {title}", "",
+             "| item | " + ("size | " if show_size else "") + " | ".join(metrics) + " | note |",
+             "|---|" + ("---|" if show_size else "") + "---:|" * len(metrics) + "---|"]  # fmt: skip
+    for m in members:
+        item = m.size if one_case else m.case.split("/", 1)[1]
+        cells = " | ".join(_fmt(m.metrics.get(k), whole=True) for k in metrics)
+        size = f"{m.size} | " if show_size else ""
+        lines.append(f"| {item} | {size}{cells} | {m.note} |")
+    return [*lines, ""]
 
 
 def _status_lines(names: list[str], cases: dict[str, dict[str, Any]]) -> list[str]:

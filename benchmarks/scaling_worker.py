@@ -1,6 +1,7 @@
 """One size of the scaling benchmark, in a fresh process so its peak memory is its own.
 
-Run as ``python -m benchmarks.scaling_worker --scale S --tx N --workdir DIR``; prints one JSON
+Run as ``python -m benchmarks.scaling_worker --scale S [--tx N] --workdir DIR`` (without
+``--tx`` the scale preset's own transaction budget); prints one JSON
 object per stage (name, wall seconds, CPU seconds, peak resident memory so far in MiB) on
 standard output.
 """
@@ -25,7 +26,7 @@ def main() -> None:
     """Generate, write, ingest, build and analyse one world, printing each stage's figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", required=True)
-    parser.add_argument("--tx", type=int, required=True)
+    parser.add_argument("--tx", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, required=True)
     args = parser.parse_args()
@@ -47,7 +48,8 @@ def main() -> None:
         print(json.dumps(record), flush=True)
         return result
 
-    world = stage("generate", lambda: generate(args.scale, seed=args.seed, tx_target=args.tx))
+    overrides = {} if args.tx is None else {"tx_target": args.tx}
+    world = stage("generate", lambda: generate(args.scale, seed=args.seed, **overrides))
     n_tx = world.tables["transactions"].num_rows
     print(json.dumps({"stage": "size", "transactions": n_tx}), flush=True)
     stage("write", lambda: write_world(world, world_dir))
