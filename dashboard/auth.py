@@ -8,9 +8,13 @@ Two ways in:
   role takes effect at their next click. An idle session ends after
   ``MONEYTRAIL_SESSION_IDLE_MINUTES`` (default 30).
 * **OpenID Connect**, when ``.streamlit/secrets.toml`` has an ``[auth]`` section: Streamlit's
-  own ``st.login()`` / ``st.user`` do the protocol; the identity provider says who the user is
-  (their ``email``), and the users file still says what they may do: an administrator adds
-  them with ``moneytrail users add EMAIL --role R --oidc``. Unknown e-mails are refused.
+  own ``st.login()`` / ``st.user`` do the protocol (Authorization Code flow; the ID token's
+  signature, issuer, audience and nonce are checked by Authlib). The identity provider says
+  who the user is, the users file says what they may do: the ID token's ``email`` claim (not
+  marked ``email_verified: false``) names an OpenID Connect user added by an administrator
+  with ``moneytrail users add EMAIL --role R --oidc`` (matched ignoring case). An identity
+  with no such enabled user, or with no usable e-mail, is refused and gets no pages; the
+  refusal is audited like every sign-in and sign-out.
 
 What a page calls:
 
@@ -78,14 +82,33 @@ def oidc_providers() -> list[str | None]:
     return list(named) or [None]
 
 
-def _oidc_identity() -> str | None:
-    """The e-mail of the user signed in through OIDC, if any."""
+def _oidc_claims() -> dict[str, Any] | None:
+    """The ID-token claims of the visitor signed in through OIDC, or ``None``."""
     if oidc_settings() is None:
         return None
     info = st.user.to_dict()
-    if not info.get("is_logged_in"):
+    return info if info.get("is_logged_in") else None
+
+
+def oidc_email(claims: Mapping[str, Any]) -> str | None:
+    """The e-mail that names the moneytrail user: the ``email`` claim, unless the provider
+    says it is not verified (``email_verified`` false), since anyone could then claim any."""
+    if claims.get("email_verified") in (False, "false"):
         return None
-    return str(info.get("email") or "") or None
+    return str(claims.get("email") or "").strip() or None
+
+
+def _oidc_identity() -> str | None:
+    """Who is signed in through OIDC, for messages and the log: the e-mail, else the subject."""
+    claims = _oidc_claims()
+    if claims is None:
+        return None
+    return oidc_email(claims) or str(claims.get("sub") or "unknown identity")
+
+
+def _oidc_details(claims: Mapping[str, Any]) -> dict[str, str]:
+    """What the audit entry of an OIDC sign-in keeps about the identity."""
+    return {k: str(claims[k])[:200] for k in ("iss", "sub") if claims.get(k)}
 
 
 def _forget() -> None:
@@ -108,12 +131,13 @@ def current_user() -> User | None:
             return None
         st.session_state[SESSION_SEEN] = time.time()
         return user
-    email = _oidc_identity()
-    if email:
+    claims = _oidc_claims()
+    email = oidc_email(claims) if claims else None
+    if claims and email:
         user = directory.oidc_user(email)
-        if user is not None and st.session_state.get(SESSION_OIDC_NOTED) != email:
-            audit_log.record(user, "sign_in", email, method="oidc")
-            st.session_state[SESSION_OIDC_NOTED] = email
+        if user is not None and st.session_state.get(SESSION_OIDC_NOTED) != user.name:
+            audit_log.record(user, "sign_in", email, method="oidc", **_oidc_details(claims))
+            st.session_state[SESSION_OIDC_NOTED] = user.name
         return user
     return None
 
@@ -146,12 +170,28 @@ def login_form() -> None:
     """The sign-in page: OIDC buttons when configured, and the password form."""
     st.title("moneytrail")
     st.caption("Financial intelligence: sign in to continue. Every view is recorded.")
-    email = _oidc_identity()
-    if email:  # authenticated by the provider, but not a moneytrail user
-        st.error(f"{email} has no moneytrail account or it is disabled; ask an administrator.")
-        if st.session_state.get(SESSION_OIDC_NOTED) != f"refused:{email}":
-            audit_log.record("anonymous", "sign_in_refused", email, method="oidc")
-            st.session_state[SESSION_OIDC_NOTED] = f"refused:{email}"
+    claims = _oidc_claims()
+    if claims:  # authenticated by the provider, but not a moneytrail user
+        who = _oidc_identity() or "unknown identity"
+        if oidc_email(claims):
+            reason = "no enabled moneytrail account"
+            st.error(f"{who} has no moneytrail account or it is disabled; ask an administrator.")
+        else:
+            reason = "no verified e-mail"
+            st.error(
+                f"{who}: the identity provider gave no verified e-mail address, which moneytrail "
+                "needs to find your account; ask an administrator."
+            )
+        if st.session_state.get(SESSION_OIDC_NOTED) != f"refused:{who}":
+            audit_log.record(
+                "anonymous",
+                "sign_in_refused",
+                who,
+                method="oidc",
+                reason=reason,
+                **_oidc_details(claims),
+            )
+            st.session_state[SESSION_OIDC_NOTED] = f"refused:{who}"
         if st.button("Sign out", key="auth_oidc_out"):
             st.logout()
         return

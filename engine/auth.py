@@ -30,7 +30,9 @@ export (``export``) is the default for sharing with partners, and an identified 
 identified exports to need an admin changes one line. Admins can do everything.
 
 Users authenticated by OpenID Connect (``oidc=True``) have no password here: the identity
-provider proves who they are, this file says what they may do.
+provider proves who they are, this file says what they may do. Such a user is named by the
+e-mail address in the provider's ID token (see :meth:`UserDirectory.oidc_user`); an identity
+with no matching enabled OIDC user has no role and is refused.
 """
 
 from __future__ import annotations
@@ -287,8 +289,17 @@ class UserDirectory:
         return _user(name, record)
 
     def oidc_user(self, email: str) -> User | None:
-        """The enabled OpenID Connect user whose name is ``email``, or ``None``."""
-        user = self.get(email) if USERNAME_PATTERN.fullmatch(email or "") else None
+        """The enabled OpenID Connect user whose name is ``email`` (ignoring case, as e-mail
+        providers do), or ``None``. A password user of that name is not an OIDC user: an
+        identity provider can never sign in as them."""
+        if not USERNAME_PATTERN.fullmatch(email or ""):
+            return None
+        users = self._load()["users"]
+        name = email if email in users else None
+        if name is None:
+            folded = [n for n in users if n.casefold() == email.casefold()]
+            name = folded[0] if len(folded) == 1 else None
+        user = _user(name, users[name]) if name else None
         return user if user and user.oidc and not user.disabled else None
 
     def _note_failure(self, name: str) -> None:
