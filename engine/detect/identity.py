@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from engine.detect.frame import CACHE_SIZE, Frame, digits, fold, map_distinct
 from engine.detect.hits import SOURCES, Hits, from_groups
@@ -219,14 +221,11 @@ def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -
     rk = rk[rk.groupby("key")["i"].transform("size") <= max_block]
     lk = lk[lk.groupby("key")["i"].transform("size") <= max_block]
     m = lk.merge(rk, on="key", suffixes=("_l", "_r"))
-    pairs = (
-        np.unique(m[["i_l", "i_r"]].to_numpy(np.int64), axis=0)
-        if len(m)
-        else np.zeros((0, 2), np.int64)
-    )
+    key = m["i_l"].to_numpy(np.int64) * right.n + m["i_r"].to_numpy(np.int64)
     if same:
-        pairs = pairs[pairs[:, 0] < pairs[:, 1]]
-    return pairs.reshape(-1, 2)
+        key = key[key // right.n < key % right.n]
+    key = np.unique(key)  # one int64 key per pair: sorts as (i, j)
+    return np.stack([key // right.n, key % right.n], axis=1).reshape(-1, 2)
 
 
 def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,12 +242,7 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
     if not len(pairs):
         return np.zeros(0), np.zeros((3, 0))
     i, j = pairs[:, 0], pairs[:, 1]
-    a = np.asarray(left.name, object)[i]
-    b = np.asarray(right.name, object)[j]
-    sim = process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=-1) / 100.0
-    sk = process.cpdist(np.asarray(left.skel, object)[i], np.asarray(right.skel, object)[j],
-                        scorer=fuzz.token_sort_ratio, workers=-1) / 100.0  # fmt: skip
-    name = np.maximum(sim, 0.95 * sk)
+    name = _name_similarity(left, right, i, j)
     lb, rb = left.birth[i], right.birth[j]
     swapped = _swapped(lb)
     birth = np.where(
@@ -263,6 +257,22 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
     nat = np.where((ln == "") | (rn == ""), 0.5, np.where(ln == rn, 1.0, 0.0))
     score = 0.55 * name + 0.25 * birth + 0.15 * doc + 0.05 * nat
     return score, np.stack([name, birth, doc])
+
+
+def _name_similarity(left: Records, right: Records, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The name part of :func:`compare` for pairs ``(i, j)``, scored once per distinct pair of
+    names (a person's many travel records and namesakes repeat the same pairs)."""
+    lc, rc = _shared_codes(left.name, right.name)  # '' gets -1: a code like any other here
+    base = int(max(lc.max(initial=-1), rc.max(initial=-1))) + 2
+    key = (lc[i] + 1) * base + (rc[j] + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    a, b = i[first], j[first]
+    ratio = fuzz.token_sort_ratio
+    sim = process.cpdist(np.asarray(left.name, object)[a], np.asarray(right.name, object)[b],
+                         scorer=ratio, workers=-1) / 100.0  # fmt: skip
+    sk = process.cpdist(np.asarray(left.skel, object)[a], np.asarray(right.skel, object)[b],
+                        scorer=ratio, workers=-1) / 100.0  # fmt: skip
+    return np.maximum(sim, 0.95 * sk)[inverse.ravel()]
 
 
 _WORDS = {1.0: "same", 0.7: "day/month swapped", 0.5: "unknown", 0.0: "different", 0.3: "different"}
@@ -314,82 +324,135 @@ def resolve_parties(frame: Frame) -> Links:
                  explain(recs, recs, pairs[ok], parts[:, ok]))  # fmt: skip
 
 
+def _travellers(frame: Frame) -> Links:
+    """Travel record → party links, cached under the key :mod:`engine.detect.people` uses."""
+    if "travellers" not in frame.cache:
+        frame.cache["travellers"] = resolve_travellers(frame)
+    return frame.cache["travellers"]  # type: ignore[return-value]
+
+
+def _person_of_entity(frame: Frame, same_as: Links | None) -> np.ndarray:
+    """One person number per entity (parties, then travel records): entity resolution's
+    ``same_as`` links between parties and its traveller → party links, joined transitively."""
+    n_p, n_r = frame.parties.num_rows, frame.travel.num_rows
+    t = _travellers(frame)
+    u = [t.left + n_p, same_as.left if same_as is not None else np.zeros(0, np.int64)]
+    v = [t.right, same_as.right if same_as is not None else np.zeros(0, np.int64)]
+    u, v = np.concatenate(u).astype(np.int64), np.concatenate(v).astype(np.int64)
+    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n_p + n_r, n_p + n_r))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
 def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
-    """Pattern 18: parties (and travellers) sharing a phone, e-mail, address or identity
-    document under different names. A shared address only counts across different surnames
-    (families share addresses); groups larger than ``shared_max_group`` are ignored (a
-    switchboard number, a hostel)."""
+    """Pattern 18: people sharing a phone, e-mail or identity document under different names.
+
+    Notes
+    -----
+    What is innocently shared is not reported (shared/domain.md, hard negatives):
+
+    * entities that entity resolution links (a traveller and the party it was matched to, two
+      KYC records of one person) are one person, and so are near-identical names (rapidfuzz
+      token-sort ratio ≥ 85 on folded names or on their transliteration skeletons);
+    * a phone or e-mail shared within one family (same surname) is normal;
+    * an address alone is never an instance: flat shares, care homes, relatives and street
+      names repeated across cities make it near-useless on its own. It only strengthens a
+      phone, e-mail or document group whose distinct people also share an address;
+    * groups larger than ``shared_max_group`` (× 4 for documents, which travel records repeat)
+      are ignored: a switchboard number, an agency's e-mail.
+
+    Travellers' documents join the parties' documents (travel record ``k`` is entity
+    ``n_parties + k``); a document under two different names is a forger's trace.
+    """
     cfg = frame.config
     p = frame.parties
     n_p = p.num_rows
-    names = list(_frame_records(frame, "parties").name)
+    precs, trecs = _frame_records(frame, "parties"), _frame_records(frame, "travel")
+    names = np.concatenate([np.asarray(precs.name, object), np.asarray(trecs.name, object)])
+    skels = np.concatenate([np.asarray(precs.skel, object), np.asarray(trecs.skel, object)])
+    births = np.concatenate([precs.birth, trecs.birth])
+    person = _person_of_entity(frame, same_as)
+    address = map_distinct(p.column("address"), fold)
     fields = {
         "phone": map_distinct(p.column("phone"), digits),
         "email": map_distinct(p.column("email"), lambda x: (x or "").strip().lower()),
-        "address": map_distinct(p.column("address"), fold),
-        "document": _frame_records(frame, "parties").doc,
+        "document": np.concatenate([np.asarray(precs.doc, object), np.asarray(trecs.doc, object)]),
     }
-    # travellers' documents join the document field (record k is entity n_p + k)
-    t_docs = _frame_records(frame, "travel").doc
-    t_names = list(_frame_records(frame, "travel").name)
-    same = set()
-    if same_as is not None:
-        same = {(int(a), int(b)) for a, b in zip(same_as.left, same_as.right, strict=True)}
     groups, strength, kinds = [], [], []
     for kind, values in fields.items():
-        ents = list(range(n_p))
-        vals = list(values)
-        ent_names = names
-        if kind == "document":
-            ents += [n_p + k for k in range(len(t_docs))]
-            vals += list(t_docs)
-            ent_names = names + t_names
-        df = pd.DataFrame(
-            {"v": pd.Series(vals, dtype=object), "e": pd.Series(ents, dtype=np.int64)}
-        )
-        df = df[df["v"].map(len) >= 4]
+        df = pd.DataFrame({"v": values, "e": np.arange(len(values), dtype=np.int64)})
+        df = df[df["v"].str.len() >= 4]
         sizes = df.groupby("v")["e"].transform("size")
         df = df[(sizes >= 2) & (sizes <= cfg.shared_max_group * (4 if kind == "document" else 1))]
-        for v, g in df.groupby("v")["e"]:
-            members = g.to_numpy()
-            gnames = [ent_names[e] for e in members]
-            distinct = _distinct_people(gnames, members, n_p, same, surnames=kind == "address")
-            if distinct >= 2:
-                groups.append(members)
-                strength.append(distinct / 2 * KIND_STRENGTH[kind])
-                kinds.append(f"{kind}={v}")
-    parties = [[e for e in g if e < n_p] for g in groups]
-    recs = [[e - n_p for e in g if e >= n_p] for g in groups]
+        if not len(df):
+            continue
+        df = df.sort_values(["v", "e"], kind="stable")
+        vals, ents = df["v"].to_numpy(object), df["e"].to_numpy(np.int64)
+        cuts = np.flatnonzero(vals[1:] != vals[:-1]) + 1
+        for members in np.split(ents, cuts):
+            reps = _distinct_people(members, names, skels, births, person, kind != "document")
+            if len(reps) < 2:
+                continue
+            weight = len(reps) / 2 * KIND_STRENGTH[kind]
+            label = f"{kind}={values[members[0]]}"
+            at = _shared_address(reps[reps < n_p], address)
+            if at:
+                weight += KIND_STRENGTH["address"]
+                label += f"; address={at}"
+            groups.append(members)
+            strength.append(weight)
+            kinds.append(label)
+    parties = [g[g < n_p] for g in groups]
+    recs = [g[g >= n_p] - n_p for g in groups]
     owner_nodes = _party_nodes(frame)
-    nodes = [
-        np.concatenate(
-            [owner_nodes.get(int(x), np.zeros(0, np.int64)) for x in g] or [np.zeros(0, np.int64)]
-        )
-        for g in parties
-    ]
+    none = np.zeros(0, np.int64)
+    nodes = [np.concatenate([owner_nodes.get(int(x), none) for x in g] or [none]) for g in parties]
     params = {
         **cfg.subset("shared_"),
-        "identifiers": "phone, email, address, document",
+        "identifiers": "phone, email, document (address as corroboration)",
         "shared": kinds,
     }
     return from_groups("shared_identifier", SOURCES["identity"], params, strength,
                        [-1] * len(groups), nodes=nodes, recs=recs, parties=parties)  # fmt: skip
 
 
-def _distinct_people(names: list[str], members: np.ndarray, n_p: int, same: set,
-                     surnames: bool) -> int:  # fmt: skip
-    """How many different people a group of names holds (similar names are one person)."""
-    reps: list[tuple[str, int]] = []
-    for name, e in zip(names, members, strict=True):
-        key = name.split()[-1] if surnames and name else name
-        hit = False
-        for rname, re_ in reps:
-            if (min(e, re_), max(e, re_)) in same or fuzz.token_sort_ratio(key, rname) >= 85:
-                hit = True
-                break
-        if not hit:
-            reps.append((key, int(e)))
-    return len(reps)
+def _distinct_people(members: np.ndarray, names: np.ndarray, skels: np.ndarray,
+                     births: np.ndarray, person: np.ndarray, surnames: bool) -> np.ndarray:  # fmt: skip
+    """One representative entity per different person in a group.
+
+    Entities resolved to one person are one, and so are similar names: rapidfuzz token-sort
+    ratio ≥ 85, or ≥ 90 on the transliteration skeletons, or the same known birth date with a
+    token-set ratio ≥ 90 (``El-Sayed`` / ``ELSAYED``, ``Al-Hassan Ali`` / ``ALHASSAN ALI``: one
+    person's noisy records). With ``surnames``, one family is one: names where the last token
+    of one (the surname in KYC order; sources swap the order) is a token of the other."""
+    reps: list[tuple[int, str, str, set[str], int]] = []
+    out: list[int] = []
+    for e in members.tolist():
+        name, skel, born = names[e], skels[e], int(births[e])
+        toks = set(name.split())
+        last = name.split()[-1] if surnames and name else ""
+        if not any(
+            person[e] == pe
+            or fuzz.token_sort_ratio(name, rn) >= 85
+            or (skel and fuzz.token_sort_ratio(skel, rs) >= 90)
+            or (born >= 0 and born == rb and fuzz.token_set_ratio(name, rn) >= 90)
+            or (surnames and ((last and last in rt) or (rn and rn.split()[-1] in toks)))
+            for pe, rn, rs, rt, rb in reps
+        ):
+            reps.append((int(person[e]), name, skel, toks, born))
+            out.append(e)
+    return np.array(out, np.int64)
+
+
+def _shared_address(parties: np.ndarray, address: np.ndarray) -> str:
+    """An address held by two of ``parties`` (different people), or ''."""
+    seen: set[str] = set()
+    for e in parties.tolist():
+        a = address[e]
+        if len(a) >= 4:
+            if a in seen:
+                return a
+            seen.add(a)
+    return ""
 
 
 def _party_nodes(frame: Frame) -> dict[int, np.ndarray]:

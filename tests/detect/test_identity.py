@@ -63,3 +63,41 @@ def test_party_duplicates_are_same_as(world):
     world.party("p1b", "AL-HASSAN Mohamed", birth_date=B1, nationality="SY")
     links = identity.resolve_parties(world.frame())
     assert {(int(a), int(b)) for a, b in zip(links.left, links.right, strict=True)} == {(0, 4)}
+
+
+def test_an_address_alone_is_not_a_shared_identifier(world):
+    for i, name in enumerate(["Ali Khan", "Omar Saleh", "Jan de Vries", "Marta Nowak"]):
+        world.party(f"p{i}", name, address="Hauptstr 1 Berlin")  # a flat share, a care home
+    assert len(identity.shared_identifiers(world.frame())) == 0
+
+
+def test_a_family_phone_is_not_a_shared_identifier_but_an_unrelated_one_is(world):
+    world.party("a", "Ali Khan", phone="+49 170 1234567")
+    world.party("b", "KHAN Maryam", phone="0170 1234567")  # his wife, name order swapped
+    world.party("c", "Omar Saleh", phone="+49 171 7654321", address="Ring 4 Berlin")
+    world.party("d", "Jan de Vries", phone="+49 171 7654321", address="Ring 4 Berlin")
+    hits = identity.shared_identifiers(world.frame())
+    assert len(hits) == 1
+    assert set(hits.parties_of(0)) == {2, 3}
+    # the shared address corroborates the phone: named in the evidence, adds strength
+    assert hits.params["shared"] == ["phone=717654321; address=ring 4 berlin"]
+    assert hits.strength[0] > identity.KIND_STRENGTH["phone"]
+
+
+def test_one_persons_noisy_records_do_not_reuse_a_document(world):
+    born = dt.date(1981, 5, 15)
+    world.party("p1", "Salma El-Sayed", birth_date=born, id_document_number="AP4126122")
+    for k, name in enumerate(["SALMA EL-SAYED", "SALMA ELSAYED", "ELSAYED Salma"]):
+        world.trip(f"r{k}", name, "CAI", "IST", k, traveller_birth_date=born,
+                   traveller_document="AP 412 6122")  # fmt: skip
+    world.trip("r9", "Luwam Kidane", "CAI", "IST", 5, traveller_birth_date=dt.date(2004, 10, 3),
+               traveller_document="AP4126122")  # a different person: this one is reuse  # fmt: skip
+    hits = identity.shared_identifiers(world.frame())
+    assert len(hits) == 1
+    assert list(hits.recs_of(0)) == [0, 1, 2, 3]
+
+
+def test_near_identical_names_without_a_link_are_still_one_person(world):
+    world.party("p1", "Salma El-Sayed", birth_date=dt.date(1981, 5, 15), phone="0170 1234567")
+    world.party("p2", "SALMA ELSAYED", birth_date=dt.date(1981, 5, 15), phone="0170 1234567")
+    assert len(identity.shared_identifiers(world.frame())) == 0
