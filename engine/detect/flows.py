@@ -24,6 +24,11 @@ from engine.detect.frame import CARD, Frame
 from engine.detect.hits import SOURCES, Hits, empty_hits, from_groups, from_segments
 
 GENERIC = SOURCES["generic"]
+#: Least money (``amount_base``) a bipartite layer must move in total. Friends and flatmates
+#: settling small shared costs with each other form dense little A × B squares of everyday
+#: mobile payments (tens of euros); a layering step moves thousands. Same order as
+#: ``pass_through_min_amount``; candidate for a ``DetectionConfig`` field.
+BIPARTITE_MIN_AMOUNT = 1000.0
 
 
 def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +241,8 @@ def bipartite(frame: Frame) -> list[Hits]:
     Senders are paired when they pay ≥ 2 common receivers (receivers with in-degree above
     ``bipartite_max_receiver_degree`` are skipped: merchants, employers); connected groups of
     paired senders are A, the receivers paid by ≥ 2 of them B, and the layer is kept when at
-    least 70 % of the A × B pairs carry a transfer and all of them fall within 2Δ.
+    least 70 % of the A × B pairs carry a transfer, all of them fall within 2Δ, and they move
+    at least :data:`BIPARTITE_MIN_AMOUNT` in total (everyday payments among friends do not).
     """
     cfg = frame.config
     n = frame.n_nodes
@@ -315,7 +321,8 @@ def _layers(frame: Frame, rows: np.ndarray, gi: np.ndarray, set_hash: np.ndarray
     """Bipartite layers (A, B, transactions) from the sender pairs ``gi`` (ordered by the hash
     of their common receivers): pairs with the same receiver set form one candidate; A is
     their senders, B the common receivers that are not senders; kept when ``|B| ≥ min_side``,
-    ``|A| ≤ 50``, at least 70 % of A × B carries a transfer and all of them fall within 2Δ.
+    ``|A| ≤ 50``, at least 70 % of A × B carries a transfer, all of them fall within 2Δ and
+    together they move at least :data:`BIPARTITE_MIN_AMOUNT`.
 
     Vectorised over all candidates at once (flat ``(candidate, item)`` keys), in candidate
     order, so the first ``max_instances`` kept are those of a per-candidate loop."""
@@ -352,7 +359,13 @@ def _layers(frame: Frame, rows: np.ndarray, gi: np.ndarray, set_hash: np.ndarray
     t_hi = np.full(n_g, np.iinfo(np.int64).min)
     np.minimum.at(t_lo, rg, frame.ts[rr])
     np.maximum.at(t_hi, rg, frame.ts[rr])
-    keep = cand & (density >= 0.7) & (t_hi - t_lo <= frame.days(2 * cfg.bipartite_window_days))
+    total = np.bincount(rg, weights=frame.amount[rr], minlength=n_g)
+    keep = (
+        cand
+        & (density >= 0.7)
+        & (t_hi - t_lo <= frame.days(2 * cfg.bipartite_window_days))
+        & (total >= BIPARTITE_MIN_AMOUNT)
+    )
     kept = np.flatnonzero(keep)[: cfg.max_instances]
     if not len(kept):
         return empty

@@ -134,6 +134,19 @@ def test_bipartite_and_stack(world):
     assert accounts_of(frame, stack, 0) == {"a1", "a2", "a3", "b1", "b2", "c1", "c2"}
 
 
+def test_bipartite_ignores_friends_settling_small_costs(world):
+    for a in ("ann", "bob", "cem"):  # three friends paying two others back for dinners
+        for b in ("dan", "eva"):
+            world.pay(a, b, 35, day=2, channel="mobile")
+    for a in ("a1", "a2", "a3"):  # the same square moving real money
+        for b in ("b1", "b2"):
+            world.pay(a, b, 900, day=2)
+    frame = world.frame()
+    bip, _ = flows.bipartite(frame)
+    assert [accounts_of(frame, bip, i) for i in range(len(bip))] == [{"a1", "a2", "a3", "b1", "b2"}]
+    assert flows.BIPARTITE_MIN_AMOUNT > 6 * 35
+
+
 def test_dense_flow(world):
     for i in range(3):
         for j in range(2):
