@@ -296,8 +296,8 @@ def pay_on_arrival(frame: Frame) -> Hits:
     paid while the migrant is on the way is held too). The broker may be a business: brokers
     are typically money-transfer or hawala shops. *Released*: a transfer from the broker to an
     account outside the traveller's side within ``arrival_lag_days`` after the arrival, no
-    larger than what the broker held for the travellers it follows (released money is held
-    money). A broker is reported when its releases follow the arrivals of ≥
+    larger than the one-off payments the broker had received by then (released money is
+    held money). A broker is reported when its releases follow the arrivals of ≥
     ``arrival_min_travellers`` different people paid for from ≥ 2 accounts, on ≥ 2 different
     days (one journey's coincidence is not a release pattern), and when at least
     ``arrival_release_share`` of its outgoing payments are such releases: an account that pays
@@ -345,6 +345,14 @@ def pay_on_arrival(frame: Frame) -> Hits:
     rel = rel[[(int(r_), int(c_)) not in own for r_, c_ in zip(rel["r"], rel["c"], strict=True)]]
     person = person_of_record(frame)
     n_out = np.bincount(frame.src[out_rows], minlength=frame.n_nodes)
+    one_off = np.flatnonzero(frame.core_tx & (frame.channel != CARD)
+                             & (frame.pair_count <= cfg.max_pair_repeat))  # fmt: skip
+    one_off = one_off[np.isin(frame.dst[one_off], brokers)]
+    order = np.argsort(frame.dst[one_off], kind="stable")
+    bounds = np.searchsorted(frame.dst[one_off][order], brokers)
+    ends = np.r_[bounds[1:], len(one_off)]
+    held_in = {int(x): one_off[order][lo:hi] for x, lo, hi in zip(brokers, bounds, ends,
+                                                                   strict=True)}  # fmt: skip
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for b, grp in rel.groupby("b"):
         held = np.unique(np.concatenate([np.asarray(h) for h in grp["held"]]))
@@ -354,14 +362,22 @@ def pay_on_arrival(frame: Frame) -> Hits:
         payers = np.unique(frame.src[held])
         days = np.unique(arrival[grp["r"].to_numpy()] // day_us)
         share = len(releases) / max(int(n_out[b]), 1)
+        # what it held: every one-off inflow up to the last release (not only the linked ones:
+        # some relatives are not recognisable by name)
+        t_last = frame.ts[releases].max()
+        pool = held_in[int(b)]
+        pool = pool[(frame.ts[pool] <= t_last) & (frame.ts[pool] >= frame.ts[held].min())]
+        inflow = frame.amount[held_in[int(b)]][frame.ts[held_in[int(b)]] <= t_last].sum()
         if (travellers < cfg.arrival_min_travellers or len(payers) < 2 or len(days) < 2
                 or share < cfg.arrival_release_share
-                or frame.amount[releases].sum() > frame.amount[held].sum()):  # fmt: skip
+                or frame.amount[releases].sum() > inflow):  # fmt: skip
             continue
         strength.append(travellers / cfg.arrival_min_travellers * share)
         anchors.append(int(b))
-        nodes.append(np.unique(np.r_[payers, int(b), frame.dst[releases]]))
-        txs.append(np.r_[held, releases])
+        # the money it held meanwhile belongs to the finding, paid by relatives whose names
+        # could not be linked to a traveller too
+        nodes.append(np.unique(np.r_[payers, frame.src[pool], int(b), frame.dst[releases]]))
+        txs.append(np.unique(np.r_[held, pool, releases]))
         recs.append(np.unique(grp["r"]))
     return from_groups("pay_on_arrival", SMUGGLING, params, strength, anchors, nodes=nodes,
                        txs=txs, recs=recs).top(cfg.max_instances)  # fmt: skip
