@@ -165,7 +165,9 @@ def _tables(rows: list[Measurement], table_ratios: dict) -> list[str]:
     lines: list[str] = []
     groups: dict[tuple, list[Measurement]] = defaultdict(list)
     for m in rows:
-        if "/" in m.case and m.seconds is None and 0 < len(m.metrics) <= WIDE_MAX:
+        if m.size == "growth":  # one table of growth exponents, a row per stage
+            groups[("wide", "growth", tuple(m.metrics))].append(m)
+        elif "/" in m.case and m.seconds is None and 0 < len(m.metrics) <= WIDE_MAX:
             groups[("wide", m.case.split("/")[0], tuple(m.metrics))].append(m)
         else:
             groups[("case", m.case)].append(m)
@@ -188,20 +190,35 @@ def _tables(rows: list[Measurement], table_ratios: dict) -> list[str]:
 
 
 def _wide_table(members: list[Measurement]) -> list[str]:
-    """Rows that share their metric names: one column per metric, one row per item."""
+    """Rows that share their metric names: one column per metric, one row per item. A column
+    of whole numbers above 1 is printed as counts."""
     metrics = list(members[0].metrics)
     one_case = len({m.case for m in members}) == 1
     sizes = sorted({m.size for m in members})
     show_size = not one_case and len(sizes) > 1
-    title = members[0].case if one_case else members[0].case.split("/")[0]
-    if not one_case and len(sizes) == 1:
-        title += f" — {sizes[0]}"
+    prefix = members[0].case.split("/")[0]
+    if sizes == ["growth"]:
+        title = "growth exponents (log-log slope of seconds against transactions; 1.0 = linear)"
+    elif one_case:
+        title = members[0].case
+    else:
+        title = f"{prefix}: {', '.join(metrics[:3])}" + (", …" if len(metrics) > 3 else "")
+        title += f" — {sizes[0]}" if len(sizes) == 1 else ""
+    counts = {
+        k for k in metrics
+        if all(isinstance(m.metrics.get(k), int | float) and float(m.metrics[k]).is_integer()
+               for m in members)
+        and any(abs(m.metrics[k]) > 1 for m in members)
+    }  # fmt: skip
     lines = [f"#### {title}", "",
              "| item | " + ("size | " if show_size else "") + " | ".join(metrics) + " | note |",
              "|---|" + ("---|" if show_size else "") + "---:|" * len(metrics) + "---|"]  # fmt: skip
     for m in members:
-        item = m.size if one_case else m.case.split("/", 1)[1]
-        cells = " | ".join(_fmt(m.metrics.get(k), whole=True) for k in metrics)
+        item = m.case.split("/", 1)[-1]
+        item = m.size if one_case and m.size != "growth" else item
+        cells = " | ".join(
+            f"{m.metrics[k]:,.0f}" if k in counts else _fmt(m.metrics.get(k)) for k in metrics
+        )
         size = f"{m.size} | " if show_size else ""
         lines.append(f"| {item} | {size}{cells} | {m.note} |")
     return [*lines, ""]
@@ -344,7 +361,7 @@ def draw(
                                    "pyarrow floor)", name, _command(run, list(loading.cases))))  # fmt: skip
     name = f"{stamp}-detection.png"
     rows = [
-        (m.case.split("/", 1)[1] + ("" if _one_size(by_section[detection.title]) else f" {m.size}"),
+        (_pattern_label(m, _one_size(by_section[detection.title])),
          {"recall": m.metrics["recall"], "precision": m.metrics["precision"]})
         for m in by_section[detection.title]
         if m.case.startswith("detection/") and {"recall", "precision"} <= set(m.metrics)
@@ -361,6 +378,12 @@ def draw(
         out[external.title].append(("recall per typology of the external datasets", name,
                                     _command(run, ["external"])))  # fmt: skip
     return out
+
+
+def _pattern_label(m: Measurement, one_size: bool) -> str:
+    name = m.case.split("/", 1)[1]
+    name = "entity resolution (er)" if name == "er" else name
+    return name if one_size else f"{name} {m.size}"
 
 
 def _one_size(rows: list[Measurement]) -> bool:

@@ -114,7 +114,7 @@ def test_figures_are_in_their_sections(written):
     _, text = written
     algorithms = _section(text, 1)
     assert "| 1M tx | igraph | 6.00 | 3.00 |" in algorithms  # ratio = 6 s / 2 s
-    assert "log_log_slope=1.07" in _section(text, 2)
+    assert "| scaling:analyze | 1.07 |" in _section(text, 2)
     detection = _section(text, 4)
     assert "| temporal_cycle | 55 | 1.00 | 0.61 |" in detection
     assert "| funnel | 30 | 0.27 | 1.00 |" in detection
