@@ -38,19 +38,22 @@ def _distinct_per_inst(inst: np.ndarray, values: np.ndarray, n: int) -> np.ndarr
 
 def border_collector(frame: Frame) -> Hits:
     """Pattern 12: a (non-business) beneficiary receives from ≥ k senders spread over ≥ g
-    countries within Δ; stronger in a corridor country."""
+    countries within Δ, or from ≥ 2k senders in ≥ 2 countries (many senders from two diaspora
+    countries are as telling as a few from three); stronger in a corridor country."""
     cfg = frame.config
-    nodes, _, inst, rows = _fan(frame, "in", cfg.collector_k, cfg.collector_window_days)
+    nodes, best, inst, rows = _fan(frame, "in", cfg.collector_k, cfg.collector_window_days)
     n_c = _distinct_per_inst(inst, frame.node_country[frame.src[rows]], len(nodes))
-    keep = (n_c >= cfg.collector_countries) & (frame.node_kind[nodes] != BUSINESS)
+    spread = (n_c >= cfg.collector_countries) | ((n_c >= 2) & (best >= 2 * cfg.collector_k))
+    keep = spread & (frame.node_kind[nodes] != BUSINESS)
     sel = np.flatnonzero(keep)
     remap = np.full(len(nodes), -1)
     remap[sel] = np.arange(len(sel))
     ok = remap[inst] >= 0
     boost = 1 + corridor_mask(frame)[frame.node_country[nodes[sel]]]
+    strength = np.maximum(n_c[sel] / cfg.collector_countries, best[sel] / (2 * cfg.collector_k))
     return from_segments("border_collector", SMUGGLING, cfg.subset("collector_"),
-                         n_c[sel] / cfg.collector_countries * boost, nodes[sel], remap[inst[ok]],
-                         rows[ok], frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
+                         strength * boost, nodes[sel], remap[inst[ok]], rows[ok], frame.src,
+                         frame.dst).top(cfg.max_instances)  # fmt: skip
 
 
 def unrelated_senders_abroad(frame: Frame) -> Hits:

@@ -18,6 +18,19 @@ def test_border_collector_needs_many_countries(world):
     assert anchors_of(frame, smuggling.border_collector(frame)) == {"coll"}
 
 
+def test_border_collector_many_senders_from_two_countries(world):
+    world.account("coll", country="LY")
+    world.account("few", country="LY")
+    for i in range(10):  # ten senders from two diaspora countries
+        world.account(f"s{i}", country="SE" if i % 2 else "DE")
+        world.pay(f"s{i}", "coll", 700, day=i)
+    for i in range(6):  # six senders from two countries: not enough without a third
+        world.account(f"f{i}", country="SE" if i % 2 else "DE")
+        world.pay(f"f{i}", "few", 700, day=i)
+    frame = world.frame()
+    assert anchors_of(frame, smuggling.border_collector(frame)) == {"coll"}
+
+
 def test_unrelated_senders_abroad_but_not_a_family(world):
     world.account("ben", country="SY")
     world.account("mum", country="SY")
