@@ -50,6 +50,8 @@ def bench(
         runner.discover()
         for name, registered in sorted(CASES.items()):
             flag = "" if registered.quick else " (full runs only)"
+            if name in runner.OPT_IN:
+                flag += " (opt-in: --case or --scale large)"
             typer.echo(f"{name}: {registered.description}{flag}")
         return
     options = {"results_dir": results} if results else {}
