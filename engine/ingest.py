@@ -1,10 +1,11 @@
-"""Ingestion: file → loader → batch → store, once per file content.
+"""Ingestion: file → loader → batch → store, once per file content, streamed.
 
-The batch id is the SHA-256 of the file's bytes (streamed). A file whose batch is already in
-the store is reported as a duplicate without being parsed; otherwise the loader's tables and
-quarantine go to :meth:`engine.store.base.Store.write_batch`, which lands all of it or nothing
-and skips rows whose key the store already holds. The CLI, the dashboard's upload page and
-the demo all come through here.
+The batch id is the SHA-256 of the file's bytes, read in a first pass in blocks. A file whose
+batch is already in the store is reported as a duplicate without being parsed; otherwise the
+loader's chunks (accepted rows and quarantined ones, as the file is read) go straight to
+:meth:`engine.store.base.Store.write_stream`, which lands all of it or nothing and skips rows
+whose key the store already holds; so a file larger than memory can be ingested into the
+EmbeddedStore. The CLI, the dashboard's upload page and the demo all come through here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,13 @@ import pyarrow as pa
 
 from engine import schema
 from engine.errors import InputError
-from engine.store.base import Batch, Store
+from engine.store.base import REJECTED, RESTART, BatchInfo, Chunk, Store
 
 MAX_SOURCE_NAME = 200
 _HASH_BLOCK = 4 << 20
+#: Share of the progress bar given to the hashing pass: hashing a byte costs roughly a tenth
+#: of parsing and storing it, so the bar moves at about the same speed through both passes.
+HASH_SHARE = 0.1
 
 
 @dataclass
@@ -82,13 +86,23 @@ def sanitise_source_name(name: str) -> str:
     return base[:MAX_SOURCE_NAME] or "upload"
 
 
-def file_digest(path: str | os.PathLike[str]) -> str:
-    """SHA-256 hex digest of the file's bytes, read in blocks (constant memory)."""
+def file_digest(
+    path: str | os.PathLike[str], progress: Callable[[int, int], None] | None = None
+) -> str:
+    """SHA-256 hex digest of the file's bytes, read in blocks (constant memory).
+
+    ``progress(done_bytes, total_bytes)`` is called after each block.
+    """
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
+            total = os.fstat(handle.fileno()).st_size
+            done = 0
             while block := handle.read(_HASH_BLOCK):
                 digest.update(block)
+                done += len(block)
+                if progress is not None:
+                    progress(done, total)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=Path(path).name) from exc
     return digest.hexdigest()
@@ -112,7 +126,7 @@ def ingest_file(
     source_name: str | None = None,
     progress: Any = None,
 ) -> IngestReport:
-    """Load one file and write it to ``store`` as one atomic, idempotent batch.
+    """Load one file and write it to ``store`` as one atomic, idempotent batch, streamed.
 
     Parameters
     ----------
@@ -121,13 +135,14 @@ def ingest_file(
     path:
         The file to read.
     format, kind, mapping:
-        Passed to :func:`loaders.registry.load_file`.
+        Passed to :func:`loaders.registry.open_stream`.
     uploaded_by:
         Recorded with the batch (user name, or ``cli``).
     source_name:
         The name the user gave the file (an upload's original name); sanitised.
     progress:
-        ``progress(done_bytes, total_bytes)`` while the file is parsed.
+        ``progress(done, total)`` over the whole work: the hashing pass, then parsing and
+        writing (see :data:`HASH_SHARE`); ``total`` is constant, ``done`` reaches it at the end.
 
     Raises
     ------
@@ -136,47 +151,94 @@ def ingest_file(
     StoreError
         If the store could not write the batch; the store is unchanged.
     """
-    from loaders.registry import load_file
+    from loaders.registry import open_stream
 
     started = time.perf_counter()
     source = sanitise_source_name(source_name or Path(path).name)
-    batch_id = file_digest(path)
+    hashing, parsing = _progress_phases(progress)
+    batch_id = file_digest(path, hashing)
     if store.has_batch(batch_id):
+        if progress is not None:
+            parsing(1, 1)
         return IngestReport(source, batch_id, "duplicate", seconds=time.perf_counter() - started)
-    result = load_file(
+    stream = open_stream(
         path,
         format=format,
         kind=kind,
         mapping=mapping,
         batch_id=batch_id,
         source=source,
-        progress=progress,
+        progress=parsing,
     )
-    batch = Batch(
-        batch_id=batch_id,
-        source=source,
-        kind=result.kind,
-        format=result.format,
-        tables=result.tables,
-        rejected=result.rejected,
-        uploaded_by=uploaded_by,
-    )
-    receipt = store.write_batch(batch)
+    quarantine = _Quarantine()
+    info = BatchInfo(batch_id, source, stream.kind, stream.format, uploaded_by)
+    receipt = store.write_stream(info, quarantine.watch(stream))
+    if progress is not None:
+        parsing(1, 1)
+    rejected = quarantine.table()
     return IngestReport(
         source=source,
         batch_id=batch_id,
         status=receipt.status,
-        format=result.format,
-        kind=result.kind,
+        format=stream.format,
+        kind=stream.kind,
         accepted=receipt.rows_written,
         duplicate=receipt.rows_duplicate,
-        rejected=result.rejected.num_rows,
-        reasons=_reason_counts(result.rejected),
-        rejected_rows=result.rejected,
+        rejected=rejected.num_rows,
+        reasons=_reason_counts(rejected),
+        rejected_rows=rejected,
         tables=dict(receipt.written),
-        notes=list(result.notes),
+        notes=list(stream.notes),
         seconds=time.perf_counter() - started,
     )
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+def _progress_phases(progress: ProgressFn | None) -> tuple[ProgressFn | None, ProgressFn]:
+    """Split one ``progress(done, total)`` over the hashing pass and the parsing pass.
+
+    The caller sees one bar on a fixed scale of 10,000 steps: hashing fills the first
+    :data:`HASH_SHARE` of it, parsing and writing the rest.
+    """
+    scale = 10_000
+    split = int(scale * HASH_SHARE)
+
+    def hashing(done: int, total: int) -> None:
+        if progress is not None:
+            progress(int(split * done / max(total, 1)), scale)
+
+    def parsing(done: int, total: int) -> None:
+        if progress is not None:
+            progress(split + int((scale - split) * min(done, total) / max(total, 1)), scale)
+
+    return (hashing if progress is not None else None), parsing
+
+
+class _Quarantine:
+    """Keeps the rejected chunks of a stream on their way to the store, for the report.
+
+    Bounded: a loader refuses a file with more than
+    :data:`loaders.base.MAX_REJECTED_ROWS` rejected rows.
+    """
+
+    def __init__(self) -> None:
+        self.parts: list[pa.Table] = []
+
+    def watch(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
+        for name, table in chunks:
+            if name == RESTART:
+                self.parts.clear()
+            elif name == REJECTED and table is not None:
+                self.parts.append(table)
+            yield name, table
+
+    def table(self) -> pa.Table:
+        if not self.parts:
+            return schema.empty("rejected")
+        table = pa.concat_tables(self.parts)
+        return table.sort_by([("row", "ascending")]) if len(self.parts) > 1 else table
 
 
 #: Sub-folders never loaded when a folder is given: the generator's ground truth is for

@@ -8,6 +8,7 @@ the rest of the file loads. A file that cannot be read at all raises one
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -99,6 +100,7 @@ class Rejects:
         self.batch_id = batch_id
         self._parts: list[pa.Table] = []
         self._single: list[tuple[int, str, str | None, str]] = []
+        self._reasons: Counter[str] = Counter()
         self.count = 0
 
     def add(self, rows: np.ndarray | pa.Array, field: str, values: pa.Array, reason: str) -> None:
@@ -120,16 +122,15 @@ class Rejects:
                 schema=schema.REJECTED,
             )
         )
-        self._count(n)
+        self._count(n, reason)
 
-    def _count(self, n: int) -> None:
+    def _count(self, n: int, reason: str) -> None:
         self.count += n
+        self._reasons[reason] += n
         if self.count > MAX_REJECTED_ROWS:
             from engine.errors import InputError
 
-            reasons = [r for part in self._parts for r in part["reason"].to_pylist()[:1000]]
-            reasons += [r[3] for r in self._single[:1000]]
-            top = max(set(reasons), key=reasons.count) if reasons else "various"
+            top = self._reasons.most_common(1)[0][0]
             raise InputError(
                 f"more than {MAX_REJECTED_ROWS:,} rows rejected (most often: {top}); "
                 "check the format or the mapping file",
@@ -140,7 +141,13 @@ class Rejects:
         """Reject one row (for row-by-row parsers such as XML and JSON Lines)."""
         text = None if value is None else str(value)[: schema.MAX_REJECTED_VALUE]
         self._single.append((row, field, text, reason))
-        self._count(1)
+        self._count(1, reason)
+
+    def drain(self) -> pa.Table:
+        """The rows rejected since the last drain (sorted by row), forgetting them."""
+        table = self.table()
+        self._parts, self._single = [], []
+        return table
 
     def table(self) -> pa.Table:
         parts = list(self._parts)

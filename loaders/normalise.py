@@ -22,6 +22,7 @@ from loaders import values
 from loaders.base import MAX_FIELD_BYTES, Rejects
 from loaders.mapping import Mapping, Source
 from loaders.rates import CURRENCY_NAMES, rate_table
+from loaders.repeats import RepeatCounter
 
 CHANNEL_WORDS = {
     "wire": ("wire", "transfer", "bank transfer", "ach", "sepa", "swift", "cross-border",
@@ -340,12 +341,14 @@ class Converter:
 ID_PREFIX = {"tx_id": "tx-", "record_id": "tr-", "party_id": "p-"}
 
 
-def derive_ids(table: pa.Table, name: str) -> pa.Table:
+def derive_ids(table: pa.Table, name: str, repeats: RepeatCounter | None = None) -> pa.Table:
     """Fill missing keys (``tx_id``, ``record_id``, ``party_id``) from the row's content.
 
     The id is a 64-bit hash of all other canonical fields, plus ``-k`` for the k-th repeat of
     an identical row in the same file, so re-loading the same rows gives the same ids and the
-    store's key deduplication keeps overlapping exports idempotent.
+    store's key deduplication keeps overlapping exports idempotent. ``repeats`` carries the
+    counts over the chunks of a streamed file (one counter per file and table); repeats are
+    counted among the chunks that have a missing id.
 
     Notes
     -----
@@ -371,6 +374,9 @@ def derive_ids(table: pa.Table, name: str) -> pa.Table:
     first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
     occurrence = np.empty(n, dtype=np.int64)
     occurrence[order] = np.arange(n) - first
+    if repeats is not None:
+        occurrence += repeats.before(hashes)
+        repeats.add(hashes)
     ids = pc.binary_join_element_wise(
         pa.array([ID_PREFIX[key]] * n, pa.string()), pa.array(hashes).cast(pa.string()), ""
     )

@@ -16,6 +16,7 @@ from typing import Any
 from engine.errors import InputError
 from loaders.base import LoadResult, Progress
 from loaders.mapping import Mapping, as_mapping
+from loaders.stream import LoadStream, collect, stream_of
 
 XML_FORMATS = ("goaml", "camt053", "pacs008")
 TABULAR_FORMATS = ("canonical", "csv", "parquet", "jsonl", "amlworld", "samld", "amlsim",
@@ -91,7 +92,44 @@ def load_file(
     source: str | None = None,
     progress: Progress | None = None,
 ) -> LoadResult:
-    """Load one file into canonical tables and a quarantine of rejected rows.
+    """Load one file into canonical tables and a quarantine of rejected rows, in memory.
+
+    :func:`open_stream` with the same arguments, collected; see it for the parameters. For
+    files larger than memory use :func:`open_stream` and a store's ``write_stream``.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read at all, or its columns match no known layout; nothing was
+        loaded.
+    """
+    stream = open_stream(
+        path,
+        format=format,
+        kind=kind,
+        mapping=mapping,
+        batch_id=batch_id,
+        source=source,
+        progress=progress,
+    )
+    return collect(stream)
+
+
+def open_stream(
+    path: str | os.PathLike[str],
+    *,
+    format: str = "auto",
+    kind: str | None = None,
+    mapping: Mapping | dict[str, Any] | str | os.PathLike[str] | None = None,
+    batch_id: str,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> LoadStream:
+    """Detect one file's format and return its rows as a stream of chunks.
+
+    Only the head of the file is read here (the header, the Parquet schema, the XML root);
+    iterating the stream reads the rows (see :mod:`loaders.stream`). XML formats are parsed
+    whole at this point and streamed from memory.
 
     Parameters
     ----------
@@ -113,16 +151,16 @@ def load_file(
 
     Returns
     -------
-    LoadResult
+    LoadStream
 
     Raises
     ------
     InputError
-        If the file cannot be read at all, or its columns match no known layout; nothing was
-        loaded.
+        If the file cannot be read at all, or its columns match no known layout (here, or
+        while the stream is iterated).
     """
     from loaders.canonical import canonical_plan
-    from loaders.chunked import load_plan
+    from loaders.chunked import stream_plan
     from loaders.mapped import explain_missing, mapped_plan
     from loaders.public import public_plan
     from loaders.tabular import open_tabular
@@ -140,7 +178,7 @@ def load_file(
         raise InputError("no such file", file=name)
     head = _head(path, name)
     if format in XML_FORMATS:
-        return _load_xml(format, path, name, batch_id, options, progress)
+        return stream_of(_load_xml(format, path, name, batch_id, options, progress))
     container = detect_container(path, head)
     if format in ("csv", "parquet", "jsonl"):
         container = format
@@ -153,7 +191,7 @@ def load_file(
                 "XML that is neither a goAML report nor an ISO 20022 camt.053/pacs.008 Document",
                 file=name,
             )
-        return _load_xml(xml_format, path, name, batch_id, options, progress)
+        return stream_of(_load_xml(xml_format, path, name, batch_id, options, progress))
     tf = open_tabular(
         path,
         container,
@@ -177,4 +215,4 @@ def load_file(
             f"{explain_missing(tf.columns, kind)}; give a mapping file (--mapping)",
             file=name,
         )
-    return load_plan(tf, plan, batch_id, progress)
+    return stream_plan(tf, plan, batch_id, progress)

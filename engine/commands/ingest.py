@@ -38,7 +38,13 @@ def ingest(
     """Load bank exports, goAML reports, ISO 20022 statements, travel and KYC files."""
     import pyarrow as pa
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from engine.errors import InputError
     from engine.ingest import ingest_paths
@@ -53,7 +59,8 @@ def ingest(
         Progress(
             "[progress.description]{task.description}",
             BarColumn(),
-            DownloadColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,
             transient=True,
@@ -61,6 +68,7 @@ def ingest(
     ):
 
         def progress_for(path: Path):  # type: ignore[no-untyped-def]
+            # one bar per file over all its work: hashing, parsing, writing (engine.ingest)
             task = bar.add_task(path.name[:40], total=None)
 
             def update(done: int, total: int) -> None:

@@ -63,8 +63,9 @@ DICTIONARY_COLUMNS = frozenset(
     }
 )
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
-#: Rows gathered before a part file is written (memory: one part of the widest table).
+#: Rows, or bytes of Arrow data, gathered before a part file is written (memory: one part).
 PART_ROWS = 1 << 20
+PART_BYTES = 128 << 20
 #: ``write(table, path)``: write one complete Parquet file and sync it.
 WriteParquet = Callable[[pa.Table, Path], None]
 
@@ -101,12 +102,13 @@ class KnownKeys:
         known.extend(keys)
         return known
 
-    def extend(self, keys: pa.Array) -> None:
-        """Add ``keys`` (assumed new) after the ones held."""
+    def extend(self, keys: pa.Array, hashes: np.ndarray | None = None) -> None:
+        """Add ``keys`` (assumed new; ``hashes`` their :func:`hash_keys` if known)."""
         if len(keys) == 0:
             return
         start = len(self.keys)
-        self.index.add(hash_keys(keys), np.arange(start, start + len(keys), dtype=np.int64))
+        hashes = hash_keys(keys) if hashes is None else hashes
+        self.index.add(hashes, np.arange(start, start + len(keys), dtype=np.int64))
         self.keys = pa.concat_arrays([self.keys, keys.cast(pa.string())])
 
 
@@ -120,8 +122,8 @@ class BatchOutcome:
     duplicates: dict[str, int]
     rejected: int
     reasons: dict[str, int]
-    #: Exact new keys per table, or None where the batch had too many to keep.
-    new_keys: dict[str, pa.Array | None]
+    #: Exact new keys per table with their hashes, or None where the batch had too many.
+    new_keys: dict[str, tuple[pa.Array, np.ndarray] | None]
 
 
 class _TableSink:
@@ -141,10 +143,12 @@ class _TableSink:
         self.pending: list[pa.Table] = []
         self.pending_keys: list[pa.Array] = []
         self.pending_rows = 0
+        self.pending_bytes = 0
         self.written = 0
         self.duplicates = 0
         self.seen = HashIndex()
-        self.new_keys: list[pa.Array] | None = []
+        self.new_keys: list[tuple[pa.Array, np.ndarray]] | None = []
+        self.new_key_count = 0
         self._part_keys: tuple[int, pa.Array] | None = None
 
     def add(self, table: pa.Table, keys: pa.Array, hashes: np.ndarray) -> None:
@@ -153,11 +157,13 @@ class _TableSink:
         self.pending.append(table)
         self.pending_keys.append(keys)
         self.pending_rows += table.num_rows
+        self.pending_bytes += table.nbytes
         if self.new_keys is not None:
-            self.new_keys.append(keys)
-            if sum(len(k) for k in self.new_keys) > CACHE_KEYS_LIMIT:
+            self.new_keys.append((keys, hashes))
+            self.new_key_count += len(keys)
+            if self.new_key_count > CACHE_KEYS_LIMIT:
                 self.new_keys = None
-        if self.pending_rows >= PART_ROWS:
+        if self.pending_rows >= PART_ROWS or self.pending_bytes >= PART_BYTES:
             self.flush()
 
     def flush(self) -> None:
@@ -170,7 +176,7 @@ class _TableSink:
         self.write_file(table, self.folder / filename)
         self.parts.append(filename)
         self.written += table.num_rows
-        self.pending, self.pending_keys, self.pending_rows = [], [], 0
+        self.pending, self.pending_keys, self.pending_rows, self.pending_bytes = [], [], 0, 0
 
     def keys_of_part(self, part: int) -> pa.Array:
         """The exact keys of part ``part`` (the rows still waiting when it is the next one)."""
@@ -292,7 +298,7 @@ class BatchWriter:
         files: dict[str, list[str]] = {}
         written: dict[str, int] = {}
         duplicates: dict[str, int] = {}
-        new_keys: dict[str, pa.Array | None] = {}
+        new_keys: dict[str, tuple[pa.Array, np.ndarray] | None] = {}
         for name, sink in self._sinks.items():
             sink.flush()
             if sink.parts:
@@ -304,7 +310,10 @@ class BatchWriter:
             if sink.new_keys is None:
                 new_keys[name] = None
             elif sink.new_keys:
-                new_keys[name] = pa.concat_arrays([k.cast(pa.string()) for k in sink.new_keys])
+                new_keys[name] = (
+                    pa.concat_arrays([k.cast(pa.string()) for k, _ in sink.new_keys]),
+                    np.concatenate([h for _, h in sink.new_keys]),
+                )
         for name in tables or ():
             written.setdefault(name, 0)
             duplicates.setdefault(name, 0)

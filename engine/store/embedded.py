@@ -226,7 +226,7 @@ class EmbeddedStore(Store):
             )
 
     def _extend_key_cache(
-        self, before: int, after: int, new_keys: Mapping[str, pa.Array | None]
+        self, before: int, after: int, new_keys: Mapping[str, tuple[pa.Array, np.ndarray] | None]
     ) -> None:
         """Carry the known-key sets over our own commit, so the next batch need not re-read
         every key column. Sets that were not current before the commit are dropped (another
@@ -238,7 +238,7 @@ class EmbeddedStore(Store):
                 continue
             added = new_keys.get(name)
             if added is not None:
-                known.extend(added)
+                known.extend(*added)
             self._key_cache[name] = (after, known)
 
     def _known_keys(self, manifest: dict[str, Any], name: str) -> KnownKeys:

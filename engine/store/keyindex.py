@@ -22,6 +22,10 @@ _SEED = np.uint64(0x9E3779B97F4A7C15)
 _WIDE = 64
 
 
+#: Rows hashed at a time (bounds the temporary byte matrix and index arrays).
+_SLICE = 1 << 16
+
+
 def hash_keys(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit hash (uint64) of each string of ``keys``, vectorised over Arrow's buffers.
 
@@ -37,6 +41,15 @@ def hash_keys(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
         keys = keys.combine_chunks() if keys.num_chunks != 1 else keys.chunk(0)
     if not pa.types.is_string(keys.type):
         keys = keys.cast(pa.string())
+    n = len(keys)
+    if n > _SLICE:
+        return np.concatenate(
+            [_hash_slice(keys.slice(start, _SLICE)) for start in range(0, n, _SLICE)]
+        )
+    return _hash_slice(keys)
+
+
+def _hash_slice(keys: pa.Array) -> np.ndarray:
     n = len(keys)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
@@ -80,6 +93,26 @@ def _blake(value: bytes) -> bytes:
     return hashlib.blake2b(value, digest_size=8).digest()
 
 
+#: Runs this long are no longer merged: bounds the memory a merge needs (about twice the run)
+#: at the price of one more binary search per 16M keys.
+MAX_RUN = 1 << 24
+
+
+def _merge(
+    older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two sorted runs, older entries first among equal hashes, without a sort."""
+    (h1, p1), (h2, p2) = older, newer
+    at = np.searchsorted(h1, h2, side="right") + np.arange(len(h2))
+    hashes = np.empty(len(h1) + len(h2), dtype=np.uint64)
+    payload = np.empty(len(hashes), dtype=np.int64)
+    from_newer = np.zeros(len(hashes), dtype=bool)
+    from_newer[at] = True
+    hashes[at], payload[at] = h2, p2
+    hashes[~from_newer], payload[~from_newer] = h1, p1
+    return hashes, payload
+
+
 class HashIndex:
     """A growing multiset of 64-bit hashes, each with an int64 payload; see the module doc."""
 
@@ -96,10 +129,10 @@ class HashIndex:
         order = np.argsort(hashes, kind="stable")
         self._runs.append((hashes[order], np.asarray(payload, dtype=np.int64)[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
-            (h1, p1), (h2, p2) = self._runs[-2], self._runs[-1]
-            merged_h = np.concatenate([h1, h2])
-            order = np.argsort(merged_h, kind="stable")  # older entries stay first
-            self._runs[-2:] = [(merged_h[order], np.concatenate([p1, p2])[order])]
+            if len(self._runs[-2][0]) >= MAX_RUN:
+                break
+            older, newer = self._runs[-2], self._runs[-1]
+            self._runs[-2:] = [_merge(older, newer)]
 
     def find(self, hashes: np.ndarray) -> np.ndarray:
         """The payload of an entry with the same hash as each of ``hashes``, or -1 (int64).
