@@ -252,40 +252,68 @@ def hawala(frame: Frame) -> Hits:
 
 def stage_payments(frame: Frame) -> Hits:
     """Pattern 22: a payer pays (non-business) beneficiaries in ≥ ``stage_min_countries``
-    successive foreign countries within Δ, each country's payments before the next one's (in
-    order of time). Payers (relatives) paying the same beneficiaries in the same order are one
-    instance."""
+    successive countries within Δ, at least one abroad, each country's payments before the next
+    one's (in order of time). A relative living in a transit country pays that stage at home.
+
+    A payer's one-off payments are split into episodes where they pause for longer than Δ/3 (a
+    transfer months earlier is not part of the journey). Payers (relatives) whose sequences
+    share two successive beneficiaries are one instance: relatives of one group pay the same
+    collectors in the same order, even when one of them skips a stage paid at home.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     cfg = frame.config
     sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
-    rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD) & (dc >= 0) & (sc != dc)
+    rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD) & (dc >= 0)
                           & (frame.node_kind[frame.dst] != BUSINESS)
                           & (frame.pair_count <= cfg.max_pair_repeat))  # fmt: skip
     s = frame.src[rows].astype(np.int64)
     width = len(frame.countries) + 1
     n_c = np.bincount(np.unique(s * width + dc[rows]) // width, minlength=frame.n_nodes)
-    cand = np.flatnonzero(n_c >= cfg.stage_min_countries)
+    abroad = np.bincount(s[sc[rows] != dc[rows]], minlength=frame.n_nodes)
+    cand = np.flatnonzero((n_c >= cfg.stage_min_countries) & (abroad > 0))
     rows = rows[np.isin(s, cand)]
     rows = rows[np.lexsort((frame.ts[rows], frame.src[rows]))]
     corridor = corridor_mask(frame)
     w = frame.days(cfg.stage_window_days)
-    groups: dict[tuple[int, ...], list[tuple[int, np.ndarray, np.ndarray]]] = {}
-    bounds = np.flatnonzero(np.diff(frame.src[rows])) + 1
+    gap = frame.days(cfg.stage_window_days / 3)
+    new_ep = (np.diff(frame.src[rows]) != 0) | (np.diff(frame.ts[rows]) > gap)
+    bounds = np.flatnonzero(new_ep) + 1
+    episodes: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, country blocks)
+    ep_of, token_of = [], []  # bipartite edges episode — (beneficiary, next beneficiary)
+    tokens: dict[tuple[int, int], int] = {}
     for r in np.split(rows, bounds) if len(rows) else []:
         seq = dc[r]
         starts = np.r_[0, np.flatnonzero(np.diff(seq) != 0) + 1]
         blocks = seq[starts]
-        in_order = len(np.unique(blocks)) == len(blocks) >= cfg.stage_min_countries
-        if in_order and frame.ts[r[-1]] - frame.ts[r[0]] <= w:
-            key = tuple(int(x) for x in frame.dst[r[starts]])
-            groups.setdefault(key, []).append((int(frame.src[r[0]]), r, blocks))
+        if not (len(np.unique(blocks)) == len(blocks) >= cfg.stage_min_countries):
+            continue
+        if frame.ts[r[-1]] - frame.ts[r[0]] > w or (sc[r] == dc[r]).all():
+            continue
+        bens = pd.unique(frame.dst[r])
+        for pair in zip(bens[:-1].tolist(), bens[1:].tolist(), strict=True):
+            ep_of.append(len(episodes))
+            token_of.append(tokens.setdefault(pair, len(tokens)))
+        episodes.append((r, blocks))
+    if not episodes:
+        return from_groups("stage_payments", SMUGGLING, cfg.subset("stage_"), [], [])
+    n_ep = len(episodes)
+    g = coo_matrix((np.ones(len(ep_of)), (np.array(ep_of), n_ep + np.array(token_of))),
+                   shape=(n_ep + len(tokens),) * 2)  # fmt: skip
+    _, label = connected_components(g, directed=False)
     strength, anchors, nodes, txs = [], [], [], []
-    for key, items in groups.items():
-        blocks = items[0][2]
-        strength.append(len(blocks) / cfg.stage_min_countries * (1 + corridor[blocks].mean())
-                        * np.sqrt(len(items)))  # fmt: skip
-        anchors.append(items[0][0])
-        nodes.append([*(x[0] for x in items), *key])
-        txs.append(np.concatenate([x[1] for x in items]))
+    for comp in np.unique(label[:n_ep]):
+        members = np.flatnonzero(label[:n_ep] == comp)
+        r = np.concatenate([episodes[i][0] for i in members])
+        blocks = np.unique(np.concatenate([episodes[i][1] for i in members]))
+        payers = np.unique(frame.src[r])
+        n_countries = max(len(episodes[i][1]) for i in members)
+        strength.append(n_countries / cfg.stage_min_countries * (1 + corridor[blocks].mean())
+                        * np.sqrt(len(payers)))  # fmt: skip
+        anchors.append(int(payers[0]))
+        nodes.append(np.unique(np.r_[payers, frame.dst[r]]))
+        txs.append(r)
     return from_groups("stage_payments", SMUGGLING, cfg.subset("stage_"), strength, anchors,
                        nodes=nodes, txs=txs).top(cfg.max_instances)  # fmt: skip
 

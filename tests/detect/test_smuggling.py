@@ -101,6 +101,24 @@ def test_stage_payments_in_route_order(world):
     assert set(frame.graph.account_of(hits.nodes_of(0))) == {"rel1", "rel2", "c_tr", "c_gr"}
 
 
+def test_stage_payments_relatives_in_a_transit_country_are_one_instance(world):
+    world.account("c_ma", country="MA")
+    world.account("c_es", country="ES")
+    world.account("c_fr", country="FR")
+    for p, home in (("rel1", "BE"), ("rel2", "ES")):  # rel2 lives in Spain: pays that stage at home
+        world.account(p, country=home)
+        world.pay(p, "c_ma", 800, day=1, channel="money_transfer")
+        world.pay(p, "c_es", 800, day=9, channel="money_transfer")
+        world.pay(p, "c_fr", 800, day=15, channel="money_transfer")
+    world.account("rel3", country="ES")  # paid one domestic beneficiary only: no stages
+    world.pay("rel3", "c_es", 800, day=9, channel="money_transfer")
+    frame = world.frame()
+    hits = smuggling.stage_payments(frame)
+    assert len(hits) == 1
+    assert set(frame.graph.account_of(hits.nodes_of(0))) == {"rel1", "rel2", "c_ma", "c_es",
+                                                              "c_fr"}  # fmt: skip
+
+
 def test_revenue_without_payroll(world):
     world.account("CASH", kind="placeholder")
     world.account("front", kind="business")
