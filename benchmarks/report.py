@@ -335,10 +335,20 @@ def draw(
     for m in measurements:
         by_section[_section_of(m)].append(m)
     algo, _scaling, loading, detection, external = SECTIONS
+    cases = run.get("cases", {})
+
+    def add(section: Section, drawn: bool, caption: str, name: str, what: str) -> None:
+        """Record a drawn plot, or say why it is missing when its cases ran fine."""
+        command = _command(run, list(section.cases))
+        if drawn:
+            out[section.title].append((caption, name, command))
+        elif any(cases.get(c, {}).get("status") == "ok" for c in section.cases):
+            out[section.title].append((f"{caption} — MISSING: no {what} in this run", "", command))
+
     name = f"{stamp}-ratios.png"
-    if plot_ratios(ratios(by_section[algo.title]), results_dir / name):
-        out[algo.title].append(("speed ratios against the peers (peer time / moneytrail time, "
-                                "log scale)", name, _command(run, list(algo.cases))))  # fmt: skip
+    add(algo, plot_ratios(ratios(by_section[algo.title]), results_dir / name),
+        "speed ratios against the peers (peer time / moneytrail time, log scale)", name,
+        "moneytrail and peer times on the same input")  # fmt: skip
     for case_name, info in run.get("cases", {}).items():
         for caption, file in info.get("plots", []):
             source, target = results_dir / file, f"{stamp}-{file}"
@@ -356,9 +366,9 @@ def draw(
         for m in by_section[loading.title]
         if m.seconds is not None and any(k in m.metrics for k in THROUGHPUT)
     ]
-    if plot_throughput(rows, results_dir / name):
-        out[loading.title].append(("loading throughput, rows per second (log scale; grey = "
-                                   "pyarrow floor)", name, _command(run, list(loading.cases))))  # fmt: skip
+    add(loading, plot_throughput(rows, results_dir / name),
+        "loading throughput, rows per second (log scale; grey = pyarrow floor)", name,
+        f"timed rows with {' or '.join(THROUGHPUT)}")  # fmt: skip
     name = f"{stamp}-detection.png"
     rows = [
         (_pattern_label(m, _one_size(by_section[detection.title])),
@@ -366,9 +376,9 @@ def draw(
         for m in by_section[detection.title]
         if m.case.startswith("detection/") and {"recall", "precision"} <= set(m.metrics)
     ]  # fmt: skip
-    if plot_pairs(rows, results_dir / name, "detection quality per pattern"):
-        out[detection.title].append(("detection recall and precision per pattern", name,
-                                     _command(run, ["detection"])))  # fmt: skip
+    add(detection, plot_pairs(rows, results_dir / name, "detection quality per pattern"),
+        "detection recall and precision per pattern", name,
+        "detection/<pattern> rows with recall and precision")  # fmt: skip
     name = f"{stamp}-external.png"
     rows = [
         (m.size, {"flagged": m.metrics["flagged_recall"], "top 20 clusters": m.metrics["top_recall"]})

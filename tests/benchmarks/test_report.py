@@ -110,6 +110,19 @@ def test_plots_are_drawn_referenced_and_reproducible(written):
     assert (folder / f"{STAMP}.md").read_text() == text
 
 
+def test_a_plot_without_figures_says_so(tmp_path):
+    run_info = {
+        "started_at": "2026-01-01T10:00:00+00:00", "finished_at": "2026-01-01T10:01:00+00:00",
+        "quick": True, "scale": "standard", "command": "moneytrail bench --quick",
+        "machine": machine.describe(), "errors": {}, "plots": [],
+        "cases": {"detection": _status("detection")},
+    }  # fmt: skip
+    renamed = Measurement("detection/fan_in", "moneytrail", "tiny", None, {"hit_rate": 0.5})
+    text = report.write(run_info, [renamed], tmp_path, STAMP).read_text(encoding="utf-8")
+    assert "MISSING: no detection/<pattern> rows with recall and precision" in _section(text, 4)
+    assert not list(tmp_path.glob("*-detection.png"))
+
+
 def test_figures_are_in_their_sections(written):
     _, text = written
     algorithms = _section(text, 1)
