@@ -155,8 +155,12 @@ def sign_in(username: str, password: str) -> User | None:
     return user
 
 
-def sign_out() -> None:
-    """End the session (and the OIDC cookie, if that is how the user came in)."""
+def sign_out() -> bool:
+    """End the session (and the OIDC cookie, if that is how the user came in).
+
+    Returns ``True`` when the browser is being sent to the provider to end its session too
+    (the caller must then stop the run rather than rerun it, or the redirect can be lost).
+    """
     user = current_user()
     if user is not None:
         audit_log.record(user, "sign_out", user.name, reason="requested")
@@ -164,6 +168,8 @@ def sign_out() -> None:
     st.session_state.pop(SESSION_OIDC_NOTED, None)
     if _oidc_identity():
         st.logout()
+        return True
+    return False
 
 
 def login_form() -> None:
@@ -267,5 +273,6 @@ def account_box(user: User) -> None:
     """Sidebar: who is signed in, their role, and a sign-out button."""
     st.sidebar.caption(f"Signed in as **{user.name}** ({user.role})")
     if st.sidebar.button("Sign out", key="auth_sign_out"):
-        sign_out()
+        if sign_out():
+            st.stop()
         st.rerun()

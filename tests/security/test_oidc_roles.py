@@ -152,5 +152,7 @@ def test_sign_out_is_recorded_and_ends_the_oidc_session(directory):
     assert signed_in_as(at)
     at.sidebar.button(key="auth_sign_out").click().run()
     assert [e["user"] for e in AuditLog().entries(action="sign_out")] == ["adm@fiu.example"]
+    assert at.user.get("is_logged_in") is False  # st.logout() ran (the browser is redirected)
+    at.run()  # the next page load
     assert not signed_in_as(at)
     assert at.button(key="auth_oidc_fiu-idp").label == "Sign in with fiu-idp"
