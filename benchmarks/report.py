@@ -4,8 +4,8 @@ and the exact command behind every figure.
 
 Every case the run selected appears in its section with its status; a case that failed, was
 skipped or was not run says so in a visible line instead of vanishing. The report is written
-as ``<stamp>.md`` and ``latest.md`` (plus the JSON), and its plots as ``<stamp>-<name>.png``
-next to it, so a dated report keeps its own pictures.
+as ``<stamp>.md`` (plus the JSON; a full run also as ``latest.md``), and its plots as
+``<stamp>-<name>.png`` next to it, so a dated report keeps its own pictures.
 """
 
 from __future__ import annotations
@@ -400,24 +400,33 @@ def _one_size(rows: list[Measurement]) -> bool:
     return len({m.size for m in rows if m.case.startswith("detection/")}) <= 1
 
 
+def stamp_of(run: dict[str, Any], date: str) -> str:
+    """The report's file stem: the date, plus ``-quick`` and the cases of a partial run, so a
+    smoke run or a single case never overwrites the day's full report."""
+    stamp = date + ("-quick" if run.get("quick") else "")
+    only = run.get("only") or []
+    if only:
+        stamp += "-" + "-".join(only[:3]) + ("-and-more" if len(only) > 3 else "")
+    return stamp
+
+
 def write(
-    run: dict[str, Any], measurements: list[Measurement], results_dir: Path, stamp: str
+    run: dict[str, Any], measurements: list[Measurement], results_dir: Path, date: str
 ) -> Path:
-    """Write ``<stamp>.json``, ``latest.json``, ``<stamp>.md``, ``latest.md`` and the plots;
-    return the path of ``latest.md``."""
+    """Write ``<stamp>.json``, ``<stamp>.md`` and the plots (see :func:`stamp_of`); a full run
+    (all cases, not quick) also becomes ``latest.md`` and ``latest.json``, the report the
+    dashboard opens first. Returns the path of ``<stamp>.md``."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    if run.get("quick"):
-        stamp += "-quick"  # a smoke run never overwrites the day's full report
+    stamp = stamp_of(run, date)
     plots = draw(run, measurements, results_dir, stamp)
     payload = {**run, "report_plots": plots, "measurements": [m.to_json() for m in measurements]}
     text = json.dumps(payload, indent=1, default=str)
-    (results_dir / f"{stamp}.json").write_text(text, encoding="utf-8")
-    (results_dir / "latest.json").write_text(text, encoding="utf-8")
     body = markdown(run, measurements, plots)
-    (results_dir / f"{stamp}.md").write_text(body, encoding="utf-8")
-    report = results_dir / "latest.md"
-    report.write_text(body, encoding="utf-8")
-    return report
+    names = [stamp] + ([] if run.get("quick") or run.get("only") else ["latest"])
+    for name in names:
+        (results_dir / f"{name}.json").write_text(text, encoding="utf-8")
+        (results_dir / f"{name}.md").write_text(body, encoding="utf-8")
+    return results_dir / f"{stamp}.md"
 
 
 # --- plots -----------------------------------------------------------------------------------

@@ -156,6 +156,7 @@ def run(
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": quick,
         "scale": scale,
+        "only": list(only or []),
         "command": command_line(quick=quick, scale=scale, only=only, external=ctx.external),
         "machine": described,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],

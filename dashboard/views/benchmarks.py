@@ -1,5 +1,5 @@
-"""Benchmarks: the latest report (benchmarks/results/latest.md), or an earlier dated one, with
-its plots shown where the report places them.
+"""Benchmarks: the latest full report (benchmarks/results/latest.md), or any dated one (quick
+and single-case runs too, newest first), with its plots shown where the report places them.
 
 The report is Markdown whose pictures are ``![caption](file.png)`` lines next to it; Streamlit's
 Markdown cannot load local files, so each such line becomes an ``st.image`` of that file (looked
@@ -45,7 +45,11 @@ folder = Path(
     os.environ.get("MONEYTRAIL_BENCH_RESULTS")
     or Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 )
-reports = sorted((p for p in folder.glob("*.md") if p.name != "latest.md"), reverse=True)
+reports = sorted(
+    (p for p in folder.glob("*.md") if p.name != "latest.md"),
+    key=lambda p: p.stat().st_mtime,
+    reverse=True,
+)
 if (folder / "latest.md").is_file():
     reports.insert(0, folder / "latest.md")
 if not reports:

@@ -141,7 +141,9 @@ def test_bench_command_scores_external_data_and_reports_it(tmp_path):
               "--results", str(results)],
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    report = (results / "latest.md").read_text()
+    (written,) = results.glob("*.md")  # a partial run: dated, not latest.md
+    assert written.name.endswith("-quick-external.md")
+    report = written.read_text()
     section = report.split("## 5. External data")[1].split("## 6.")[0]
     assert "external/accounts" in section or "#### external" in section
     assert f"--external samld={path}" in section

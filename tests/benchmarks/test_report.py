@@ -107,7 +107,7 @@ def test_plots_are_drawn_referenced_and_reproducible(written):
     assert not (folder / "scaling.png").exists()  # moved next to its dated report
     saved = json.loads((folder / f"{STAMP}.json").read_text())
     assert saved["cases"]["neo4j"]["status"] == "failed"
-    assert (folder / f"{STAMP}.md").read_text() == text
+    assert (folder / "latest.md").read_text() == text  # a full run is the latest report
 
 
 def test_a_plot_without_figures_says_so(tmp_path):
@@ -155,7 +155,8 @@ def test_runner_records_failures_skips_and_cases_left_out(tmp_path, monkeypatch)
     assert "**boom** FAILED" in other and "disk on fire" in other
     assert "**later** NOT RUN" in other
     assert cases["boom"]["cpu_s"] >= 0 and "load_before" in cases["boom"]
-    assert any(p.name.endswith("-quick.md") for p in tmp_path.iterdir())
+    assert path.name.endswith("-quick-boom-later-external.md")
+    assert not (tmp_path / "latest.md").exists()  # a partial smoke run is not the latest report
 
 
 def test_long_cases_are_opt_in_for_a_standard_full_run(monkeypatch):
