@@ -74,7 +74,10 @@ def co_travel(frame: Frame) -> list[Hits]:
     travel the same route again and again with different companions.
 
     Groups whose members mostly come back to where they started (tourists, teams) are left
-    out: smuggled people do not return. Returns ``[group_hits, facilitator_hits]``.
+    out: smuggled people do not return. A facilitator travels one route ≥
+    ``facilitator_min_trips`` times with ≥ 4 one-way companions, each sharing only part of the
+    facilitator's legs (a family travelling together shares all of them; a commuter's or tour
+    guide's companions come back). Returns ``[group_hits, facilitator_hits]``.
     """
     cfg = frame.config
     a, b, shared = co_travel_pairs(frame)
@@ -84,9 +87,17 @@ def co_travel(frame: Frame) -> list[Hits]:
     dest = np.array(frame.travel.column("destination").to_pylist(), object)
     dep = _ts(frame, "departure")
     rec = pd.DataFrame({"p": person, "o": origin, "d": dest, "t": dep, "r": np.arange(len(person))})
-    # facilitators: many trips on one route, companions who change from trip to trip
+    first_origin = rec.sort_values("t").groupby("p")["o"].first()
+    returned = rec.assign(first=rec["p"].map(first_origin)).query("d == first")["p"].unique()
+    returned = set(int(x) for x in returned)
+    # facilitators: many trips on one route, with companions who change from trip to trip
+    # (each shares only part of the facilitator's legs) and who travel one way (migrants do
+    # not come back; a commuter's or a tour guide's companions do)
     partners = pd.DataFrame({"p": np.r_[a, b], "q": np.r_[b, a], "s": np.r_[shared, shared]})
-    brief = partners[partners["s"] <= 3].groupby("p")["q"].nunique()
+    legs = rec.groupby("p").size()
+    partners = partners[(partners["s"] < partners["p"].map(legs).to_numpy())
+                        & ~partners["q"].isin(returned)]  # fmt: skip
+    brief = partners.groupby("p")["q"].nunique()
     route_trips = rec.groupby(["p", "o", "d"]).size().groupby("p").max()
     fac = [
         int(p)
@@ -101,9 +112,6 @@ def co_travel(frame: Frame) -> list[Hits]:
     g = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n))
     _, label = connected_components(g, directed=False)
     members = np.unique(np.r_[a[keep], b[keep]])
-    first_origin = rec.sort_values("t").groupby("p")["o"].first()
-    returned = rec.assign(first=rec["p"].map(first_origin)).query("d == first")["p"].unique()
-    returned = set(int(x) for x in returned)
     strength, recs, people = [], [], []
     for comp in np.unique(label[members]):
         grp = members[label[members] == comp]

@@ -41,6 +41,23 @@ def test_facilitator_travels_the_route_with_different_companions(world):
     assert len(facilitators.recs_of(0)) == 6
 
 
+def test_a_tour_guide_or_a_family_is_not_a_facilitator(world):
+    # a guide takes a different group to Athens and back every week: the tourists return
+    for g in range(3):
+        _leg(world, f"g{g}a", "Hans Weber", "FRA", "ATH", 10 * g, f"LH{g}")
+        _leg(world, f"g{g}b", "Hans Weber", "ATH", "FRA", 10 * g + 5, f"LX{g}")
+        for j in range(2):
+            _leg(world, f"t{g}{j}a", f"Tourist{g}{j} Koch", "FRA", "ATH", 10 * g, f"LH{g}")
+            _leg(world, f"t{g}{j}b", f"Tourist{g}{j} Koch", "ATH", "FRA", 10 * g + 5, f"LX{g}")
+    # a family moving together twice along one route: they share every leg
+    for name in ["Abdi Farah", "Hodan Farah", "Ayan Farah", "Omar Farah", "Ali Farah"]:
+        for k in range(2):
+            _leg(world, f"{name}{k}", name, "ADD", "NBO", 20 * k, f"KQ{k}")
+    frame = world.frame()
+    _, facilitators = travel.co_travel(frame)
+    assert len(facilitators) == 0
+
+
 def test_third_party_payer_on_one_route_but_not_an_agency(world):
     for i, name in enumerate(["Ali Khan", "Omar Saleh", "Yusuf Aziz"]):
         world.trip(f"p{i}", name, "IST", "IZM", 2, payer_account="coord")
