@@ -22,6 +22,13 @@ from benchmarks.harness import Measurement
 REFERENCE = "moneytrail"
 #: Metrics read as throughput (rows per second) for the loading plot, in order of preference.
 THROUGHPUT = ("rows_per_s", "tx_per_s", "rel_per_s")
+SCALE_NOTE = {
+    "quick": "Sizes: quick (smoke-test sizes, 100k transactions and below); the figures show "
+    "that the benchmark code runs, not how fast moneytrail is.",
+    "standard": "Sizes: standard (1M-transaction inputs; scaling on the small and medium "
+    "worlds). The 10M-transaction sizes and the opt-in cases run with `--scale large`.",
+    "large": "Sizes: large (the standard sizes plus 10M transactions, and the opt-in cases).",
+}
 STATUS_MARK = {"ok": "ok", "skipped": "SKIPPED", "failed": "FAILED", "not run": "NOT RUN"}
 
 
@@ -278,6 +285,8 @@ def markdown(run: dict[str, Any], measurements: list[Measurement], plots: dict[s
         "",
         "How to read it: docs/benchmarks.md. Wall-clock seconds on a shared machine include "
         "waiting; every case also reports its CPU seconds and the load average around it.",
+        "",
+        SCALE_NOTE.get("quick" if run.get("quick") else run.get("scale", "standard"), ""),
         "",
     ]
     if failed:
