@@ -68,17 +68,39 @@ def _owner_city_code(frame: Frame) -> np.ndarray:
 
 def out_of_area(frame: Frame) -> Hits:
     """Pattern 13: many cash deposits into one account in places away from the holder's home
-    (another country than the account's, or another city than the holder's)."""
+    (another country than the account's, or another city than the holder's): ≥ k of them at ≥
+    g places within ``out_of_area_window_days``. Many people paying in at many places shows as
+    a burst; a holder who pays in away from home now and then, all year, does not."""
     cfg = frame.config
     dep = np.flatnonzero(frame.cash_in & (frame.location >= 0))
     d = frame.dst[dep]
     lc, nc = frame.location_country[dep], frame.node_country[d]
+    city = _owner_city_code(frame)
     away = ((lc >= 0) & (nc >= 0) & (lc != nc)) | (
-        (_owner_city_code(frame)[d] != -1) & (_owner_city_code(frame)[d] != frame.location[dep])
+        (city[d] != -1) & (city[d] != frame.location[dep])
     )
     dep = dep[away]
+    dep = dep[np.lexsort((frame.ts[dep], frame.dst[dep]))]
+    # the densest window of each account: deposits within Δ after each deposit
+    sec = (frame.ts[dep] - (frame.ts.min() if frame.n_tx else 0)) // 1_000_000  # exact ints
+    width = int(sec.max(initial=0)) + 86_400 * (cfg.out_of_area_window_days + 1)
+    key = frame.dst[dep].astype(np.int64) * width + sec
+    end = np.searchsorted(key, key + 86_400 * cfg.out_of_area_window_days, side="right")
+    count = end - np.arange(len(dep))
+    cand = np.flatnonzero(count >= cfg.out_of_area_k)
+    keep: list[np.ndarray] = []
+    done: set[int] = set()
+    for i in cand[np.argsort(-count[cand], kind="stable")]:
+        acc = int(frame.dst[dep[i]])
+        if acc in done:
+            continue
+        win = dep[i : end[i]]
+        if len(np.unique(frame.location[win])) >= cfg.out_of_area_locations:
+            keep.append(win)
+            done.add(acc)
+    rows = np.concatenate(keep) if keep else np.zeros(0, np.int64)
     return _per_account(
-        frame, dep, cfg.out_of_area_k, cfg.out_of_area_locations, "out_of_area", SMUGGLING,
+        frame, rows, cfg.out_of_area_k, cfg.out_of_area_locations, "out_of_area", SMUGGLING,
         cfg.subset("out_of_area"),
     )  # fmt: skip
 

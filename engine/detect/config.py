@@ -80,6 +80,7 @@ class DetectionConfig:
     # -- 13 out-of-area, 14 funnel, 15 cash-in/wire-out ---------------------------------------
     out_of_area_k: int = 4
     out_of_area_locations: int = 3
+    out_of_area_window_days: int = 14
     funnel_ratio: float = 0.7
     funnel_lag_days: int = 7
     funnel_min_amount: float = 5000.0

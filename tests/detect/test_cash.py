@@ -113,3 +113,13 @@ def test_cash_in_wire_out_unlike_the_history(world):
     world.pay("sender", "mother", 8000, day=4, channel="money_transfer")
     frame = world.frame()
     assert anchors_of(frame, cash.cash_in_wire_out(frame)) == {"acc"}
+
+
+def test_out_of_area_needs_a_burst_not_a_year_of_trips(world):
+    # a sales rep pays in away from home once a month, at many places, all year
+    _cash_world(world)
+    for m, loc in enumerate(["Bilbao", "Vigo", "Malaga", "Murcia", "Bilbao", "Vigo"]):
+        world.pay("CASH", "acc", 800, day=30 * m, channel="cash", location=loc,
+                  location_country="ES")  # fmt: skip
+    frame = world.frame()
+    assert len(cash.out_of_area(frame)) == 0
