@@ -434,10 +434,13 @@ def open_audit_log(store: Store | None = None, *, backend: str | None = None) ->
     kind = store.backend if store is not None else config.store_backend(backend)
     if kind != "neo4j":
         return AuditLog()
+    from engine.store.neo4j import Neo4jStore
     from engine.store.neo4j_audit import Neo4jAuditLog
 
     if store is None:
         store = _shared_neo4j_store()
+    if not isinstance(store, Neo4jStore):
+        raise TypeError(f"a store of backend 'neo4j' must be a Neo4jStore, not {type(store)}")
     return Neo4jAuditLog(store)
 
 

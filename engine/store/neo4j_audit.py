@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.audit import GENESIS, AuditError, AuditTrail, VerifyResult, seal
@@ -58,9 +58,7 @@ class Neo4jAuditLog(AuditTrail):
         if store not in _PREPARED:
             try:
                 for statement in cypher.AUDIT_SCHEMA:
-                    store.run_transaction(
-                        "setting up the audit log", lambda tx, s=statement: tx.run(s).consume()
-                    )
+                    store.run_transaction("setting up the audit log", _runner(statement))
             except StoreError as exc:
                 raise AuditError(f"cannot set up the audit log: {exc}") from exc
             _PREPARED.add(store)
@@ -151,6 +149,15 @@ class Neo4jAuditLog(AuditTrail):
         except StoreError as exc:
             raise AuditError(f"cannot read the audit log: {exc}") from exc
         return count
+
+
+def _runner(statement: str) -> Callable[[Any], None]:
+    """A transaction function that runs one parameterless statement."""
+
+    def work(tx: Any) -> None:
+        tx.run(statement).consume()
+
+    return work
 
 
 def _node(entry: dict[str, Any]) -> dict[str, Any]:
