@@ -428,8 +428,10 @@ def open_audit_log(store: Store | None = None, *, backend: str | None = None) ->
 
     Raises
     ------
-    ConfigError, StoreUnavailable
-        For an unknown backend or an unreachable Neo4j server.
+    ConfigError
+        For an unknown backend.
+    AuditError
+        If the Neo4j server holding the log cannot be reached.
     """
     kind = store.backend if store is not None else config.store_backend(backend)
     if kind != "neo4j":
@@ -451,7 +453,10 @@ def _shared_neo4j_store() -> Store:
     with _SHARED_LOCK:
         store = _SHARED_STORES.get(settings)
         if store is None:
-            store = _SHARED_STORES[settings] = Neo4jStore(settings)
+            try:
+                store = _SHARED_STORES[settings] = Neo4jStore(settings)
+            except StoreError as exc:  # fail closed: the action being recorded must not go on
+                raise AuditError(f"the audit log in Neo4j cannot be reached: {exc}") from exc
         return store
 
 

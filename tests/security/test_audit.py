@@ -171,3 +171,18 @@ def test_concurrent_processes_append_one_unbroken_chain(tmp_path):
     result = log.verify()
     assert result.ok and result.entries == 80
     assert {e["user"] for e in log.entries()} == {"p1", "p2"}
+
+
+def test_an_unreachable_neo4j_log_refuses_the_action(monkeypatch):
+    """With the Neo4j backend the log is in the database: no server, no entry, no action."""
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MONEYTRAIL_STORE", "neo4j")
+    monkeypatch.setenv("NEO4J_URI", f"bolt://127.0.0.1:{port}")
+    monkeypatch.setenv("NEO4J_PASSWORD", "not-used")
+    with pytest.raises(AuditError, match="cannot be reached"):
+        audit.record("ivo", "search", "smith")
+    assert not AuditLog().path.exists()  # and it did not fall back to the file
