@@ -63,7 +63,7 @@ class BenchContext:
     quick: bool = False
     scale: str = "standard"
     seed: int = 7
-    workdir: Path = field(default_factory=lambda: Path("benchmarks/.work"))
+    workdir: Path = field(default_factory=lambda: Path(__file__).resolve().parent / ".work")
     results_dir: Path = field(default_factory=lambda: Path("benchmarks/results"))
     cache: dict[str, Any] = field(default_factory=dict)
     #: (title, file name in results_dir) of the plots cases drew; the report embeds them.
