@@ -212,6 +212,30 @@ def test_concurrent_processes_append_one_unbroken_chain(store):
     assert stamps == sorted(stamps)  # stamped under the head's lock, so time follows seq
 
 
+def test_verify_while_others_append_sees_no_damage(store):
+    """Entries committed during a verify are neither damage nor planted nodes."""
+    import threading
+
+    log = filled(store, 5)
+    done = threading.Event()
+
+    def append() -> None:
+        writer = Neo4jAuditLog(store)
+        for i in range(60):
+            writer.record("p1", "search", f"during-{i}")
+        done.set()
+
+    thread = threading.Thread(target=append)
+    thread.start()
+    results = []
+    while not done.is_set():
+        results.append(log.verify())
+    thread.join()
+    results.append(log.verify())
+    assert len(results) >= 2 and all(r.ok for r in results), [str(r) for r in results]
+    assert results[-1].entries == 65
+
+
 def test_cli_verifies_lists_and_exports_the_neo4j_log(store, tmp_path):
     runner = CliRunner()
     filled(store, 3)
