@@ -23,7 +23,7 @@ REFERENCE = "moneytrail"
 #: Metrics read as throughput (rows per second) for the loading plot, in order of preference.
 THROUGHPUT = ("rows_per_s", "tx_per_s", "rel_per_s")
 SCALE_NOTE = {
-    "quick": "Sizes: quick (smoke-test sizes, 100k transactions and below); the figures show "
+    "quick": "Sizes: quick (smoke-test sizes, at most 0.2M transactions); the figures show "
     "that the benchmark code runs, not how fast moneytrail is.",
     "standard": "Sizes: standard (1M-transaction inputs; scaling on the small and medium "
     "worlds). The 10M-transaction sizes and the opt-in cases run with `--scale large`.",
