@@ -2,7 +2,8 @@
 
 Starts ``moneytrail dashboard`` on a free port over a copy of the tiny world, then: signs in
 as an admin through the form, uploads a file, opens the top cluster and taps a node of its network, follows the money between two
-members, and exports the case file, checking the ZIP and the audit trail the journey left. Screenshots go to docs/screenshots/.
+members, and exports the case file, checking the ZIP and the audit trail the journey left. Screenshots go to a temporary folder
+(or to ``$MONEYTRAIL_SCREENSHOTS``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -38,7 +40,10 @@ ARGS = [
     "--disable-sync",
 ]
 USER, PASSWORD = "journey", "a long journey password"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Where the journey's screenshots go: a temporary folder, unless MONEYTRAIL_SCREENSHOTS names
+#: one (``MONEYTRAIL_SCREENSHOTS=docs/screenshots`` refreshes the README's pictures), so a test
+#: run never changes files in the repository.
+SHOTS = Path(os.environ.get("MONEYTRAIL_SCREENSHOTS") or tempfile.mkdtemp(prefix="mt-shots-"))
 UPLOAD = """tx_id,ts,src_account,dst_account,amount,currency,channel
 U1,2024-04-01T10:00:00Z,SY01SEND1,TR01COLLECT,2500,EUR,money_transfer
 U2,2024-04-02T10:00:00Z,IQ01SEND2,TR01COLLECT,2600,EUR,money_transfer
