@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-world
 DEMO_SCALE ?= small
 PORT ?= 8501
+# Extra arguments for `make bench`, e.g. BENCH_ARGS="--scale large" or "--case detection".
+BENCH_ARGS ?=
 export MONEYTRAIL_HOME ?= $(CURDIR)/moneytrail-data
 
 .PHONY: setup demo test lint format bench bench-quick clean
@@ -42,11 +44,15 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The benchmarks include Neo4j loading and projection, so they start the project's server too.
 bench: setup
-	$(VENV)/bin/moneytrail bench
+	@$(MAKE) --no-print-directory neo4j-start
+	@set -a; [ -f "$(NEO4J_ENV_FILE)" ] && . "$(NEO4J_ENV_FILE)"; set +a; \
+	$(VENV)/bin/moneytrail bench $(BENCH_ARGS); rc=$$?; \
+	$(MAKE) --no-print-directory neo4j-stop; exit $$rc
 
 bench-quick: setup
-	$(VENV)/bin/moneytrail bench --quick
+	@$(MAKE) --no-print-directory BENCH_ARGS=--quick bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache benchmarks/.work

@@ -65,7 +65,7 @@ def _run(scale: str, seed: int, workdir: Path) -> dict[str, float]:
 def generator(ctx: BenchContext) -> list[Measurement]:
     """Synthetic world generation time and peak memory per scale (tiny … large)."""
     out = []
-    for scale in QUICK if ctx.quick else FULL:
+    for scale in ctx.sizes(list(QUICK), [s for s in FULL if s != "large"], ["large"]):
         f = _run(scale, ctx.seed, ctx.workdir)
         metrics = {k: float(v) for k, v in f.items() if k != "seconds"}
         metrics["tx_per_s"] = f["transactions"] / max(f["seconds"], 1e-9)
