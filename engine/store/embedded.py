@@ -198,6 +198,7 @@ class EmbeddedStore(Store):
                 tmp.rename(final)
                 _fsync_dir(final.parent)
             except BaseException:
+                writer.abort()
                 shutil.rmtree(tmp, ignore_errors=True)
                 shutil.rmtree(final, ignore_errors=True)
                 raise

@@ -122,12 +122,19 @@ class HashIndex:
     def __len__(self) -> int:
         return sum(len(h) for h, _ in self._runs)
 
-    def add(self, hashes: np.ndarray, payload: np.ndarray) -> None:
-        """Remember ``hashes`` (uint64) with ``payload`` (int64, same length)."""
+    def add(self, hashes: np.ndarray, payload: np.ndarray, presorted: bool = False) -> None:
+        """Remember ``hashes`` (uint64) with ``payload`` (int64, same length).
+
+        ``presorted``: the hashes are in ascending order already (saves a sort).
+        """
         if len(hashes) == 0:
             return
-        order = np.argsort(hashes, kind="stable")
-        self._runs.append((hashes[order], np.asarray(payload, dtype=np.int64)[order]))
+        payload = np.asarray(payload, dtype=np.int64)
+        if presorted:
+            self._runs.append((hashes, payload))
+        else:
+            order = np.argsort(hashes, kind="stable")
+            self._runs.append((hashes[order], payload[order]))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
             if len(self._runs[-2][0]) >= MAX_RUN:
                 break
@@ -143,8 +150,12 @@ class HashIndex:
         if len(hashes) == 0 or not self._runs:
             return found
         order = np.argsort(hashes)
-        queries = hashes[order]
-        hits = np.full(len(hashes), -1, dtype=np.int64)
+        found[order] = self.find_sorted(hashes[order])
+        return found
+
+    def find_sorted(self, queries: np.ndarray) -> np.ndarray:
+        """:meth:`find` for ``queries`` in ascending order (binary searches stay in cache)."""
+        hits = np.full(len(queries), -1, dtype=np.int64)
         for run_hashes, run_payload in self._runs:
             at = np.searchsorted(run_hashes, queries)
             inside = at < len(run_hashes)
@@ -152,5 +163,4 @@ class HashIndex:
             match[inside] = run_hashes[at[inside]] == queries[inside]
             match &= hits < 0
             hits[match] = run_payload[at[match]]
-        found[order] = hits
-        return found
+        return hits
