@@ -63,6 +63,22 @@ SPLIT_MIN_ACCOUNTS = 20
 SCORE_HALF = 20.0
 #: Bonus weight of a transfer used by a detector, per unit of pattern weight.
 EVIDENCE_EDGE = 2.0
+#: Accounts with more distinct counterparties than this (merchants, hotels, employers, airlines:
+#: busy, though not hubs) get no evidence edges: a hotel a victim-expense payer used serves
+#: everyone and should not join the payer's cluster (its ordinary money edges stay).
+BUSY_DEGREE = 100
+
+
+def counterparties(frame: Frame) -> np.ndarray:
+    """Distinct counterparties of every account (cached on the frame)."""
+    if "counterparties" not in frame.cache:
+        n = frame.n_nodes
+        a = np.minimum(frame.src, frame.dst).astype(np.int64)
+        b = np.maximum(frame.src, frame.dst).astype(np.int64)
+        pairs = np.unique(a[a != b] * n + b[a != b])
+        deg = np.bincount(pairs // n, minlength=n) + np.bincount(pairs % n, minlength=n)
+        frame.cache["counterparties"] = deg
+    return frame.cache["counterparties"]  # type: ignore[return-value]
 
 
 @dataclass
@@ -80,12 +96,13 @@ class Communities:
 def _edges_of_hits(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Extra edges: evidence transfers, and each instance's parties tied to its anchor."""
     n = frame.n_nodes
+    busy = counterparties(frame) > BUSY_DEGREE
     us, vs, ws = [], [], []
     for h in hits:
         w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * EVIDENCE_EDGE
         if len(h.tx):
             rows = np.unique(h.tx)
-            ok = frame.core_tx[rows]
+            ok = frame.core_tx[rows] & ~busy[frame.src[rows]] & ~busy[frame.dst[rows]]
             us.append(frame.src[rows[ok]])
             vs.append(frame.dst[rows[ok]])
             ws.append(np.full(int(ok.sum()), w))

@@ -150,44 +150,52 @@ def _shared_contact_nodes(frame: Frame) -> set[int]:
 
 def victim_expenses(frame: Frame) -> Hits:
     """Pattern 19: a non-business payer buys tickets for ≥ 2 other people and pays for
-    hotels, food or care in ≥ c different places within Δ."""
+    hotels, food or care in ≥ c different places within Δ.
+
+    The finding's accounts are the payer, the travellers' own accounts and the businesses it
+    paid; busy businesses (hotels, shops: they serve everyone) get no evidence edges in the
+    community graph (:mod:`engine.detect.clusters`), so they do not join the payer's cluster.
+    """
+    from engine.detect.people import person_of_record
+
     cfg = frame.config
     payer = frame.graph.index_of(frame.travel.column("payer_account").combine_chunks())
     rec_r, rec_n = record_accounts(frame)
-    own = set(zip(rec_r.tolist(), rec_n.tolist(), strict=True)) - {
-        (r, int(p)) for r, p in enumerate(payer) if p >= 0
-    }
-    from engine.detect.people import person_of_record
-
-    person = person_of_record(frame)
     recs = np.flatnonzero(payer >= 0)
-    others = [r for r in recs if (int(r), int(payer[r])) not in own]
+    person = person_of_record(frame)
+    # records whose payer is not an account the traveller holds
+    party, node, _ = frame.holding_pairs
+    own_key = party * (frame.n_nodes + 1) + node
+    others = recs[~np.isin(person[recs] * (frame.n_nodes + 1) + payer[recs], own_key)]
     df = pd.DataFrame({"payer": payer[others], "person": person[others], "r": others})
     per = df.groupby("payer")["person"].nunique()
     cand = per[per >= cfg.victim_travellers].index.to_numpy()
+    cand = cand[frame.node_kind[cand] != BUSINESS]
     spend = np.flatnonzero(
         np.isin(frame.src, cand)
         & ((frame.channel == CARD) | (frame.node_kind[frame.dst] == BUSINESS))
     )
+    spend = spend[np.lexsort((frame.ts[spend], frame.src[spend]))]
     where = np.where(frame.location[spend] >= 0, frame.location[spend], -2 - frame.dst[spend])
-    strength, anchors, nodes, txs, rcs = [], [], [], [], []
+    starts = np.searchsorted(frame.src[spend], cand)
+    ends = np.searchsorted(frame.src[spend], cand, side="right")
     w = frame.days(cfg.victim_window_days)
-    for a in cand:
-        if frame.node_kind[a] == BUSINESS:
+    recs_of = df.groupby("payer")["r"].agg(lambda x: x.to_numpy())
+    strength, anchors, nodes, txs, rcs = [], [], [], [], []
+    for a, lo, hi in zip(cand.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        if hi - lo < cfg.victim_cities:
             continue
-        mine = spend[frame.src[spend] == a]
-        places = where[frame.src[spend] == a]
-        t = frame.ts[mine]
-        best = 0
-        for i in range(len(mine)):
-            inwin = (t >= t[i]) & (t <= t[i] + w)
-            best = max(best, len(np.unique(places[inwin])))
+        t, places = frame.ts[spend[lo:hi]], where[lo:hi]
+        last = np.searchsorted(t, t + w, side="right")
+        best = max(len(np.unique(places[i:j])) for i, j in enumerate(last.tolist()))
         if best >= cfg.victim_cities:
+            r = recs_of[a]
             strength.append(best / cfg.victim_cities + per[a] / cfg.victim_travellers)
             anchors.append(int(a))
-            nodes.append(np.unique(np.r_[int(a), frame.dst[mine]]))
-            txs.append(mine)
-            rcs.append(df["r"][df["payer"] == a].to_numpy())
+            paid = frame.dst[spend[lo:hi]]
+            nodes.append(np.unique(np.r_[int(a), rec_n[np.isin(rec_r, r)], paid]))
+            txs.append(spend[lo:hi])
+            rcs.append(r)
     return from_groups("victim_expenses", TRAFFICKING, cfg.subset("victim_"), strength, anchors,
                        nodes=nodes, txs=txs, recs=rcs).top(cfg.max_instances)  # fmt: skip
 
@@ -361,19 +369,21 @@ def pay_on_arrival(frame: Frame) -> Hits:
     m = m[m.groupby("b")["r"].transform("nunique") >= cfg.arrival_min_travellers]
     if not len(m):
         return from_groups("pay_on_arrival", SMUGGLING, params, [], [])
-    own = set(zip(rec_r.tolist(), rec_n.tolist(), strict=True))
-    m = m[[(int(r_), int(b_)) not in own for r_, b_ in zip(m["r"], m["b"], strict=True)]]
+    width = frame.n_nodes + 1
+    own = rec_r * width + rec_n  # (record, account) pairs of the traveller's side
+    m = m[~np.isin(m["r"].to_numpy() * width + m["b"].to_numpy(), own)]
     brokers = np.unique(m["b"].to_numpy())
     out_rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD))
     out_rows = out_rows[np.isin(frame.src[out_rows], brokers)]
     out = pd.DataFrame({"b": frame.src[out_rows], "c": frame.dst[out_rows], "x2": out_rows})
-    # one row per (broker, record): when the traveller arrived and what was held for them
-    per_rec = m.groupby(["b", "r"], as_index=False).agg(held=("x1", lambda x: x.tolist()))
-    rel = per_rec.merge(out, on="b")
+    # releases: (broker, record) pairs joined with the broker's payments after the arrival
+    rel = m[["b", "r"]].drop_duplicates().merge(out, on="b")
     t2 = frame.ts[rel["x2"].to_numpy()]
     arr = arrival[rel["r"].to_numpy()]
     rel = rel[(t2 >= arr) & (t2 <= arr + frame.days(cfg.arrival_lag_days))]
-    rel = rel[[(int(r_), int(c_)) not in own for r_, c_ in zip(rel["r"], rel["c"], strict=True)]]
+    rel = rel[~np.isin(rel["r"].to_numpy() * width + rel["c"].to_numpy(), own)]
+    held_of = m.merge(rel[["b", "r"]].drop_duplicates(), on=["b", "r"])
+    held_of = dict(tuple(held_of.groupby("b")["x1"]))
     person = person_of_record(frame)
     n_out = np.bincount(frame.src[out_rows], minlength=frame.n_nodes)
     one_off = np.flatnonzero(frame.core_tx & (frame.channel != CARD)
@@ -386,7 +396,7 @@ def pay_on_arrival(frame: Frame) -> Hits:
                                                                    strict=True)}  # fmt: skip
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for b, grp in rel.groupby("b"):
-        held = np.unique(np.concatenate([np.asarray(h) for h in grp["held"]]))
+        held = np.unique(held_of[b].to_numpy())
         held = held[frame.ts[held] <= frame.ts[grp["x2"].to_numpy()].max()]
         releases = np.unique(grp["x2"].to_numpy())
         travellers = len(np.unique(person[grp["r"].to_numpy()]))
