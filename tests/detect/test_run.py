@@ -91,3 +91,22 @@ def test_large_clusters_are_damped(world):
     ranked = score_clusters(frame, hits, com)
     assert list(ranked.label) == [1, 0]
     assert ranked.raw[1] == pytest.approx(ranked.raw[0] / np.sqrt((k + 1) / DAMP_ACCOUNTS))
+
+
+def test_busy_accounts_get_no_evidence_edges(world):
+    from engine.detect.clusters import BUSY_DEGREE, _edges_of_hits
+    from engine.detect.hits import from_groups
+
+    for i in range(BUSY_DEGREE + 5):  # a hotel everyone uses
+        world.pay(f"guest{i}", "hotel", 80, day=i % 30, channel="card")
+    t_hotel = world.pay("payer", "hotel", 300, day=3, channel="card")
+    t_friend = world.pay("payer", "friend", 300, day=4)
+    frame = world.frame()
+    rows = np.flatnonzero(np.isin(frame.tx_ids.to_numpy(zero_copy_only=False),
+                                  [t_hotel, t_friend]))  # fmt: skip
+    nodes = frame.graph.index_of(["payer", "hotel", "friend"])
+    hits = [from_groups("victim_expenses", "t", {}, [1.0], [nodes[0]], nodes=[nodes],
+                        txs=[rows])]  # fmt: skip
+    u, v, _ = _edges_of_hits(frame, hits)
+    pairs = {tuple(sorted(frame.graph.account_of([a, b]))) for a, b in zip(u, v, strict=True)}
+    assert pairs == {("friend", "payer")}
