@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
@@ -141,6 +142,18 @@ class TransactionGraph:
     def account_of(self, nodes: np.ndarray) -> list[str]:
         """Account ids of dense node numbers."""
         return self.node_ids.take(pa.array(np.asarray(nodes, dtype=np.int64))).to_pylist()
+
+    def neighbour_counts(self) -> np.ndarray:
+        """Distinct counterparties per node, either direction (a self-loop counts once): the
+        degrees of :attr:`undirected`, from one hash of the pairs instead of building it."""
+        n = np.int64(self.n_nodes)
+        lo = np.minimum(self.src, self.dst).astype(np.int64)
+        hi = np.maximum(self.src, self.dst).astype(np.int64)
+        pairs = pd.unique(lo * n + hi)
+        u, v = pairs // n, pairs % n
+        return np.bincount(u, minlength=self.n_nodes) + np.bincount(
+            v[u != v], minlength=self.n_nodes
+        )
 
     @cached_property
     def reverse(self) -> CSRGraph:

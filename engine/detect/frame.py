@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -146,8 +147,8 @@ class Frame:
     def pair_count(self) -> np.ndarray:
         """Per transaction: how many transfers its (sender, receiver) pair made in total."""
         key = self.src.astype(np.int64) * self.n_nodes + self.dst
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        return counts[inverse].astype(np.int32)
+        codes = pd.factorize(key)[0]  # hashing, not sorting: O(m)
+        return np.bincount(codes)[codes].astype(np.int32)
 
     @cached_property
     def core_tx(self) -> np.ndarray:
@@ -275,8 +276,7 @@ def build_frame(
     kinds = acc.column("kind").to_pylist()
     node_kind[node[ok]] = np.array([KIND_CODES.get(k or "", 0) for k in kinds], np.int8)[ok]
     src, dst = graph.src, graph.dst
-    und = graph.undirected
-    hub = (node_kind == 3) | (und.degrees() > config.hub_degree)
+    hub = (node_kind == 3) | (graph.neighbour_counts() > config.hub_degree)
     ids = graph.node_ids
     for name in PLACEHOLDER_NAMES:
         hub |= pc.equal(pc.utf8_upper(ids), name).to_numpy(zero_copy_only=False)
