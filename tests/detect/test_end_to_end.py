@@ -14,7 +14,15 @@ from engine.synth import generate
 #: Patterns whose planted instances the detectors must find (recall floor 0.9 on tiny).
 EXACT = ("fan_in", "fan_out", "temporal_cycle", "scatter_gather", "gather_scatter", "bipartite",
          "stack", "layering_chain", "pass_through", "structuring", "border_collector",
-         "co_travel_group")  # fmt: skip
+         "co_travel_group", "out_of_area", "funnel", "cash_in_wire_out",
+         "unrelated_senders_abroad", "controller", "victim_expenses", "revenue_without_payroll",
+         "hawala", "stage_payments", "pay_on_arrival", "third_party_payer",
+         "payment_trip_alignment", "courier_round_trips")  # fmt: skip
+#: Precision floors on tiny for the detectors that were noisy before they were tightened.
+PRECISE = {"temporal_cycle": 0.8, "scatter_gather": 0.8, "layering_chain": 0.8,
+           "structuring": 0.8, "out_of_area": 0.8, "funnel": 0.8, "cash_in_wire_out": 0.8,
+           "payment_trip_alignment": 0.8, "courier_round_trips": 0.8, "facilitator": 0.8,
+           "pay_on_arrival": 0.6, "unrelated_senders_abroad": 0.7}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +36,9 @@ def test_generic_and_smuggling_patterns_are_recalled(run):
     quality = pattern_quality(analysis, world)
     for name in EXACT:
         assert quality[name]["recall"] >= 0.9, (name, quality[name])
-    for name in ("temporal_cycle", "scatter_gather", "layering_chain", "structuring"):
-        assert quality[name]["precision"] >= 0.8, (name, quality[name])
+    assert quality["facilitator"]["recall"] >= 0.8, quality["facilitator"]
+    for name, floor in PRECISE.items():
+        assert quality[name]["precision"] >= floor, (name, quality[name])
 
 
 def test_entity_resolution_floors(run):
@@ -42,7 +51,7 @@ def test_operations_rank_in_the_top_clusters(run):
     world, analysis = run
     ranking = ranking_quality(analysis, world, 20)
     assert ranking["share_operations_in_top"] >= 0.8, ranking
-    assert ranking["account_recall"] >= 0.7, ranking  # ~25 planted operations, 20 clusters
+    assert ranking["account_recall"] >= 0.85, ranking  # ~25 planted operations, 20 clusters
     clusters = analysis.results["clusters"].to_pylist()
     assert [c["rank"] for c in clusters] == list(range(1, len(clusters) + 1))
     assert all(0.0 <= c["score"] <= 1.0 for c in clusters)
