@@ -360,6 +360,15 @@ def pay_on_arrival(frame: Frame) -> Hits:
     side = np.zeros(frame.n_nodes, bool)
     side[rec_n] = True
     held_rows = held_rows[side[frame.src[held_rows]]]
+    # a broker is paid by ≥ 2 side accounts and pays out on ≥ 2 days: cut the rest before the
+    # (record × transfer) join
+    n = frame.n_nodes
+    pairs = np.unique(frame.dst[held_rows].astype(np.int64) * n + frame.src[held_rows])
+    n_side = np.bincount(pairs // n, minlength=n)
+    pays = np.flatnonzero(frame.core_tx & (frame.channel != CARD))
+    out_days = np.unique(frame.src[pays].astype(np.int64) * (1 << 32) + frame.day[pays])
+    n_days = np.bincount(out_days >> 32, minlength=n)
+    held_rows = held_rows[(n_side[frame.dst[held_rows]] >= 2) & (n_days[frame.dst[held_rows]] >= 2)]
     link = pd.DataFrame({"r": rec_r, "a": rec_n})
     tx = pd.DataFrame({"a": frame.src[held_rows], "b": frame.dst[held_rows], "x1": held_rows})
     m = link.merge(tx, on="a")
@@ -392,8 +401,17 @@ def pay_on_arrival(frame: Frame) -> Hits:
     order = np.argsort(frame.dst[one_off], kind="stable")
     bounds = np.searchsorted(frame.dst[one_off][order], brokers)
     ends = np.r_[bounds[1:], len(one_off)]
-    held_in = {int(x): one_off[order][lo:hi] for x, lo, hi in zip(brokers, bounds, ends,
-                                                                   strict=True)}  # fmt: skip
+    one_off = one_off[order]
+    held_in = {int(x): one_off[lo:hi] for x, lo, hi in zip(brokers, bounds, ends, strict=True)}
+    # cheap conditions first: releases on ≥ 2 arrival days, making up enough of its payments
+    n_rel = rel.groupby("b")["x2"].nunique()
+    n_day = (rel.assign(day=arrival[rel["r"].to_numpy()] // day_us)
+             .groupby("b")["day"].nunique())  # fmt: skip
+    ok_b = n_rel.index[
+        (n_day.reindex(n_rel.index) >= 2).to_numpy()
+        & (n_rel.to_numpy() >= cfg.arrival_release_share * n_out[n_rel.index])
+    ]
+    rel = rel[rel["b"].isin(ok_b)]
     strength, anchors, nodes, txs, recs = [], [], [], [], []
     for b, grp in rel.groupby("b"):
         held = np.unique(held_of[b].to_numpy())
