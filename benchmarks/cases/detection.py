@@ -16,11 +16,15 @@ Measures, per world:
 * account level: precision, recall and F1 of the accounts in the top-20 clusters, and of every
   account a detector flagged;
 * the run time of the whole analysis (``analyze_tables``), stage by stage.
+
+A world written to disk at the same scale and seed can be reused: set
+``MONEYTRAIL_DETECTION_WORLD`` to its folder.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -228,14 +232,44 @@ def evaluate(world: Any, **kwargs: Any) -> dict[str, Any]:
     }
 
 
+#: A world already written with ``moneytrail generate`` (``write_world``) at the scale and seed
+#: the case wants is read from this folder instead of being generated again (medium: ~2 minutes).
+WORLD_DIR_ENV = "MONEYTRAIL_DETECTION_WORLD"
+
+
+def read_world(path: str | Path, scale: str, seed: int) -> Any | None:
+    """The world written at ``path`` when its ``truth/params.json`` says ``scale`` and ``seed``;
+    ``None`` otherwise (the caller generates it). ``params`` is the parsed JSON, not ``Params``."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from engine import schema
+    from engine.synth.world import World
+
+    path = Path(path)
+    params_file = path / "truth" / "params.json"
+    if not params_file.exists():
+        return None
+    params = json.loads(params_file.read_text())
+    if params.get("scale") != scale or params.get("seed") != seed:
+        return None
+    tables = {n: pq.read_table(path / f"{n}.parquet") for n in schema.INPUT_TABLES}
+    truth = {f.stem: pq.read_table(f) for f in (path / "truth").glob("*.parquet")}
+    return World(tables, truth, params)
+
+
 @case("detection", quick=True)
 def detection(ctx: BenchContext) -> list[Measurement]:
     """Detection quality at ``medium`` (``tiny`` when quick) and analysis time at ``large``."""
+    import os
+
     from engine.synth import generate
 
     out: list[Measurement] = []
     scale = "tiny" if ctx.quick else "medium"
-    world = generate(scale, ctx.seed)
+    on_disk = os.environ.get(WORLD_DIR_ENV)
+    world = (read_world(on_disk, scale, ctx.seed) if on_disk else None) or generate(scale, ctx.seed)
     size = f"{world.tables['transactions'].num_rows / 1e6:.2g}M tx ({scale})"
     res = evaluate(world)
     out.append(Measurement("detection", "moneytrail", size, res["seconds"],
