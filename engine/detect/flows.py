@@ -40,9 +40,14 @@ def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def burst_tx(frame: Frame) -> np.ndarray:
-    """Transfers that may count towards a fan: between non-hubs, not card, not a standing pair."""
-    cfg = frame.config
-    return frame.core_tx & (frame.channel != CARD) & (frame.pair_count <= cfg.max_pair_repeat)
+    """Transfers that may count towards a fan: between non-hubs, not card, not a standing pair
+    (bool per transaction, computed once per frame; do not modify it)."""
+    if "burst_tx" not in frame.cache:
+        cfg = frame.config
+        frame.cache["burst_tx"] = (
+            frame.core_tx & (frame.channel != CARD) & (frame.pair_count <= cfg.max_pair_repeat)
+        )
+    return frame.cache["burst_tx"]  # type: ignore[return-value]
 
 
 def _fan(frame: Frame, direction: str, k: int, window_days: float) -> tuple[np.ndarray, ...]:
