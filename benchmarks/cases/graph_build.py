@@ -59,6 +59,12 @@ def _measure(table: pa.Table) -> list[Measurement]:
     ]
     _, seconds = timed(lambda: type(graph).undirected.func(graph))
     out.append(Measurement("graph_undirected", "moneytrail", size, seconds))
+    _, seconds = timed(graph.neighbour_counts)
+    out.append(Measurement("graph_neighbour_counts", "moneytrail", size, seconds, {},
+                           "distinct counterparties per account (hub test), no CSR built"))  # fmt: skip
+    _, seconds = timed(lambda: type(graph).reverse.func(graph))
+    out.append(Measurement("graph_reverse", "moneytrail", size, seconds, {},
+                           "receiver-side CSR (stable sort by time, counting sort by row)"))  # fmt: skip
     amounts = table["amount_base"].to_numpy()
     shape = (graph.n_nodes, graph.n_nodes)
     _, seconds = timed(lambda: sp.csr_matrix((amounts, (graph.src, graph.dst)), shape=shape))
