@@ -177,10 +177,14 @@ def _decode_chunk(
                 if encoding == "auto":
                     raise NotUTF8 from None
             raw = arr.to_pylist()
-        texts, bad = [], np.zeros(len(arr), dtype=bool)
+        texts: list[str | None] = []
+        bad = np.zeros(len(arr), dtype=bool)
         for i, value in enumerate(raw):
+            if value is None:
+                texts.append(None)
+                continue
             try:
-                texts.append(None if value is None else value.decode("utf-8"))
+                texts.append(value.decode("utf-8"))
             except UnicodeDecodeError:
                 texts.append(value.decode("latin-1"))
                 bad[i] = True
