@@ -3,8 +3,8 @@
 :class:`BatchWriter` takes the chunks of a streamed batch as they arrive (``(table name,
 Arrow table)``; ``rejected`` for quarantined rows; :data:`engine.store.base.RESTART` to throw
 away everything received so far) and writes them to the folder in part files of up to
-:data:`PART_ROWS` rows (``<table>.parquet``, ``<table>.1.parquet``, ...), so memory holds
-one part, not the batch. Rows whose key the store already holds, or which repeat
+:data:`PART_ROWS` rows (``<table>.parquet``, ``<table>.1.parquet``, ...), written in a
+background thread, so memory holds about two parts, not the batch. Rows whose key the store already holds, or which repeat
 a key earlier in the batch, are dropped and counted as duplicates:
 
 * keys already in the store: their hashes and exact values (:class:`KnownKeys`, kept by the
@@ -17,7 +17,6 @@ Nothing here makes the batch visible: the store renames the folder and commits i
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -452,8 +451,3 @@ def _repeats_within(keys: pa.Array, order: np.ndarray, ordered: np.ndarray) -> n
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:
     counts = rejected.group_by("reason").aggregate([("reason", "count")])
     return dict(zip(counts["reason"].to_pylist(), counts["reason_count"].to_pylist(), strict=True))
-
-
-def remove_folder(path: Path) -> None:
-    """Remove a batch folder that will not be committed."""
-    shutil.rmtree(path, ignore_errors=True)

@@ -4,6 +4,8 @@ Layout of the folder::
 
     manifest.json              the only mutable file; replaced atomically (write, fsync, rename)
     batches/<id>-<nonce>/      one folder per batch: <table>.parquet and rejected.parquet
+                               (a large table in parts: <table>.1.parquet, ...; the manifest's
+                               "files" names the first, "parts" all of them)
     results/<run>-<nonce>/     one folder per analysis run: <table>.parquet
     .lock                      a file lock held by writers
 
@@ -13,6 +15,9 @@ Why this is safe:
   A batch is written into ``<dir>.tmp``, synced, renamed, and then the manifest is replaced; a
   crash at any point before the manifest rename leaves the old manifest, which does not mention
   the new files, so the store is exactly as it was. Leftovers are removed at the next write.
+  A batch may arrive as a stream of chunks (:meth:`EmbeddedStore.write_stream`): each goes to
+  the temporary folder as it comes (:mod:`engine.store.batchwriter`), and the commit is the
+  same single manifest rename.
 * Writers hold an exclusive file lock, so two processes never interleave; a second writer waits.
 * Readers take a consistent snapshot by reading the manifest once.
 """
