@@ -224,7 +224,8 @@ def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -
     key = m["i_l"].to_numpy(np.int64) * right.n + m["i_r"].to_numpy(np.int64)
     if same:
         key = key[key // right.n < key % right.n]
-    key = np.unique(key)  # one int64 key per pair: sorts as (i, j)
+    key = np.sort(key)  # one int64 key per pair: sorts as (i, j)
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     return np.stack([key // right.n, key % right.n], axis=1).reshape(-1, 2)
 
 
@@ -248,13 +249,13 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
     birth = np.where(
         (lb < 0) | (rb < 0), 0.5, np.where(lb == rb, 1.0, np.where(swapped == rb, 0.7, 0.0))
     )
-    ld = np.asarray(left.doc, object)[i]
-    rd = np.asarray(right.doc, object)[j]
-    known = (ld != "") & (rd != "")
-    doc = np.where(~known, 0.5, np.where(ld == rd, 1.0, 0.3))
-    ln = np.asarray(left.nationality, object)[i]
-    rn = np.asarray(right.nationality, object)[j]
-    nat = np.where((ln == "") | (rn == ""), 0.5, np.where(ln == rn, 1.0, 0.0))
+    ld, rd = (c[k] for c, k in zip(_shared_codes(left.doc, right.doc), (i, j), strict=True))
+    doc = np.where((ld < 0) | (rd < 0), 0.5, np.where(ld == rd, 1.0, 0.3))  # codes: '' is -1
+    ln, rn = (
+        c[k]
+        for c, k in zip(_shared_codes(left.nationality, right.nationality), (i, j), strict=True)
+    )
+    nat = np.where((ln < 0) | (rn < 0), 0.5, np.where(ln == rn, 1.0, 0.0))
     score = 0.55 * name + 0.25 * birth + 0.15 * doc + 0.05 * nat
     return score, np.stack([name, birth, doc])
 
