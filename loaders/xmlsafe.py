@@ -168,7 +168,11 @@ def child(node: Node | None, *path: str) -> Node | None:
 
 def text(node: Node | None, *path: str) -> str | None:
     """Text of the first descendant reached by local names ``path`` (None when absent/empty)."""
-    node = child(node, *path)
+    for step in path:  # child(), inlined: this runs for every field of every record
+        if node is None:
+            return None
+        found = node.kids.get(step)
+        node = found[0] if found else None
     if node is None or node.text is None:
         return None
     value = node.text.strip()
