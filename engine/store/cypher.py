@@ -38,7 +38,10 @@ AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 
 # -- batches --------------------------------------------------------------------------------
 
-BATCH_EXISTS = "MATCH (b:Batch {batch_id: $batch_id}) RETURN count(b) > 0 AS known"
+BATCH_EXISTS = """
+MATCH (b:Batch {batch_id: $batch_id}) USING INDEX SEEK b:Batch(batch_id)
+RETURN count(b) > 0 AS known
+"""
 
 CREATE_BATCH = """
 CREATE (b:Batch)
@@ -52,35 +55,42 @@ SET r = row
 """
 
 # -- keys already stored (inside the batch's own transaction) --------------------------------
+#
+# Every lookup (here and in the result write-back) forces a seek of its index (USING INDEX SEEK): a plan made while the store was
+# empty, and then kept in the query cache, otherwise scans the whole index once per key
+# (measured: a 20k-row batch took >10 minutes once 50k transfers were stored).
 
 KNOWN_ACCOUNTS = """
 UNWIND $keys AS key
-MATCH (a:Account {account_id: key}) WHERE a.batch_id IS NOT NULL
+MATCH (a:Account {account_id: key}) USING INDEX SEEK a:Account(account_id)
+WHERE a.batch_id IS NOT NULL
 RETURN collect(key) AS known
 """
 
 KNOWN_PARTIES = """
 UNWIND $keys AS key
-MATCH (p:Party {party_id: key}) WHERE p.batch_id IS NOT NULL
+MATCH (p:Party {party_id: key}) USING INDEX SEEK p:Party(party_id)
+WHERE p.batch_id IS NOT NULL
 RETURN collect(key) AS known
 """
 
 KNOWN_TRIPS = """
 UNWIND $keys AS key
-MATCH (t:Trip {record_id: key})
+MATCH (t:Trip {record_id: key}) USING INDEX SEEK t:Trip(record_id)
 RETURN collect(key) AS known
 """
 
 KNOWN_TRANSFERS = """
 UNWIND $keys AS key
-MATCH ()-[r:TRANSFER {tx_id: key}]->()
+MATCH ()-[r:TRANSFER {tx_id: key}]->() USING INDEX SEEK r:TRANSFER(tx_id)
 RETURN collect(key) AS known
 """
 
 KNOWN_HOLDINGS = """
 UNWIND range(0, size($party_id) - 1) AS i
-MATCH (:Party {party_id: $party_id[i]})-[h:HOLDS {role: $role[i]}]->
-      (:Account {account_id: $account_id[i]})
+MATCH (p:Party {party_id: $party_id[i]})-[h:HOLDS {role: $role[i]}]->
+      (a:Account {account_id: $account_id[i]})
+USING INDEX SEEK p:Party(party_id)
 RETURN collect(i) AS known
 """
 
@@ -120,8 +130,8 @@ MERGE (:Account {account_id: key})
 
 WRITE_TRANSFERS = """
 UNWIND range(0, size($tx_id) - 1) AS i
-MATCH (s:Account {account_id: $src_account[i]})
-MATCH (d:Account {account_id: $dst_account[i]})
+MATCH (s:Account {account_id: $src_account[i]}) USING INDEX SEEK s:Account(account_id)
+MATCH (d:Account {account_id: $dst_account[i]}) USING INDEX SEEK d:Account(account_id)
 CREATE (s)-[r:TRANSFER {tx_id: $tx_id[i]}]->(d)
 SET r.ts = datetime({epochSeconds: $ts_s[i], nanosecond: $ts_ns[i]}),
     r.amount = $amount[i], r.currency = $currency[i], r.amount_base = $amount_base[i],
@@ -168,9 +178,17 @@ RETURN id(r) / $page AS part, collect(r.tx_id) AS tx_id,
        [v IN collect([r.batch_id]) | v[0]] AS batch_id
 """
 
-#: The graph projection (what read_table("transactions", columns) uses for the CSR build):
-#: internal node ids instead of account strings, mapped back through READ_ACCOUNT_IDS.
+#: The graph projection (what read_table("transactions", columns) uses for the CSR build),
+#: plain-Cypher form for any Neo4j server: internal node ids instead of account strings (mapped
+#: back through READ_ACCOUNT_IDS), in columnar pages; tx_id only when it is asked for.
 READ_TRANSFER_ENDPOINTS = """
+MATCH (s:Account)-[r:TRANSFER]->(d:Account)
+RETURN id(r) / $page AS part, collect(id(s)) AS src, collect(id(d)) AS dst,
+       collect(r.amount_base) AS amount_base,
+       collect(r.ts.epochSeconds * 1000000 + r.ts.nanosecond / 1000) AS ts_us
+"""
+
+READ_TRANSFER_ENDPOINTS_TX_ID = """
 MATCH (s:Account)-[r:TRANSFER]->(d:Account)
 RETURN id(r) / $page AS part, collect(id(s)) AS src, collect(id(d)) AS dst,
        collect(r.amount_base) AS amount_base,
@@ -181,6 +199,27 @@ RETURN id(r) / $page AS part, collect(id(s)) AS src, collect(id(d)) AS dst,
 READ_ACCOUNT_IDS = """
 MATCH (a:Account)
 RETURN id(a) / $page AS part, collect(id(a)) AS node, collect(a.account_id) AS account_id
+"""
+
+#: The same projection through the project server's read-only procedures
+#: (neo4j-launcher/.../Projection.java): each page as a few byte arrays (little-endian int64
+#: node ids and epoch microseconds, float64 amounts, strings as int32 offsets + UTF-8), which
+#: Python maps with numpy/pyarrow instead of decoding one Bolt value per relationship.
+PACKED_PROCEDURES = """
+SHOW PROCEDURES YIELD name
+WHERE name IN ["moneytrail.accountPages", "moneytrail.transferPages"]
+RETURN count(name) AS n
+"""
+
+PACKED_ACCOUNTS = """
+CALL moneytrail.accountPages($page) YIELD rows, node, idOffsets, idData
+RETURN rows, node, idOffsets, idData
+"""
+
+PACKED_TRANSFERS = """
+CALL moneytrail.transferPages($page, $with_tx_id)
+YIELD rows, src, dst, amountBase, tsMicros, txOffsets, txData
+RETURN rows, src, dst, amountBase, tsMicros, txOffsets, txData
 """
 
 ACCOUNT_TRANSACTIONS = """
@@ -282,23 +321,23 @@ RETURN r.data AS data ORDER BY r.part
 #: Scores as node properties, one statement per entity kind (labels cannot be parameters).
 _SET_SCORES = """
 UNWIND range(0, size($entity_id) - 1) AS i
-MATCH (n:{label} {{{key}: $entity_id[i]}})
+MATCH (n:{label} {{{key}: $entity_id[i]}}) USING INDEX SEEK n:{label}({key})
 SET n:Scored, n.community = $community[i], n.component = $component[i],
     n.pagerank = $pagerank[i], n.risk = $risk[i], n.run_id = $run_id
 """
 
 _MEMBER_OF = """
 UNWIND range(0, size($entity_id) - 1) AS i
-MATCH (n:{label} {{{key}: $entity_id[i]}})
-MATCH (c:Cluster {{cluster_id: $cluster_id[i]}})
+MATCH (n:{label} {{{key}: $entity_id[i]}}) USING INDEX SEEK n:{label}({key})
+MATCH (c:Cluster {{cluster_id: $cluster_id[i]}}) USING INDEX SEEK c:Cluster(cluster_id)
 SET n:Scored, n.cluster_id = $cluster_id[i], n.run_id = $run_id
 CREATE (n)-[:MEMBER_OF {{role: $role[i], score: $score[i]}}]->(c)
 """
 
 _LINK = """
 UNWIND range(0, size($left_id) - 1) AS i
-MATCH (a:{left} {{{left_key}: $left_id[i]}})
-MATCH (b:{right} {{{right_key}: $right_id[i]}})
+MATCH (a:{left} {{{left_key}: $left_id[i]}}) USING INDEX SEEK a:{left}({left_key})
+MATCH (b:{right} {{{right_key}: $right_id[i]}}) USING INDEX SEEK b:{right}({right_key})
 CREATE (a)-[:{rel} {{kind: $kind[i], score: $score[i], evidence: $evidence[i], run_id: $run_id}}]->(b)
 """
 

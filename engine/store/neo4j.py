@@ -84,6 +84,10 @@ class Neo4jStore(Store):
         ``MONEYTRAIL_NEO4J_TIMEOUT`` or 600.
     max_retry_time:
         Seconds the driver keeps retrying transient errors (with backoff) before giving up.
+    packed_projection:
+        Read the graph projection through the ``moneytrail.*`` procedures the project's server
+        registers (packed byte columns, ~10x faster) instead of plain Cypher. Default: when
+        the server has them; ``False`` forces plain Cypher (what any other server gets).
 
     Raises
     ------
@@ -99,6 +103,7 @@ class Neo4jStore(Store):
         *,
         timeout: float | None = None,
         max_retry_time: float = 30.0,
+        packed_projection: bool | None = None,
     ) -> None:
         import neo4j
 
@@ -121,11 +126,22 @@ class Neo4jStore(Store):
                 for statement in cypher.SCHEMA:
                     self._query(statement)
                 self._query(cypher.AWAIT_INDEXES)
+                if packed_projection is None:
+                    packed_projection = self._has_packed_procedures()
+            self.packed_projection = packed_projection
         except BaseException:
             self._driver.close()
             raise
 
     # -- plumbing ----------------------------------------------------------------------------
+
+    def _has_packed_procedures(self) -> bool:
+        """Whether the server has the launcher's projection procedures (not any other server)."""
+        try:
+            records = self._query(cypher.PACKED_PROCEDURES, write=False).records
+        except self._neo4j.exceptions.ClientError:  # not allowed to list procedures
+            return False
+        return int(records[0]["n"]) == 2
 
     def describe(self) -> str:
         return f"Neo4j at {self.settings.uri}, database {self.settings.database}"
@@ -281,33 +297,32 @@ class Neo4jStore(Store):
         return _to_arrow(name, keys, values).select(wanted)
 
     def _project_transactions(self, wanted: list[str]) -> pa.Table:
-        """Transactions for the graph build: node ids over Bolt, account strings by lookup."""
+        """Transactions for the graph build: node ids over Bolt, account strings by lookup.
 
-        def both(tx: Any) -> tuple[list[list[Any]], list[list[Any]]]:
-            # Accounts first: a node a transfer names exists before the transfer does.
-            nodes = _pages(tx.run(cypher.READ_ACCOUNT_IDS, page=PAGE).values(), 2)
-            edges = _pages(tx.run(cypher.READ_TRANSFER_ENDPOINTS, page=PAGE).values(), 5)
-            return nodes, edges
-
-        unit = self._neo4j.unit_of_work(timeout=self.timeout)(both)
+        Through the project server's packed-column procedures when it has them, else plain
+        Cypher in columnar pages; both read accounts and transfers in one read transaction.
+        """
+        with_tx_id = "tx_id" in wanted
+        unit = self._neo4j.unit_of_work(timeout=self.timeout)
+        read = _read_packed if self.packed_projection else _read_columnar
         with self._driver.session(database=self.settings.database) as session:
-            (nodes, account_ids), (src, dst, amount_base, ts_us, tx_id) = session.execute_read(unit)
-        node_ids = np.asarray(nodes, dtype=np.int64)
-        order = np.argsort(node_ids)
-        sorted_ids = node_ids[order]
-        names = pa.array(account_ids, pa.string()).take(pa.array(order))
+            nodes, names, src, dst, amount_base, ts_us, tx_id = session.execute_read(
+                unit(lambda tx: read(tx, with_tx_id))
+            )
+        order = np.argsort(nodes, kind="stable")
+        sorted_ids = nodes[order]
+        names = names.take(pa.array(order))
 
-        def lookup(ids: list[int]) -> pa.Array:
-            wanted_ids = np.asarray(ids, np.int64)
-            at = np.searchsorted(sorted_ids, wanted_ids)
-            if len(at) and (at.max() >= len(sorted_ids) or (sorted_ids[at] != wanted_ids).any()):
+        def lookup(ids: np.ndarray) -> pa.Array:
+            at = np.searchsorted(sorted_ids, ids)
+            if len(at) and (at.max() >= len(sorted_ids) or (sorted_ids[at] != ids).any()):
                 raise StoreError(
                     f"{self.settings.uri}: accounts changed while the graph was read; try again"
                 )
             return names.take(pa.array(at))
 
         columns = {
-            "tx_id": lambda: pa.array(tx_id, pa.string()),
+            "tx_id": lambda: tx_id,
             "ts": lambda: pa.array(ts_us, pa.int64()).cast(schema.TS),
             "src_account": lambda: lookup(src),
             "dst_account": lambda: lookup(dst),
@@ -379,6 +394,62 @@ def _first_line(exc: BaseException) -> str:
 def _pages(records: list[list[Any]], width: int) -> list[list[Any]]:
     """Columnar pages ``[part, col1, ..., colN]`` joined into ``width`` = N lists."""
     return [[v for record in records for v in record[1 + c]] for c in range(width)]
+
+
+#: What a projection read returns: account node ids and names, then per transfer the src and
+#: dst node ids, amount_base, ts (epoch microseconds) and tx_id (None when not asked for).
+Projected = tuple[
+    np.ndarray, pa.Array, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array | None
+]
+
+
+def _read_packed(tx: Any, with_tx_id: bool) -> Projected:
+    """The projection through the launcher's procedures: byte columns, no per-value decoding."""
+    # Accounts first: a node a transfer names exists before the transfer does.
+    accounts = tx.run(cypher.PACKED_ACCOUNTS, page=PAGE).values()
+    transfers = tx.run(cypher.PACKED_TRANSFERS, page=PAGE, with_tx_id=with_tx_id).values()
+
+    def ints(pages: list[list[Any]], at: int, dtype: str = "<i8") -> np.ndarray:
+        parts = [np.frombuffer(page[at], dtype=dtype) for page in pages]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    def strings(pages: list[list[Any]], at: int) -> pa.Array:
+        parts = [
+            pa.Array.from_buffers(
+                pa.string(),
+                int(page[0]),
+                [None, pa.py_buffer(page[at]), pa.py_buffer(page[at + 1])],
+            )
+            for page in pages
+        ]
+        return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+
+    return (
+        ints(accounts, 1),
+        strings(accounts, 2),
+        ints(transfers, 1),
+        ints(transfers, 2),
+        ints(transfers, 3, "<f8"),
+        ints(transfers, 4),
+        strings(transfers, 5) if with_tx_id else None,
+    )
+
+
+def _read_columnar(tx: Any, with_tx_id: bool) -> Projected:
+    """The projection in plain Cypher (any Neo4j server): one record per page of columns."""
+    nodes, names = _pages(tx.run(cypher.READ_ACCOUNT_IDS, page=PAGE).values(), 2)
+    query = cypher.READ_TRANSFER_ENDPOINTS_TX_ID if with_tx_id else cypher.READ_TRANSFER_ENDPOINTS
+    columns = _pages(tx.run(query, page=PAGE).values(), 5 if with_tx_id else 4)
+    src, dst, amount_base, ts_us = columns[:4]
+    return (
+        np.asarray(nodes, dtype=np.int64),
+        pa.array(names, pa.string()),
+        np.asarray(src, dtype=np.int64),
+        np.asarray(dst, dtype=np.int64),
+        np.asarray(amount_base, dtype=np.float64),
+        np.asarray(ts_us, dtype=np.int64),
+        pa.array(columns[4], pa.string()) if with_tx_id else None,
+    )
 
 
 def _stamp(table: pa.Table, name: str, batch_id: str) -> pa.Table:

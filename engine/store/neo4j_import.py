@@ -29,8 +29,8 @@ from engine.store.base import Batch, BatchReceipt
 from engine.store.neo4j import _dedupe, _reason_counts, _stamp
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "neo4j.sh"
-#: Tables the bulk path covers; travel records go through write_batch.
-BULK_TABLES = ("accounts", "parties", "holdings", "transactions")
+#: Tables the bulk path covers: every input table.
+BULK_TABLES = ("accounts", "parties", "holdings", "travel", "transactions")
 
 _TYPES = {
     pa.date32(): ":date",
@@ -104,6 +104,16 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
         tx = tx.add_column(1, "dst", tables["transactions"]["dst_account"])
         head = _header(tx, {"src": ":START_ID(Account)", "dst": ":END_ID(Account)"})
         args.append(f"--relationships=TRANSFER={_write(tx, folder / 'transfers.csv', head)}")
+    if "travel" in tables:
+        trips = tables["travel"]
+        head = _header(trips, {"record_id": "record_id:ID(Trip)"})
+        args.append(f"--nodes=Trip={_write(trips, folder / 'travel.csv', head)}")
+        paid = trips.select(["payer_account", "record_id"]).filter(
+            pc.is_valid(trips["payer_account"])
+        )
+        if paid.num_rows:
+            head = [":START_ID(Account)", ":END_ID(Trip)"]
+            args.append(f"--relationships=PAID={_write(paid, folder / 'paid.csv', head)}")
     if "holdings" in tables:
         hold = tables["holdings"]
         head = _header(hold, {"party_id": ":START_ID(Party)", "account_id": ":END_ID(Account)"})
@@ -143,14 +153,28 @@ def import_batch(
         If the server runs, or the import tool fails (its last output lines in the message).
     """
     args, receipt = write_import_files(batch, folder)
+    run_import(args, batch.source, database=database, script=script)
+    return receipt
+
+
+def run_import(
+    args: list[str], source: str, *, database: str = "neo4j", script: Path = SCRIPT
+) -> None:
+    """Run ``neo4j-admin database import full`` with the file arguments of
+    :func:`write_import_files` on the stopped project server.
+
+    Raises
+    ------
+    StoreError
+        If the server runs, or the import tool fails (its last output lines in the message).
+    """
     # The database comes first: the file options take any number of values.
     command = ["bash", str(script), "import", database, "--overwrite-destination=true"]
     command += ["--multiline-fields=true", "--id-type=string", *args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
-        raise StoreError(f"neo4j-admin import of {batch.source} failed:\n{tail}")
-    return receipt
+        raise StoreError(f"neo4j-admin import of {source} failed:\n{tail}")
 
 
 def _account_refs(tables: dict[str, pa.Table]) -> pa.Array | None:
@@ -159,6 +183,10 @@ def _account_refs(tables: dict[str, pa.Table]) -> pa.Array | None:
         parts += [tables["transactions"]["src_account"], tables["transactions"]["dst_account"]]
     if "holdings" in tables:
         parts.append(tables["holdings"]["account_id"])
+    if "travel" in tables:
+        parts.append(
+            tables["travel"]["payer_account"].filter(pc.is_valid(tables["travel"]["payer_account"]))
+        )
     if not parts:
         return None
     return pa.chunked_array([c for p in parts for c in p.chunks], pa.string()).combine_chunks()

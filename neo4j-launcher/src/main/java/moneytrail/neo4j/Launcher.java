@@ -12,6 +12,8 @@ import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.kernel.api.procedure.GlobalProcedures;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 
 /**
  * Starts Neo4j Community (the same engine a Neo4j server runs) with the Bolt connector on.
@@ -25,6 +27,9 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * password, so the server never listens while {@code neo4j/neo4j} would be accepted. The
  * process prints {@code moneytrail-neo4j ready} when Bolt accepts the new password, and shuts
  * the database down cleanly on SIGTERM (the shutdown hook flushes and closes the store).
+ *
+ * <p>It also registers the read-only {@link Projection} procedures ({@code moneytrail.*}), which
+ * return the transaction graph as packed byte columns for a fast projection into Python.
  */
 public final class Launcher {
     static final String READY = "moneytrail-neo4j ready";
@@ -75,7 +80,11 @@ public final class Launcher {
             Files.writeString(marker, digest);
             Files.setPosixFilePermissions(marker, PosixFilePermissions.fromString("rw-------"));
         }
-        dbms.database("neo4j"); // fails fast if the user database cannot start
+        GraphDatabaseService db = dbms.database("neo4j"); // fails fast if it cannot start
+        // moneytrail's read-only projection procedures (packed columns; see Projection).
+        ((GraphDatabaseAPI) db).getDependencyResolver()
+                .resolveDependency(GlobalProcedures.class)
+                .registerProcedure(Projection.class);
         System.out.println(READY);
         System.out.flush();
         stopped.await();
