@@ -103,6 +103,8 @@ class DetectionConfig:
     # -- 22 stage payments, 23 pay on arrival ---------------------------------------------------
     stage_min_countries: int = 2
     stage_window_days: int = 90
+    #: Payers (relatives) paying the same route in the same order, for an instance.
+    stage_min_payers: int = 2
     arrival_lag_days: int = 3
     arrival_min_travellers: int = 3
     #: Share of a broker's outgoing payments that must be releases after arrivals.

@@ -316,6 +316,8 @@ def stage_payments(frame: Frame) -> Hits:
         r = np.concatenate([episodes[i][0] for i in members])
         blocks = np.unique(np.concatenate([episodes[i][1] for i in members]))
         payers = np.unique(frame.src[r])
+        if len(payers) < cfg.stage_min_payers:
+            continue
         n_countries = max(len(episodes[i][1]) for i in members)
         strength.append(n_countries / cfg.stage_min_countries * (1 + corridor[blocks].mean())
                         * np.sqrt(len(payers)))  # fmt: skip

@@ -119,6 +119,17 @@ def test_stage_payments_relatives_in_a_transit_country_are_one_instance(world):
                                                               "c_fr"}  # fmt: skip
 
 
+def test_stage_payments_one_payer_alone_is_not_a_route(world):
+    # one person paying a friend in Turkey, then a cousin in Greece: no relatives share it
+    world.account("c_tr", country="TR")
+    world.account("c_gr", country="GR")
+    world.account("solo", country="SY")
+    world.pay("solo", "c_tr", 800, day=1, channel="money_transfer")
+    world.pay("solo", "c_gr", 800, day=9, channel="money_transfer")
+    frame = world.frame()
+    assert len(smuggling.stage_payments(frame)) == 0
+
+
 def test_revenue_without_payroll(world):
     world.account("CASH", kind="placeholder")
     world.account("front", kind="business")
