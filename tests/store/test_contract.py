@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from engine import schema
-from engine.store.base import Batch, Store
+from engine.store.base import RESTART, Batch, BatchInfo, Store
 
 T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 
@@ -215,3 +215,36 @@ def test_unknown_tables_are_refused(store: Store) -> None:
         store.read_table("no_such_table")
     with pytest.raises(StoreError):
         store.read_results("transactions")
+
+
+def test_a_streamed_batch_lands_like_one_written_whole(store: Store) -> None:
+    """write_stream: chunks deduplicated across each other and against the store, a restart
+    discards what came before it, and a repeated stream changes nothing."""
+    store.write_batch(batch("b0", [("t1", "A", "B", 100.0, 0)]))
+    info = BatchInfo("s1", "s1.csv", "transactions", "csv")
+
+    def chunks():
+        yield "transactions", tx_table([("junk", "X", "Y", 1.0, 0)])
+        yield RESTART, None
+        yield "transactions", tx_table([("t1", "A", "B", 100.0, 0), ("t2", "B", "C", 90.0, 5)])
+        yield "transactions", tx_table([("t2", "B", "C", 90.0, 5), ("t3", "C", "A", 80.0, 10)])
+
+    receipt = store.write_stream(info, chunks())
+    assert receipt.status == "written"
+    assert receipt.written == {"transactions": 2}
+    assert receipt.duplicates == {"transactions": 2}
+    assert sorted(store.read_table("transactions")["tx_id"].to_pylist()) == ["t1", "t2", "t3"]
+    again = store.write_stream(info, chunks())
+    assert again.status == "duplicate" and again.rows_written == 0
+    assert store.count("transactions") == 3
+
+
+def test_a_stream_that_fails_half_way_writes_nothing(store: Store) -> None:
+    def chunks():
+        yield "transactions", tx_table(ROWS)
+        raise ValueError("the file turned out unreadable")
+
+    with pytest.raises(ValueError, match="unreadable"):
+        store.write_stream(BatchInfo("s2", "s2.csv", "transactions", "csv"), chunks())
+    assert store.count("transactions") == 0
+    assert not store.has_batch("s2")
