@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,13 +206,16 @@ def session() -> AuditedSession:
     return AuditedSession(auth.require_user(), wb.store, workbench=wb)
 
 
-def upload(name: str, data: bytes) -> dict[str, Any]:
+def upload(
+    name: str, data: bytes, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
     """Ingest one uploaded file into the store; returns the ingest report as a plain dict.
 
     The bytes go to a private temporary file named like the upload (loaders sniff the format
     from the name and content), under a sanitised name (no folders, no ``..``); the file is
     removed afterwards. The upload is role-checked and audited. The rejected rows come back
-    as a spreadsheet-safe CSV under ``rejected_csv``.
+    as a spreadsheet-safe CSV under ``rejected_csv``. ``progress(done, total)`` is called as the
+    file is hashed, parsed and written (see :func:`engine.ingest.ingest_file`).
     """
     from engine.ingest import export_rejected, sanitise_source_name
 
@@ -219,7 +223,7 @@ def upload(name: str, data: bytes) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="moneytrail-upload-") as folder:
         path = Path(folder) / safe
         path.write_bytes(data)
-        report = session().ingest(path, source_name=safe)
+        report = session().ingest(path, source_name=safe, progress=progress)
     summary = {k: v for k, v in vars(report).items() if k != "rejected_rows"}
     summary["rejected_csv"] = b""
     if report.rejected:

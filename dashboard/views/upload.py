@@ -20,11 +20,16 @@ files = st.file_uploader("Files", accept_multiple_files=True, key="upload_files"
 if st.button("Ingest", type="primary", disabled=not files, key="ingest"):
     reports = []
     for file in files or []:
-        with st.spinner(f"reading {file.name}"):
-            try:
-                reports.append(state.upload(file.name, file.getvalue()))
-            except MoneytrailError as exc:
-                reports.append({"source": file.name, "status": "refused", "error": str(exc)})
+        bar = st.progress(0.0, text=f"reading {file.name}")
+
+        def show(done: int, total: int, bar=bar, name=file.name) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=f"reading {name}")
+
+        try:
+            reports.append(state.upload(file.name, file.getvalue(), progress=show))
+        except MoneytrailError as exc:
+            reports.append({"source": file.name, "status": "refused", "error": str(exc)})
+        bar.empty()
     st.session_state["last_upload"] = reports
 
 for report in st.session_state.get("last_upload") or []:

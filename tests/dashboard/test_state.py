@@ -21,8 +21,14 @@ def upload_app() -> None:
     from dashboard import state
     from engine.errors import AccessDenied
 
+    calls: list[tuple[int, int]] = []
+    st.session_state["progress"] = calls
     try:
-        report = state.upload(st.session_state["upload_name"], st.session_state["upload_data"])
+        report = state.upload(
+            st.session_state["upload_name"],
+            st.session_state["upload_data"],
+            progress=lambda done, total: calls.append((done, total)),
+        )
     except AccessDenied as exc:
         st.error(str(exc))
         st.stop()
@@ -56,6 +62,9 @@ def test_upload_names_cannot_leave_the_temporary_folder(empty_store, name):
     batch = f"batch:{report['batch_id']}"
     assert ("ana", "upload", batch) in trail
     assert ("ana", "download_rejected", batch) in trail
+    progress = at.session_state["progress"]  # the page's bar: moves forward and ends full
+    assert len(progress) > 1 and progress[-1][0] == progress[-1][1]
+    assert [d for d, _ in progress] == sorted(d for d, _ in progress)
 
 
 def test_an_investigator_cannot_upload(empty_store):
