@@ -282,6 +282,12 @@ def stage_payments(frame: Frame) -> Hits:
     abroad = np.bincount(s[sc[rows] != dc[rows]], minlength=frame.n_nodes)
     cand = np.flatnonzero((n_c >= cfg.stage_min_countries) & (abroad > 0))
     rows = rows[np.isin(s, cand)]
+    # an instance needs ≥ stage_min_payers payers sharing beneficiaries: skip payers none of
+    # whose beneficiaries is paid by another candidate (their sequences stay whole)
+    n = frame.n_nodes
+    pairs = np.unique(frame.dst[rows].astype(np.int64) * n + frame.src[rows])
+    shared = np.bincount(pairs // n, minlength=n) >= cfg.stage_min_payers
+    rows = rows[np.isin(frame.src[rows], np.unique(frame.src[rows][shared[frame.dst[rows]]]))]
     rows = rows[np.lexsort((frame.ts[rows], frame.src[rows]))]
     corridor = corridor_mask(frame)
     w = frame.days(cfg.stage_window_days)
