@@ -261,35 +261,28 @@ def read_world(path: str | Path, scale: str, seed: int) -> Any | None:
 
 @case("detection", quick=True)
 def detection(ctx: BenchContext) -> list[Measurement]:
-    """Detection quality at ``medium`` (``tiny`` when quick) and analysis time at ``large``."""
+    """Detection quality and whole-analysis time per scale: ``small`` and ``medium``
+    (``tiny`` when quick), plus ``large`` (10M transactions) with ``--scale large``."""
     import os
 
     from engine.synth import generate
 
     out: list[Measurement] = []
-    scale = "tiny" if ctx.quick else "medium"
     on_disk = os.environ.get(WORLD_DIR_ENV)
-    world = (read_world(on_disk, scale, ctx.seed) if on_disk else None) or generate(scale, ctx.seed)
-    size = f"{world.tables['transactions'].num_rows / 1e6:.2g}M tx ({scale})"
-    res = evaluate(world)
-    out.append(Measurement("detection", "moneytrail", size, res["seconds"],
-                           {f"stage_{k}_s": v for k, v in res["stages"].items()}, "whole analysis"))  # fmt: skip
-    for name, m in res["patterns"].items():
-        out.append(Measurement(f"detection/{name}", "moneytrail", size, None,
-                               {k: float(v) for k, v in m.items()}))  # fmt: skip
-    for key in [k for k in res if k.startswith("ranking_")] + ["er"]:
-        out.append(Measurement(f"detection/{key}", "moneytrail", size, None,
-                               {k: float(v) for k, v in res[key].items()}))  # fmt: skip
-    del res, world
-    if not ctx.quick:
-        from engine.pipeline import analyze_tables
-
-        world = generate("large", ctx.seed)
-        n = world.tables["transactions"].num_rows
-        start = time.perf_counter()
-        analysis = analyze_tables(world.tables)
-        seconds = time.perf_counter() - start
-        out.append(Measurement("detection/large", "moneytrail", f"{n / 1e6:.3g}M tx (large)",
-                               seconds, {f"stage_{k}_s": v for k, v in analysis.summary.seconds.items()},
+    for scale in ctx.sizes(["tiny"], ["small", "medium"], ["large"]):
+        world = (read_world(on_disk, scale, ctx.seed) if on_disk else None) or generate(
+            scale, ctx.seed
+        )
+        size = f"{world.tables['transactions'].num_rows / 1e6:.2g}M tx ({scale})"
+        res = evaluate(world)
+        out.append(Measurement("detection", "moneytrail", size, res["seconds"],
+                               {f"stage_{k}_s": v for k, v in res["stages"].items()},
                                "whole analysis, 2 cores"))  # fmt: skip
+        for name, m in res["patterns"].items():
+            out.append(Measurement(f"detection/{name}", "moneytrail", size, None,
+                                   {k: float(v) for k, v in m.items()}))  # fmt: skip
+        for key in [k for k in res if k.startswith("ranking_")] + ["er"]:
+            out.append(Measurement(f"detection/{key}", "moneytrail", size, None,
+                                   {k: float(v) for k, v in res[key].items()}))  # fmt: skip
+        del res, world
     return out
