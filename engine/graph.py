@@ -1,7 +1,8 @@
 """Graph building: canonical ``transactions`` → CSR arrays the Numba kernels work on.
 
-Everything here is vectorised (pyarrow dictionary encoding, numpy sorts and bincounts): no Python
-loop touches an edge, so 10M transactions build in seconds.
+Everything here is vectorised (pyarrow dictionary encoding, numpy bincounts, the counting-sort
+kernel of :mod:`algorithms.ordering`): no Python loop touches an edge, so 10M transactions build
+in seconds.
 
 The CSR vocabulary (see shared/style.md): ``indptr`` int64 (n+1), ``indices`` int32,
 ``weights`` float64 (``amount_base``), ``ts`` int64 epoch microseconds, ``edge_ids`` int64 (the
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from numba import njit
+
+from algorithms.ordering import bucket_by_row
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def csr_from_edges(
     counts = np.bincount(src, minlength=n_nodes)
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    order = _bucket_by_row(src, minor, indptr)
+    order = bucket_by_row(src, minor, indptr)
     return CSRGraph(
         indptr=indptr,
         indices=np.asarray(dst)[order].astype(np.int32),
@@ -92,18 +94,6 @@ def csr_from_edges(
         ts=np.ascontiguousarray(np.asarray(ts, dtype=np.int64)[order]),
         edge_ids=np.ascontiguousarray(np.asarray(edge_ids, dtype=np.int64)[order]),
     )
-
-
-@njit(cache=True)
-def _bucket_by_row(src, minor_order, indptr):  # pragma: no cover
-    """Stable counting sort: ``minor_order`` (edge positions) regrouped by ``src`` row."""
-    fill = indptr[:-1].copy()
-    order = np.empty(len(minor_order), np.int64)
-    for e in minor_order:
-        r = src[e]
-        order[fill[r]] = e
-        fill[r] += 1
-    return order
 
 
 @dataclass
