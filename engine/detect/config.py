@@ -57,6 +57,9 @@ class DetectionConfig:
     bipartite_min_side: int = 2
     bipartite_max_receiver_degree: int = 20
     bipartite_window_days: int = 14
+    #: least money a layer moves in total: friends settling small shared costs form dense
+    #: little A × B squares of everyday payments (tens of euros); a layering step moves thousands
+    bipartite_min_amount: float = 1000.0
     # -- 8 layering chain ----------------------------------------------------------------------
     chain_min_hops: int = 4
     # -- 9 pass-through ------------------------------------------------------------------------

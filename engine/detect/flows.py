@@ -24,11 +24,6 @@ from engine.detect.frame import CARD, Frame
 from engine.detect.hits import SOURCES, Hits, empty_hits, from_groups, from_segments
 
 GENERIC = SOURCES["generic"]
-#: Least money (``amount_base``) a bipartite layer must move in total. Friends and flatmates
-#: settling small shared costs with each other form dense little A × B squares of everyday
-#: mobile payments (tens of euros); a layering step moves thousands. Same order as
-#: ``pass_through_min_amount``; candidate for a ``DetectionConfig`` field.
-BIPARTITE_MIN_AMOUNT = 1000.0
 
 
 def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +242,7 @@ def bipartite(frame: Frame) -> list[Hits]:
     ``bipartite_max_receiver_degree`` are skipped: merchants, employers); connected groups of
     paired senders are A, the receivers paid by ≥ 2 of them B, and the layer is kept when at
     least 70 % of the A × B pairs carry a transfer, all of them fall within 2Δ, and they move
-    at least :data:`BIPARTITE_MIN_AMOUNT` in total (everyday payments among friends do not).
+    at least ``bipartite_min_amount`` in total (everyday payments among friends do not).
     """
     cfg = frame.config
     n = frame.n_nodes
@@ -327,7 +322,7 @@ def _layers(frame: Frame, rows: np.ndarray, gi: np.ndarray, set_hash: np.ndarray
     of their common receivers): pairs with the same receiver set form one candidate; A is
     their senders, B the common receivers that are not senders; kept when ``|B| ≥ min_side``,
     ``|A| ≤ 50``, at least 70 % of A × B carries a transfer, all of them fall within 2Δ and
-    together they move at least :data:`BIPARTITE_MIN_AMOUNT`.
+    together they move at least ``bipartite_min_amount``.
 
     Vectorised over all candidates at once (flat ``(candidate, item)`` keys), in candidate
     order, so the first ``max_instances`` kept are those of a per-candidate loop."""
@@ -369,7 +364,7 @@ def _layers(frame: Frame, rows: np.ndarray, gi: np.ndarray, set_hash: np.ndarray
         cand
         & (density >= 0.7)
         & (t_hi - t_lo <= frame.days(2 * cfg.bipartite_window_days))
-        & (total >= BIPARTITE_MIN_AMOUNT)
+        & (total >= cfg.bipartite_min_amount)
     )
     kept = np.flatnonzero(keep)[: cfg.max_instances]
     if not len(kept):

@@ -144,7 +144,7 @@ def test_bipartite_ignores_friends_settling_small_costs(world):
     frame = world.frame()
     bip, _ = flows.bipartite(frame)
     assert [accounts_of(frame, bip, i) for i in range(len(bip))] == [{"a1", "a2", "a3", "b1", "b2"}]
-    assert flows.BIPARTITE_MIN_AMOUNT > 6 * 35
+    assert frame.config.bipartite_min_amount > 6 * 35
 
 
 def test_dense_flow(world):
