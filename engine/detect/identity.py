@@ -74,7 +74,7 @@ class Records:
 
     name: np.ndarray | list[str]
     skel: np.ndarray | list[str]
-    birth: np.ndarray  # int64 days since epoch, -1 missing
+    birth: np.ndarray  # int64 birth codes (see _days), -1 missing
     doc: np.ndarray | list[str]
     nationality: np.ndarray | list[str]
 
@@ -83,8 +83,20 @@ class Records:
         return len(self.name)
 
 
+#: Birth codes are days since 1970 plus this offset, so every real birth date (from 1751 on)
+#: has a code ≥ 0 and -1 can mean "unknown": days since 1970 alone are negative for everyone
+#: born before 1970, who would all have counted as having no birth date.
+_BIRTH_OFFSET = 80_000
+
+
 def _days(col: pa.ChunkedArray) -> np.ndarray:
-    return pc.cast(col, pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Birth codes of a date column: days since 1970 + :data:`_BIRTH_OFFSET`, -1 when missing."""
+    days = pc.cast(col, pa.int32()).to_numpy(zero_copy_only=False)  # nulls become NaN
+    codes = np.full(len(days), -1, np.int64)
+    known = ~np.isnan(days) if days.dtype.kind == "f" else np.ones(len(days), bool)
+    codes[known] = days[known].astype(np.int64) + _BIRTH_OFFSET
+    codes[codes < 0] = -1  # before 1751: treated as unknown
+    return codes
 
 
 def _col(values: pa.ChunkedArray | pa.Array | list) -> pa.Array | pa.ChunkedArray:
@@ -140,10 +152,10 @@ def _frame_records(frame: Frame, side: str) -> Records:
 
 
 def _swapped(days: np.ndarray) -> np.ndarray:
-    """Birth dates with day and month swapped (-1 where impossible)."""
+    """Birth codes (see :func:`_days`) with day and month swapped (-1 where impossible)."""
     out = np.full(len(days), -1, np.int64)
     ok = days >= 0
-    d = days[ok].astype("datetime64[D]")
+    d = (days[ok] - _BIRTH_OFFSET).astype("datetime64[D]")
     y = d.astype("datetime64[Y]")
     month = (d.astype("datetime64[M]") - y.astype("datetime64[M]")).astype(np.int64) + 1
     day = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
@@ -151,7 +163,7 @@ def _swapped(days: np.ndarray) -> np.ndarray:
     swapped = (y.astype("datetime64[M]") + (day - 1).astype("timedelta64[M]")).astype(
         "datetime64[D]"
     ) + (month - 1).astype("timedelta64[D]")
-    res = np.where(good, swapped.astype(np.int64), -1)
+    res = np.where(good, swapped.astype(np.int64) + _BIRTH_OFFSET, -1)
     out[np.flatnonzero(ok)] = res
     return out
 

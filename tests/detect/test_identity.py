@@ -101,3 +101,18 @@ def test_near_identical_names_without_a_link_are_still_one_person(world):
     world.party("p1", "Salma El-Sayed", birth_date=dt.date(1981, 5, 15), phone="0170 1234567")
     world.party("p2", "SALMA ELSAYED", birth_date=dt.date(1981, 5, 15), phone="0170 1234567")
     assert len(identity.shared_identifiers(world.frame())) == 0
+
+
+def test_births_before_1970_are_known_dates(world):
+    """A birth date before 1970 tells a namesake apart (it once counted as unknown)."""
+    born = dt.date(1958, 6, 3)
+    world.party("pa", "Hans Schmidt", birth_date=born, nationality="DE")
+    world.party("pb", "Hans Schmidt", birth_date=dt.date(1962, 1, 20), nationality="DE")
+    world.trip("r1", "Hans Schmidt", "FRA", "ATH", 1, traveller_birth_date=born,
+               traveller_nationality="DE")  # fmt: skip
+    world.trip("r2", "Hans Schmidt", "FRA", "ATH", 2, traveller_birth_date=dt.date(1958, 3, 6),
+               traveller_nationality="DE")  # day and month swapped  # fmt: skip
+    links = identity.resolve_travellers(world.frame())
+    got = {(int(a), int(b)) for a, b in zip(links.left, links.right, strict=True)}
+    assert got == {(0, 0), (1, 0)}
+    assert all("birth unknown" not in e for e in links.evidence)
