@@ -196,38 +196,82 @@ def layering_chain(frame: Frame) -> Hits:
 
 
 def gather_scatter(frame: Frame) -> Hits:
-    """Pattern 5: {s_i} → h → {d_j}: ≥ k senders, then ≥ k receivers within Δ, Σin ≈ Σout."""
+    """Pattern 5: {s_i} → h → {d_j}: ≥ k senders, then ≥ k receivers, within Δ, Σin ≈ Σout.
+
+    The hub's busiest Δ-window of incoming and of outgoing transfers are found by the window
+    kernel; the pattern is then a split time t* inside them: the gather is the inflows before
+    t*, the scatter the outflows from t* on. An account also lives its everyday life (a rent
+    payment while the money gathers, a salary while it is passed on), so those are left on the
+    side of the split they fall on rather than disqualifying the hub; of all splits with ≥ k
+    distinct senders before, ≥ k distinct receivers after and the two sums within
+    ``gather_scatter_balance`` of each other, the one with the most counterparties is kept.
+    """
     cfg = frame.config
     k, w = cfg.gather_scatter_k, cfg.gather_scatter_window_days
-    n_in, c_in, i_inst, i_rows = _fan(frame, "in", k, w)
-    n_out, c_out, o_inst, o_rows = _fan(frame, "out", k, w)
+    n_in, _, i_inst, i_rows = _fan(frame, "in", k, w)
+    n_out, _, o_inst, o_rows = _fan(frame, "out", k, w)
     both, ia, ob = np.intersect1d(n_in, n_out, return_indices=True)
+    empty = empty_hits("gather_scatter", GENERIC, cfg.subset("gather_scatter"))
     if not len(both):
-        return empty_hits("gather_scatter", GENERIC, cfg.subset("gather_scatter"))
-    sum_in = np.bincount(i_inst, weights=frame.amount[i_rows], minlength=len(n_in))[ia]
-    sum_out = np.bincount(o_inst, weights=frame.amount[o_rows], minlength=len(n_out))[ob]
-    first_in = _group_min(i_inst, frame.ts[i_rows], len(n_in))[ia]
-    last_in = -_group_min(i_inst, -frame.ts[i_rows], len(n_in))[ia]
-    first_out = _group_min(o_inst, frame.ts[o_rows], len(n_out))[ob]
-    last_out = -_group_min(o_inst, -frame.ts[o_rows], len(n_out))[ob]
+        return empty
+    i_groups = _groups(i_inst, i_rows, len(n_in))
+    o_groups = _groups(o_inst, o_rows, len(n_out))
+    anchors, strengths, txs = [], [], []
+    for h, a, b in zip(both.tolist(), ia.tolist(), ob.tolist(), strict=True):
+        found = _best_split(frame, i_groups[a], o_groups[b], k, cfg.gather_scatter_balance,
+                            frame.days(2 * w))  # fmt: skip
+        if found is not None:
+            anchors.append(h)
+            strengths.append(found[0] / k)
+            txs.append(found[1])
+    if not anchors:
+        return empty
+    inst = np.repeat(np.arange(len(txs)), [len(x) for x in txs])
+    return from_segments("gather_scatter", GENERIC, cfg.subset("gather_scatter"),
+                         np.asarray(strengths), np.asarray(anchors, np.int64), inst,
+                         np.concatenate(txs), frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
+
+
+def _groups(inst: np.ndarray, rows: np.ndarray, n: int) -> list[np.ndarray]:
+    """``rows`` split by instance number (``inst`` ascending, as the window kernel gives it)."""
+    order = np.argsort(inst, kind="stable")
+    bounds = np.searchsorted(inst[order], np.arange(n + 1))
+    rows = rows[order]
+    return [rows[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+def _best_split(
+    frame: Frame, ins: np.ndarray, outs: np.ndarray, k: int, balance: float, span: int
+) -> tuple[int, np.ndarray] | None:
+    """The gather/scatter split of one hub with the most counterparties (see
+    :func:`gather_scatter`): ``(min(senders, receivers), transaction rows)`` or ``None``."""
+    ins = ins[np.argsort(frame.ts[ins], kind="stable")]
+    outs = outs[np.argsort(frame.ts[outs], kind="stable")]
+    its, ots = frame.ts[ins], frame.ts[outs]
+    # distinct senders among the first p inflows, p = 0..len(ins)
+    first_in = np.zeros(len(ins), np.int64)
+    first_in[np.unique(frame.src[ins], return_index=True)[1]] = 1
+    k_in = np.concatenate([[0], np.cumsum(first_in)])
+    s_in = np.concatenate([[0.0], np.cumsum(frame.amount[ins])])
+    # distinct receivers among the outflows from q on, q = 0..len(outs)-1
+    rev = frame.dst[outs][::-1]
+    first_out = np.zeros(len(outs), np.int64)
+    first_out[np.unique(rev, return_index=True)[1]] = 1
+    k_out = np.cumsum(first_out)[::-1]
+    s_out = np.cumsum(frame.amount[outs][::-1])[::-1]
+    p = np.searchsorted(its, ots, side="left")  # inflows strictly before each split
+    kin, sin = k_in[p], s_in[p]
     ok = (
-        (first_out >= last_in)
-        & (last_out - first_in <= frame.days(2 * w))
-        & (np.abs(sum_in - sum_out) <= cfg.gather_scatter_balance * sum_in)
+        (kin >= k)
+        & (k_out >= k)
+        & (np.abs(sin - s_out) <= balance * sin)
+        & (ots[-1] - its[0] <= span)
     )
-    sel = np.flatnonzero(ok)
-    txs = [np.concatenate([i_rows[i_inst == ia[j]], o_rows[o_inst == ob[j]]]) for j in sel]
-    strength = np.minimum(c_in[ia[sel]], c_out[ob[sel]]) / k
-    inst = np.repeat(np.arange(len(sel)), [len(t) for t in txs])
-    rows = np.concatenate(txs) if txs else np.zeros(0, np.int64)
-    return from_segments("gather_scatter", GENERIC, cfg.subset("gather_scatter"), strength,
-                         both[sel], inst, rows, frame.src, frame.dst)  # fmt: skip
-
-
-def _group_min(inst: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(out, inst, values)
-    return out
+    if not ok.any():
+        return None
+    score = np.where(ok, np.minimum(kin, k_out), -1)
+    q = int(np.argmax(score))
+    return int(score[q]), np.concatenate([ins[: p[q]], outs[q:]])
 
 
 def bipartite(frame: Frame) -> list[Hits]:

@@ -164,3 +164,28 @@ def test_a_date_only_transfer_may_follow_one_earlier_that_day(world):
         world.pay(f"m{i}", "d", 2900, day=2)
     frame = world.frame()
     assert len(flows.scatter_gather(frame)) == 1
+
+
+def test_gather_scatter_through_an_everyday_account(world):
+    """The hub keeps living its life: a rent payment while the money gathers, a salary while
+    it is passed on, cash for shopping. The pattern is still there."""
+    for i in range(4):
+        world.pay(f"in{i}", "hub", 1000, day=i * 0.5)
+    world.pay("hub", "landlord", 75, day=1.2, channel="mobile")
+    for j in range(4):
+        world.pay("hub", f"out{j}", 900, day=3 + j * 0.5)
+    world.pay("employer", "hub", 350, day=3.7)
+    frame = world.frame()
+    hits = flows.gather_scatter(frame)
+    assert anchors_of(frame, hits) == {"hub"}
+    accounts = {frame.graph.account_of([n])[0] for n in hits.nodes_of(0)}
+    assert {"in0", "in3", "out0", "out3"} <= accounts
+    assert "landlord" not in accounts and "employer" not in accounts
+
+
+def test_gather_scatter_needs_the_gather_before_the_scatter(world):
+    for j in range(4):
+        world.pay("hub", f"out{j}", 1000, day=j * 0.5)
+    for i in range(4):
+        world.pay(f"in{i}", "hub", 1000, day=3 + i * 0.5)
+    assert len(flows.gather_scatter(world.frame())) == 0
