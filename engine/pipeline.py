@@ -149,6 +149,7 @@ def analyze_tables(
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     with _stage("graph", seconds, progress):
+        tables = canonical_order(tables)
         frame = build_frame(**tables, config=config or DetectionConfig(hub_degree=HUB_DEGREE))
     with _stage("detect", seconds, progress):
         det = detect(frame)
@@ -199,6 +200,25 @@ def analyze_tables(
         schema=schema.RUNS,
     )
     return Analysis(results, summary, frame, det)
+
+
+def canonical_order(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """The tables sorted by their keys (transactions by time, then ``tx_id``).
+
+    Stores return rows in their own order (the EmbeddedStore in upload order, Neo4j in
+    whatever order its scans give), and community detection and tie-breaks follow row order.
+    Sorting first makes an analysis depend on the data only: the same rows give the same
+    clusters on either backend and whatever order the files were uploaded in.
+    """
+    out = {}
+    for name, table in tables.items():
+        keys = schema.KEYS.get(name)
+        if table is None or not keys or table.num_rows < 2:
+            out[name] = table
+            continue
+        order = ("ts", *keys) if name == "transactions" else keys
+        out[name] = table.sort_by([(column, "ascending") for column in order])
+    return out
 
 
 def _suspect_nodes(frame: Frame, suspects: Sequence[str]) -> np.ndarray:

@@ -76,7 +76,7 @@ class DetectionConfig:
     # -- 12 border collector, 16 many senders abroad ------------------------------------------
     collector_k: int = 5
     collector_countries: int = 3
-    collector_window_days: int = 30
+    collector_window_days: int = 90  # a season: fees for groups leaving weeks apart
     unrelated_k: int = 3
     #: Share of distinct surnames among the senders (below it they look like one family).
     unrelated_surname_share: float = 0.5

@@ -91,3 +91,31 @@ def test_empty_store_analyses_to_empty_results(tmp_path) -> None:
     summary = analyze(store)
     assert summary.n_clusters == 0
     assert store.read_results("runs").num_rows == 1
+
+
+def test_the_same_rows_in_any_order_give_the_same_clusters() -> None:
+    """Stores return rows in their own order (upload order, Neo4j scan order); the analysis
+    must depend on the data only."""
+    import numpy as np
+
+    from engine.pipeline import analyze_tables
+    from engine.synth import generate
+
+    tables = generate("tiny", 3).tables
+    rng = np.random.default_rng(0)
+    shuffled = {
+        name: table.take(pa.array(rng.permutation(table.num_rows)))
+        for name, table in tables.items()
+    }
+
+    def clusters(tabs):
+        results = analyze_tables(tabs).results
+        members = results["cluster_members"].to_pandas()
+        groups = members.groupby("cluster_id")["entity_id"].apply(frozenset)
+        ranked = results["clusters"].to_pandas().sort_values("rank")
+        return [
+            (groups[c], round(s, 9))
+            for c, s in zip(ranked["cluster_id"], ranked["score"], strict=True)
+        ]
+
+    assert clusters(shuffled) == clusters(tables)
