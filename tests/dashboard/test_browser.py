@@ -10,35 +10,19 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from engine.audit import AuditLog
+from tests.browser import chromium, dashboard_server
 from tests.dashboard import world
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("MONEYTRAIL_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USER, PASSWORD = "journey", "a long journey password"
 #: Where the journey's screenshots go: a temporary folder, unless MONEYTRAIL_SCREENSHOTS names
 #: one (``MONEYTRAIL_SCREENSHOTS=docs/screenshots`` refreshes the README's pictures), so a test
@@ -51,20 +35,12 @@ U3,not-a-date,IQ01SEND2,TR01COLLECT,2600,EUR,money_transfer
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """The dashboard served over a fresh tiny world; yields its base URL."""
     from engine.auth import UserDirectory
 
     home = world.build(tmp_path_factory.mktemp("browser") / "store")
-    port = _free_port()
-    log = open(home.parent / "streamlit.log", "w")  # noqa: SIM115 - closed below
     env = {
         **os.environ,
         "MONEYTRAIL_USERS_FILE": str(home.parent / "users.json"),
@@ -72,49 +48,14 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     }
     env.pop("MONEYTRAIL_PSEUDONYM_KEY", None)
     UserDirectory(env["MONEYTRAIL_USERS_FILE"]).add(USER, "admin", PASSWORD)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port), "--home", str(home)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, stopped as a whole below
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"dashboard did not start: {(home.parent / 'streamlit.log').read_text()}")
+    with dashboard_server(home, env, home.parent / "streamlit.log") as url:
         yield url, Path(env["MONEYTRAIL_AUDIT_FILE"])
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium under Playwright; a clear failure when it is not installed."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: the browser tests need Debian's chromium. "
-            "Install it with `make -f mk/browser.mk browser` (or `make test`)."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

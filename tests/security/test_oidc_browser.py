@@ -11,13 +11,7 @@ that it checks against the provider's JWKS.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,23 +19,16 @@ import pytest
 
 from engine.audit import AuditLog
 from engine.auth import UserDirectory
+from tests.browser import chromium, dashboard_server, free_port
 from tests.security.oidc_provider import PROVIDER, running_provider, secrets_toml
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("MONEYTRAIL_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 #: Subjects the provider knows, with the claims of their ID tokens.
 IDENTITIES = {
     "ivo": {"email": "Ivo@FIU.example", "email_verified": True, "name": "Ivo Petrov"},
     "mallory": {"email": "mallory@elsewhere.example", "email_verified": True},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +42,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory, idp: str) -> Iterator[tu
     """``moneytrail dashboard`` over an empty store, configured for the provider; yields its
     URL and audit log. The users file makes ivo@fiu.example an investigator."""
     folder = tmp_path_factory.mktemp("oidc")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     (folder / ".streamlit").mkdir()
     (folder / ".streamlit" / "secrets.toml").write_text(secrets_toml(idp, url))
@@ -66,47 +53,14 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory, idp: str) -> Iterator[tu
         "MONEYTRAIL_AUDIT_FILE": str(folder / "audit.jsonl"),
     }
     UserDirectory(env["MONEYTRAIL_USERS_FILE"]).add("ivo@fiu.example", "investigator", oidc=True)
-    home = str(folder / "store")
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port), "--home", home],
-        cwd=folder,  # Streamlit reads .streamlit/secrets.toml from here
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"dashboard did not start: {(folder / 'streamlit.log').read_text()}")
+    with dashboard_server(folder / "store", env, folder / "streamlit.log", cwd=folder, port=port):
         yield url, Path(env["MONEYTRAIL_AUDIT_FILE"])
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make test does).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
