@@ -16,9 +16,6 @@ from engine.graph import CSRGraph, TransactionGraph, build_transaction_graph
 from engine.queries.models import MAX_ROWS
 from engine.store.base import Store
 
-#: Cached properties computed from the tables; :meth:`WorkbenchData.refresh` drops them all.
-_DERIVED = ("graph", "names", "_row_ts", "_hubless")
-
 
 class WorkbenchData:
     """Cached read access to one store: the tables, the money graph and labels.
@@ -62,7 +59,7 @@ class WorkbenchData:
         analysis run): the graph, labels, row times and the hub-free graphs."""
         with self._lock:
             self._tables.clear()
-            for name in _DERIVED:
+            for name in _cached_properties(type(self)):
                 self.__dict__.pop(name, None)
 
     def warm_up(self) -> None:
@@ -254,3 +251,15 @@ def _drop_rows(csr: CSRGraph, rows: np.ndarray) -> CSRGraph:
         ts=np.ascontiguousarray(csr.ts[keep]),
         edge_ids=np.ascontiguousarray(csr.edge_ids[keep]),
     )
+
+
+def _cached_properties(cls: type) -> set[str]:
+    """Names of every ``cached_property`` of ``cls`` and its bases: all of them are computed
+    from the tables, so :meth:`WorkbenchData.refresh` drops them all (a hand-kept list once
+    missed two, and paths after an upload used the old graph)."""
+    return {
+        name
+        for klass in cls.__mro__
+        for name, value in vars(klass).items()
+        if isinstance(value, cached_property)
+    }
