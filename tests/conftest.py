@@ -20,3 +20,12 @@ def _keep_main_module() -> Iterator[None]:
     yield
     if main is not None:
         sys.modules["__main__"] = main
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright, one per test module (see :mod:`tests.browser`)."""
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched

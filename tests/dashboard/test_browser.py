@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from engine.audit import AuditLog
-from tests.browser import chromium, dashboard_server
+from tests.browser import dashboard_server
 from tests.dashboard import world
 
 pytestmark = pytest.mark.browser
@@ -50,12 +50,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     UserDirectory(env["MONEYTRAIL_USERS_FILE"]).add(USER, "admin", PASSWORD)
     with dashboard_server(home, env, home.parent / "streamlit.log") as url:
         yield url, Path(env["MONEYTRAIL_AUDIT_FILE"])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

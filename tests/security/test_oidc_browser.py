@@ -19,7 +19,7 @@ import pytest
 
 from engine.audit import AuditLog
 from engine.auth import UserDirectory
-from tests.browser import chromium, dashboard_server, free_port
+from tests.browser import dashboard_server, free_port
 from tests.security.oidc_provider import PROVIDER, running_provider, secrets_toml
 
 pytestmark = pytest.mark.browser
@@ -55,12 +55,6 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory, idp: str) -> Iterator[tu
     UserDirectory(env["MONEYTRAIL_USERS_FILE"]).add("ivo@fiu.example", "investigator", oidc=True)
     with dashboard_server(folder / "store", env, folder / "streamlit.log", cwd=folder, port=port):
         yield url, Path(env["MONEYTRAIL_AUDIT_FILE"])
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
