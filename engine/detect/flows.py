@@ -234,10 +234,7 @@ def gather_scatter(frame: Frame) -> Hits:
 
 def _groups(inst: np.ndarray, rows: np.ndarray, n: int) -> list[np.ndarray]:
     """``rows`` split by instance number (``inst`` ascending, as the window kernel gives it)."""
-    order = np.argsort(inst, kind="stable")
-    bounds = np.searchsorted(inst[order], np.arange(n + 1))
-    rows = rows[order]
-    return [rows[bounds[i] : bounds[i + 1]] for i in range(n)]
+    return np.split(rows, np.searchsorted(inst, np.arange(1, n)))
 
 
 def _best_split(
