@@ -32,8 +32,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from engine.graph import build_transaction_graph
-    from engine.ingest import ingest_paths
-    from engine.pipeline import analyze
+    from engine.services.ingest import ingest_paths
+    from engine.services.pipeline import analyze
     from engine.store.embedded import EmbeddedStore
     from engine.synth import generate, write_world
 

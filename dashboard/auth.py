@@ -2,7 +2,7 @@
 
 Two ways in:
 
-* **Password**: a form checked against :mod:`engine.auth` (argon2 hashes in the users file).
+* **Password**: a form checked against :mod:`engine.security.auth` (argon2 hashes in the users file).
   The signed-in user's name is kept in ``st.session_state`` (server-side; the browser never
   holds it), and the record is read again on every run, so disabling a user or changing a
   role takes effect at their next click. An idle session ends after
@@ -34,8 +34,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from engine import audit as audit_log
-from engine.auth import User, UserDirectory, allowed
+from engine.security import audit as audit_log
+from engine.security.auth import User, UserDirectory, allowed
 
 SESSION_USER = "moneytrail_user"
 SESSION_SEEN = "moneytrail_seen"

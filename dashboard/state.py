@@ -5,7 +5,7 @@
 * Query results are cached with a ttl (``st.cache_data``) and keyed on the data's version
   (batch count and latest run), so an upload or a new analysis shows at once.
 * Everything a user *does* (upload, export) goes through a small function here, and each goes
-  through :class:`~engine.audited.AuditedSession`: the role is checked and the action recorded
+  through :class:`~engine.services.audited.AuditedSession`: the role is checked and the action recorded
   in the audit log in one place.
 """
 
@@ -27,7 +27,7 @@ from dashboard import auth
 from engine.queries import ClusterDetail, EntityDetail, Network, Workbench
 
 if TYPE_CHECKING:
-    from engine.audited import AuditedSession
+    from engine.services.audited import AuditedSession
 
 #: Seconds a cached query result stays valid (the version key catches new data sooner).
 TTL = 300
@@ -200,7 +200,7 @@ def follow(source: str | None, target: str | None = None) -> None:
 
 def session() -> AuditedSession:
     """The signed-in user's audited access to the store (role checks and audit entries)."""
-    from engine.audited import AuditedSession
+    from engine.services.audited import AuditedSession
 
     wb = workbench()
     return AuditedSession(auth.require_user(), wb.store, workbench=wb)
@@ -215,9 +215,9 @@ def upload(
     from the name and content), under a sanitised name (no folders, no ``..``); the file is
     removed afterwards. The upload is role-checked and audited. The rejected rows come back
     as a spreadsheet-safe CSV under ``rejected_csv``. ``progress(done, total)`` is called as the
-    file is hashed, parsed and written (see :func:`engine.ingest.ingest_file`).
+    file is hashed, parsed and written (see :func:`engine.services.ingest.ingest_file`).
     """
-    from engine.ingest import export_rejected, sanitise_source_name
+    from engine.services.ingest import export_rejected, sanitise_source_name
 
     safe = sanitise_source_name(name)
     with tempfile.TemporaryDirectory(prefix="moneytrail-upload-") as folder:
@@ -240,7 +240,7 @@ def rejected_downloaded(batch_id: str) -> None:
 
 def analyze() -> Any:
     """Run the analysis pipeline over the store (after uploads)."""
-    from engine.pipeline import analyze as run_analysis
+    from engine.services.pipeline import analyze as run_analysis
 
     summary = run_analysis(workbench().store)
     workbench().refresh()

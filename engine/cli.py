@@ -2,7 +2,7 @@
 
 Each command lives in its own module under :mod:`engine.commands` and registers itself on
 :data:`app`. Heavy libraries are imported inside the command functions, so ``--help`` is fast.
-Errors a user can cause (:class:`engine.errors.MoneytrailError`) end in one red line and exit
+Errors a user can cause (:class:`engine.core.errors.MoneytrailError`) end in one red line and exit
 code 2; anything else is a bug and keeps its traceback.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from engine.errors import MoneytrailError
+from engine.core.errors import MoneytrailError
 
 app = typer.Typer(
     name="moneytrail",

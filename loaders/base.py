@@ -3,7 +3,7 @@
 A loader never drops a row silently and never crashes on a bad row: the row goes to
 :class:`Rejects` with its file, 1-based row number, field, value (truncated) and reason, and
 the rest of the file loads. A file that cannot be read at all raises one
-:class:`engine.errors.InputError`.
+:class:`engine.core.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import schema
+from engine.core import schema
 
 #: Longest value (in bytes) any field may hold; longer values reject the row ("value too long").
 MAX_FIELD_BYTES = 4096
@@ -41,7 +41,7 @@ class LoadResult:
     tables:
         Accepted rows per canonical table name, each conforming to its schema.
     rejected:
-        Refused rows, :data:`engine.schema.REJECTED` schema.
+        Refused rows, :data:`engine.core.schema.REJECTED` schema.
     format:
         The loader that read the file (``canonical``, ``csv``, ``goaml``, ...).
     kind:
@@ -128,7 +128,7 @@ class Rejects:
         self.count += n
         self._reasons[reason] += n
         if self.count > MAX_REJECTED_ROWS:
-            from engine.errors import InputError
+            from engine.core.errors import InputError
 
             top = self._reasons.most_common(1)[0][0]
             raise InputError(

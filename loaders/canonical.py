@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine import schema
+from engine.core import schema
 from loaders.columns import canonical_fields
 from loaders.mapping import Mapping
 from loaders.plan import Plan

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import pyarrow as pa
 
-from engine import schema
-from engine.errors import InputError
+from engine.core import schema
+from engine.core.errors import InputError
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.normalise import Converter, derive_ids
 from loaders.plan import Plan
@@ -105,7 +105,7 @@ def stream_plan(
 ) -> LoadStream:
     """Stream ``tf`` according to ``plan``; see the module docstring.
 
-    Iterating the stream raises :class:`engine.errors.InputError` if the file turns out not to
+    Iterating the stream raises :class:`engine.core.errors.InputError` if the file turns out not to
     be parseable at all.
     """
     notes: list[str] = []

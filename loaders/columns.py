@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from engine import schema
+from engine.core import schema
 from loaders.mapping import Source
 
 #: Fields a file must provide for each table (ids may be derived; holdings default to owner).

@@ -294,7 +294,7 @@ def load_goaml(
         buffer.row += 1
         report.transaction(tree(element), currency)
     if buffer.row == 0:
-        from engine.errors import InputError
+        from engine.core.errors import InputError
 
         raise InputError("a goAML report with no transaction elements", file=name)
     tables = buffer.finish()

@@ -23,7 +23,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.mapping import Mapping
 from loaders.normalise import Converter, iban_country

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.columns import NEEDED, alias_fields, missing_fields
 from loaders.mapping import Mapping, Source
 from loaders.plan import Plan

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine import schema
-from engine.errors import InputError
+from engine.core import schema
+from engine.core.errors import InputError
 
 KINDS = ("transactions", "travel", "parties", "accounts", "holdings", "kyc")
 #: Extra, non-canonical fields a transactions mapping may use (signed single-account exports).

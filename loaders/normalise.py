@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import schema
+from engine.core import schema
 from loaders import values
 from loaders.base import MAX_FIELD_BYTES, Rejects
 from loaders.mapping import Mapping, Source
@@ -211,7 +211,7 @@ class Converter:
                     arr, m.date_formats, m.timezone, m.step_start, m.step_unit
                 )
             except ValueError as exc:  # an unknown time zone in the mapping
-                from engine.errors import InputError
+                from engine.core.errors import InputError
 
                 raise InputError(str(exc), file=m.name, field="timezone") from exc
             self._reject(failed, fname, arr, "not a date and time")

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.base import CHUNK_ROWS, Progress, Rejects
 
 #: What pyarrow raises on a damaged file: its own errors, and UTF-8 errors from its metadata.

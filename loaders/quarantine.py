@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from engine import schema
+from engine.core import schema
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,7 +37,7 @@ def export_rejected(table: pa.Table, path_or_buffer: str | os.PathLike[str] | IO
     Parameters
     ----------
     table:
-        Rows with the :data:`engine.schema.REJECTED` schema (extra columns are dropped).
+        Rows with the :data:`engine.core.schema.REJECTED` schema (extra columns are dropped).
     path_or_buffer:
         A file path, or a binary or text buffer (for a download button).
     """

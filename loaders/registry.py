@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.base import LoadResult, Progress
 from loaders.mapping import Mapping, as_mapping
 from loaders.stream import LoadStream, collect, stream_of

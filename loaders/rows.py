@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from loaders.base import concat
 from loaders.mapping import Source
 from loaders.normalise import Converter, derive_ids

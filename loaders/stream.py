@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from loaders.base import LoadResult, concat
 
 RESTART = "restart"

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.base import CHUNK_ROWS, CSV_BLOCK_BYTES, Progress, Rejects
 from loaders.parquetio import parquet_chunks, parquet_columns
 from loaders.prefetch import prefetch

@@ -10,7 +10,7 @@ Defences, in layers:
    stay on), so even a DOCTYPE that slipped through could not expand or fetch anything.
 3. Elements are cleared as soon as they are consumed, so memory stays flat on large files.
 
-Any XML syntax error ends the read with one :class:`engine.errors.InputError` naming the file,
+Any XML syntax error ends the read with one :class:`engine.core.errors.InputError` naming the file,
 the element index and the line.
 """
 
@@ -23,7 +23,7 @@ from typing import IO
 
 from lxml import etree
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.base import Progress
 
 PROLOG_BYTES = 1 << 16

@@ -213,7 +213,7 @@ def er_quality(analysis: Any, world: Any) -> dict[str, float]:
 
 def evaluate(world: Any, **kwargs: Any) -> dict[str, Any]:
     """Analyse ``world.tables`` and score the result against ``world.truth``."""
-    from engine.pipeline import analyze_tables
+    from engine.services.pipeline import analyze_tables
 
     start = time.perf_counter()
     analysis = analyze_tables(world.tables, **kwargs)
@@ -244,7 +244,7 @@ def read_world(path: str | Path, scale: str, seed: int) -> Any | None:
 
     import pyarrow.parquet as pq
 
-    from engine import schema
+    from engine.core import schema
     from engine.synth.world import World
 
     path = Path(path)

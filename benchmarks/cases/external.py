@@ -1,9 +1,9 @@
 """Detection quality on public AML datasets the user downloaded (AMLworld, SAML-D, AMLSim,
 AMLGentex): ``moneytrail bench --external FORMAT=PATH``.
 
-The data goes through the same path as a user's upload: :func:`engine.ingest.ingest_file`
+The data goes through the same path as a user's upload: :func:`engine.services.ingest.ingest_file`
 (the loaders in :mod:`loaders.public`, which never load a ground-truth column) into a fresh
-EmbeddedStore, then the whole analysis (:func:`engine.pipeline.analyze_tables`). Only after
+EmbeddedStore, then the whole analysis (:func:`engine.services.pipeline.analyze_tables`). Only after
 that does this module open the original files again and read the label columns (and the
 account columns needed to know which accounts a labelled transaction touched), to score:
 
@@ -254,9 +254,9 @@ def _amlsim_alert_types(path: Path) -> dict[str, str]:
 
 def analyse(data: Dataset, workdir: Path) -> tuple[Any, dict[str, float]]:
     """Ingest the dataset's files into a fresh EmbeddedStore and analyse it (no labels)."""
-    from engine import schema
-    from engine.ingest import ingest_file
-    from engine.pipeline import analyze_tables
+    from engine.core import schema
+    from engine.services.ingest import ingest_file
+    from engine.services.pipeline import analyze_tables
     from engine.store.embedded import EmbeddedStore
 
     shutil.rmtree(workdir, ignore_errors=True)

@@ -9,7 +9,7 @@ columns dropped, retyped, nulled). Each input ends one of three ways:
 
 * **loaded**: a ``LoadResult`` whose tables conform to the canonical schemas (bad rows in the
   quarantine);
-* **rejected cleanly**: one :class:`engine.errors.InputError`;
+* **rejected cleanly**: one :class:`engine.core.errors.InputError`;
 * **crash**: anything else, including a result that breaks the schema or an input that takes
   longer than :data:`HANG_SECONDS` (counted as a hang). Crashing inputs are saved under
   ``<workdir>/fuzz-crashes/`` to reproduce.
@@ -32,8 +32,8 @@ from pathlib import Path
 
 from benchmarks.cases.fuzz_inputs import TARGETS, Target, mutate
 from benchmarks.harness import BenchContext, Measurement, case
-from engine import schema
-from engine.errors import InputError
+from engine.core import schema
+from engine.core.errors import InputError
 
 #: Inputs per loader: at least 10,000 in a full run, a few hundred in a quick one.
 FULL_INPUTS = 10_000

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine import schema
+from engine.core import schema
 
 HOSTILE = [
     "=cmd|' /C calc'!A0",

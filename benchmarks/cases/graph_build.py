@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from benchmarks.harness import BenchContext, Measurement, case, timed
-from engine import schema
+from engine.core import schema
 from engine.graph import build_transaction_graph
 
 

@@ -5,7 +5,7 @@ also 10M) and times three subjects on the same file:
 
 * ``pyarrow``: plain ``pyarrow.csv.read_csv`` with type inference — the floor, no validation;
 * ``moneytrail-load``: :func:`loaders.registry.load_file` — streamed, validated, normalised;
-* ``moneytrail``: :func:`engine.ingest.ingest_file` into a fresh EmbeddedStore — hashing,
+* ``moneytrail``: :func:`engine.services.ingest.ingest_file` into a fresh EmbeddedStore — hashing,
   loading and the atomic batch write, streamed (Parquet parts, key deduplication, fsync).
 
 ``load_goaml`` writes a goAML report (quick: 5k transactions; full: 100k) with persons,
@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from benchmarks.harness import BenchContext, Measurement, case, timed
-from engine import schema
+from engine.core import schema
 
 
 def canonical_transactions(n: int, seed: int) -> pa.Table:
@@ -70,7 +70,7 @@ def _rates(rows: int, seconds: float, cpu: float, mib: float) -> dict[str, float
 
 
 def _ingest(path: Path, home: Path):  # type: ignore[no-untyped-def]
-    from engine.ingest import ingest_file
+    from engine.services.ingest import ingest_file
     from engine.store.embedded import EmbeddedStore
 
     shutil.rmtree(home, ignore_errors=True)
@@ -128,7 +128,7 @@ def load_csv(ctx: BenchContext) -> list[Measurement]:
                 size,
                 seconds,
                 _rates(n, seconds, cpu, mib),
-                "engine.ingest.ingest_file into a fresh EmbeddedStore (hash, load, atomic write)",
+                "engine.services.ingest.ingest_file into a fresh EmbeddedStore (hash, load, atomic write)",
             )
         )
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -200,7 +200,7 @@ def load_goaml(ctx: BenchContext) -> list[Measurement]:
                 size,
                 seconds,
                 {"tx_per_s": n / seconds, "tx_per_cpu_s": n / cpu, "cpu_s": cpu, "file_mib": mib},
-                "engine.ingest.ingest_file into a fresh EmbeddedStore",
+                "engine.services.ingest.ingest_file into a fresh EmbeddedStore",
             )
         )
         assert report.accepted >= n

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from benchmarks.cases.graph_build import random_transactions
 from benchmarks.harness import BenchContext, Measurement, case, timed
-from engine import schema
+from engine.core import schema
 from engine.graph import build_transaction_graph
 from engine.store.base import Batch
 from engine.store.embedded import EmbeddedStore
@@ -140,7 +140,7 @@ def _server_cpu() -> float | None:
 
 def _side_by_side(ctx: BenchContext, settings, scale: str) -> list[Measurement]:  # type: ignore[no-untyped-def]
     """The same generated world analysed on the EmbeddedStore and on Neo4j: time and results."""
-    from engine.pipeline import analyze, analyze_tables
+    from engine.services.pipeline import analyze, analyze_tables
     from engine.store.neo4j import Neo4jStore
     from engine.synth import generate
     from tests.store.conftest import wipe
@@ -187,7 +187,7 @@ def _side_by_side(ctx: BenchContext, settings, scale: str) -> list[Measurement]:
 
 def _sorted_inputs(store) -> dict[str, pa.Table]:  # type: ignore[no-untyped-def]
     """The input tables without batch ids, sorted by their keys (an order both stores share)."""
-    from engine import schema
+    from engine.core import schema
 
     out = {}
     for name in schema.INPUT_TABLES:

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import audit, guard
-from engine import auth
-from engine.audit import open_audit_log
-from engine.errors import ConfigError
+from engine.core.errors import ConfigError
+from engine.security import auth
+from engine.security.audit import open_audit_log
 
 
 def users_tab(admin: auth.User) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import guard
-from engine.errors import MoneytrailError
+from engine.core.errors import MoneytrailError
 
 guard("upload")
 st.title("Upload")

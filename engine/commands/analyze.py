@@ -22,7 +22,7 @@ def analyze(
     """Find communities and rank the clusters that look like smuggling operations."""
     from rich.console import Console
 
-    from engine.pipeline import analyze as run_analysis
+    from engine.services.pipeline import analyze as run_analysis
     from engine.store import open_store
 
     console = Console(stderr=True)

@@ -14,14 +14,14 @@ import typer
 from engine.commands.options import HomeOption, StoreOption
 
 if TYPE_CHECKING:
-    from engine.audit import AuditTrail
+    from engine.security.audit import AuditTrail
 
 audit_app = typer.Typer(help="Inspect the tamper-evident audit log.", no_args_is_help=True)
 
 
 def _log(home: str | None, store: str | None) -> AuditTrail:
     """The audit log of the chosen store (``--home`` places the EmbeddedStore's)."""
-    from engine.audit import open_audit_log
+    from engine.security.audit import open_audit_log
 
     if home:
         os.environ["MONEYTRAIL_HOME"] = home
@@ -31,7 +31,7 @@ def _log(home: str | None, store: str | None) -> AuditTrail:
 def _since(value: str | None) -> datetime | None:
     if value is None:
         return None
-    from engine.errors import ConfigError
+    from engine.core.errors import ConfigError
 
     try:
         return datetime.fromisoformat(value)

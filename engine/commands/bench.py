@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from engine.errors import ConfigError
+from engine.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

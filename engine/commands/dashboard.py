@@ -42,7 +42,7 @@ def dashboard(
     import subprocess
     import sys
 
-    from engine import config
+    from engine.core import config
 
     env = dict(os.environ)
     env["MONEYTRAIL_STORE"] = config.store_backend(store)

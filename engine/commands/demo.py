@@ -29,7 +29,7 @@ def ensure_demo_user(home: Path) -> str | None:
     """
     import secrets
 
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     directory = UserDirectory(os.environ.get("MONEYTRAIL_USERS_FILE") or home / "users.json")
     if directory.list():
@@ -50,9 +50,9 @@ def demo(
     """Run the whole journey on synthetic data and open the investigator's dashboard."""
     from rich.console import Console
 
-    from engine import config
-    from engine.ingest import ingest_paths
-    from engine.pipeline import analyze
+    from engine.core import config
+    from engine.services.ingest import ingest_paths
+    from engine.services.pipeline import analyze
     from engine.store import open_store
     from engine.synth import generate, write_world
 

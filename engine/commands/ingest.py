@@ -46,8 +46,8 @@ def ingest(
         TimeRemainingColumn,
     )
 
-    from engine.errors import InputError
-    from engine.ingest import ingest_paths
+    from engine.core.errors import InputError
+    from engine.services.ingest import ingest_paths
     from engine.store import open_store
     from loaders.mapping import read_mapping
     from loaders.quarantine import export_rejected
@@ -68,7 +68,7 @@ def ingest(
     ):
 
         def progress_for(path: Path):  # type: ignore[no-untyped-def]
-            # one bar per file over all its work: hashing, parsing, writing (engine.ingest)
+            # one bar per file over all its work: hashing, parsing, writing (engine.services.ingest)
             task = bar.add_task(path.name[:40], total=None)
 
             def update(done: int, total: int) -> None:

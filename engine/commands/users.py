@@ -34,7 +34,7 @@ PasswordStdin = Annotated[
 def _use_home(home: str | None, store: str | None = None) -> None:
     """Place the users file (``--home``) and pick the store whose audit log records changes;
     the log is opened now, so an unreachable store stops the command before anything changes."""
-    from engine.audit import open_audit_log
+    from engine.security.audit import open_audit_log
 
     if home:
         os.environ["MONEYTRAIL_HOME"] = home
@@ -58,7 +58,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _note(change: str, name: str, **details: str) -> None:
-    from engine import audit
+    from engine.security import audit
 
     audit.record(_actor(), "manage_users", f"user:{name}", change=change, **details)
 
@@ -75,7 +75,7 @@ def add(
     home: HomeOption = None,
 ) -> None:
     """Add a user with a role; the password is asked for (or read from stdin)."""
-    from engine.auth import UserDirectory, check_role, check_username
+    from engine.security.auth import UserDirectory, check_role, check_username
 
     _use_home(home, store)
     check_username(name)
@@ -89,7 +89,7 @@ def add(
 @users_app.command("disable")
 def disable(name: str, store: StoreOption = None, home: HomeOption = None) -> None:
     """Stop a user signing in (their audit history stays)."""
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     _use_home(home, store)
     UserDirectory().disable(name)
@@ -100,7 +100,7 @@ def disable(name: str, store: StoreOption = None, home: HomeOption = None) -> No
 @users_app.command("enable")
 def enable(name: str, store: StoreOption = None, home: HomeOption = None) -> None:
     """Let a disabled or locked-out user sign in again."""
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     _use_home(home, store)
     UserDirectory().enable(name)
@@ -113,7 +113,7 @@ def set_role(
     name: str, role: RoleOption, store: StoreOption = None, home: HomeOption = None
 ) -> None:
     """Change a user's role."""
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     _use_home(home, store)
     UserDirectory().set_role(name, role)
@@ -129,12 +129,12 @@ def passwd(
     home: HomeOption = None,
 ) -> None:
     """Set a new password for a user (and clear a lockout)."""
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     _use_home(home, store)
     directory = UserDirectory()
     if directory.get(name) is None:
-        from engine.errors import ConfigError
+        from engine.core.errors import ConfigError
 
         raise ConfigError(f"no user {name!r}")
     directory.set_password(name, _read_password(password_stdin))
@@ -148,7 +148,7 @@ def list_users(home: HomeOption = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     if home:
         os.environ["MONEYTRAIL_HOME"] = home

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from engine.detect.clusters import ClusterEvidence, Communities
 from engine.detect.frame import Frame
 from engine.detect.hits import Hits

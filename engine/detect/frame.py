@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import schema
+from engine.core import schema
 from engine.detect.config import DAY_US, DetectionConfig
 from engine.graph import CSRGraph, TransactionGraph, build_transaction_graph, csr_from_edges
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import schema
+from engine.core import schema
 from engine.graph import CSRGraph, TransactionGraph, build_transaction_graph
 from engine.queries.models import MAX_ROWS
 from engine.store.base import Store

@@ -31,7 +31,7 @@ def open_store(
     ------
     ConfigError, StoreUnavailable
     """
-    from engine import config
+    from engine.core import config
 
     backend = config.store_backend(backend)
     if backend == "neo4j":

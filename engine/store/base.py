@@ -7,7 +7,7 @@ Semantics every backend guarantees (and ``tests/store/test_contract.py`` proves 
 * **Atomic batches.** :meth:`Store.write_batch` lands all of a batch or none of it. An error or
   a crash half-way leaves the store exactly as it was.
 * **Idempotent batches.** A batch whose ``batch_id`` (the content hash of its file) is known
-  changes nothing. Rows whose key (see :data:`engine.schema.KEYS`) is already stored, or
+  changes nothing. Rows whose key (see :data:`engine.core.schema.KEYS`) is already stored, or
   repeated inside the batch, are skipped and counted as duplicates.
 * **Streamed batches.** :meth:`Store.write_stream` takes a batch as a sequence of chunks, with
   the same guarantees; a backend that can writes each chunk as it arrives, so a file larger
@@ -26,12 +26,12 @@ from types import TracebackType
 
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 
 #: Chunk name meaning "discard every chunk received so far" (a loader reading its file again,
 #: for instance as Latin-1 after meeting bytes that are not UTF-8).
 RESTART = "restart"
-#: Chunk name of quarantined rows (the :data:`engine.schema.REJECTED` schema).
+#: Chunk name of quarantined rows (the :data:`engine.core.schema.REJECTED` schema).
 REJECTED = "rejected"
 
 #: One piece of a streamed batch: ``(table name, rows)``; the name is an input table,
@@ -65,9 +65,9 @@ class Batch:
     format:
         The loader that read it (``csv``, ``goaml``, ``camt053``, ...).
     tables:
-        Any subset of :data:`engine.schema.INPUT_TABLES`, each conforming to its schema.
+        Any subset of :data:`engine.core.schema.INPUT_TABLES`, each conforming to its schema.
     rejected:
-        Rows refused by the loader, with the :data:`engine.schema.REJECTED` schema.
+        Rows refused by the loader, with the :data:`engine.core.schema.REJECTED` schema.
     uploaded_by:
         Who uploaded it (user name, or ``cli``).
     """

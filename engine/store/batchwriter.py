@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from engine import schema
+from engine.core import schema
 from engine.store.base import REJECTED, RESTART
 from engine.store.keyindex import HashIndex, hash_keys
 

@@ -157,7 +157,7 @@ MERGE (a:Account {account_id: payer})
 CREATE (a)-[:PAID]->(t)
 """
 
-# -- reads: one row per record, columns named as in engine.schema --------------------------
+# -- reads: one row per record, columns named as in engine.core.schema --------------------------
 
 #: Timestamps leave the server as epoch microseconds (integers decode far faster than
 #: temporal values); ``*_us`` columns are turned back into ``timestamp[us, UTC]`` in Python.
@@ -377,7 +377,7 @@ CREATE (:Cluster {cluster_id: $cluster_id[i], rank: $rank[i], score: $score[i],
 """
 
 # --- audit log ---
-# The audit chain of a Neo4j store (engine/store/neo4j_audit.py):
+# The audit chain of a Neo4j store (engine/security/neo4j_audit.py):
 #   (:AuditEntry {seq, ts, user, action, target, details, prev, hash})   one per entry
 #   (:AuditHead {log, seq, hash})                                        the last entry
 

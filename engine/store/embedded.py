@@ -41,8 +41,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from engine import schema
-from engine.errors import StoreError, StoreUnavailable
+from engine.core import schema
+from engine.core.errors import StoreError, StoreUnavailable
 from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store
 from engine.store.batchwriter import BatchWriter, KnownKeys, key_array, parquet_writer
 

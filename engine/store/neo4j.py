@@ -30,9 +30,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import schema
-from engine.config import Neo4jSettings
-from engine.errors import StoreError, StoreUnavailable
+from engine.core import schema
+from engine.core.config import Neo4jSettings
+from engine.core.errors import StoreError, StoreUnavailable
 from engine.store import cypher
 from engine.store.base import Batch, BatchReceipt, Store
 from engine.store.embedded import first_occurrences, key_array
@@ -78,7 +78,7 @@ class Neo4jStore(Store):
     Parameters
     ----------
     settings:
-        URI, user, password and database (see :class:`engine.config.Neo4jSettings`).
+        URI, user, password and database (see :class:`engine.core.config.Neo4jSettings`).
     timeout:
         Seconds a single transaction may run on the server, and the connection timeout; default
         ``MONEYTRAIL_NEO4J_TIMEOUT`` or 600.
@@ -375,7 +375,7 @@ class Neo4jStore(Store):
         """Run ``work(tx)`` in one managed transaction of this store's database and return its
         result: retried on transient errors, driver errors turned into :class:`StoreError` /
         :class:`StoreUnavailable` naming the address and ``what``. For modules that keep their
-        own nodes next to the data (the audit log, :mod:`engine.store.neo4j_audit`)."""
+        own nodes next to the data (the audit log, :mod:`engine.security.neo4j_audit`)."""
         if write:
             return self._write(what, work)
         unit = self._neo4j.unit_of_work(timeout=self.timeout)(work)

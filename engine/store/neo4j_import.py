@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from engine import schema
-from engine.errors import StoreError
+from engine.core import schema
+from engine.core.errors import StoreError
 from engine.store.base import Batch, BatchReceipt
 from engine.store.neo4j import _dedupe, _reason_counts, _stamp
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from engine.synth import geo
 from engine.synth.builder import CUR_CODE, CURRENCIES, DAY, FX, NO_DATE, Builder
 from engine.synth.identity import manifest_identities

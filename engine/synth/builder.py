@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.schema import CHANNELS
+from engine.core.schema import CHANNELS
 from engine.synth import geo
 from engine.synth.params import Params
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from engine import schema
-from engine.errors import ConfigError
+from engine.core import schema
+from engine.core.errors import ConfigError
 from engine.synth.params import Params, make_params
 
 
@@ -21,7 +21,7 @@ class World:
     """A generated world: canonical input tables, ground truth, and the parameters used.
 
     ``tables`` holds ``accounts``, ``parties``, ``holdings``, ``transactions`` and ``travel``
-    with exactly the schemas of :mod:`engine.schema` (``batch_id`` null); ``truth`` the ground
+    with exactly the schemas of :mod:`engine.core.schema` (``batch_id`` null); ``truth`` the ground
     truth tables described in ``docs/generator.md``.
     """
 

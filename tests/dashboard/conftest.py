@@ -28,7 +28,7 @@ def users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (``ana`` analyst, ``ivo`` investigator, ``adm`` admin; cheap argon2 parameters)."""
     from argon2 import PasswordHasher
 
-    from engine import auth
+    from engine.security import auth
 
     monkeypatch.setattr(
         auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

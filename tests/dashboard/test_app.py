@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.audit import AuditLog
+from engine.security.audit import AuditLog
 from tests.dashboard.conftest import PASSWORD, sign_in
 
 

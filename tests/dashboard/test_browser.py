@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.audit import AuditLog
+from engine.security.audit import AuditLog
 from tests.browser import dashboard_server
 from tests.dashboard import world
 
@@ -38,7 +38,7 @@ U3,not-a-date,IQ01SEND2,TR01COLLECT,2600,EUR,money_transfer
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """The dashboard served over a fresh tiny world; yields its base URL."""
-    from engine.auth import UserDirectory
+    from engine.security.auth import UserDirectory
 
     home = world.build(tmp_path_factory.mktemp("browser") / "store")
     env = {

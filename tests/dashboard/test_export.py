@@ -1,4 +1,4 @@
-"""engine.export: case files with safe CSVs, a GraphML graph and a self-contained report."""
+"""engine.services.export: case files with safe CSVs, a GraphML graph and a self-contained report."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from engine.export import case_file, neutralise, safe_csv
 from engine.queries import Workbench
+from engine.services.export import case_file, neutralise, safe_csv
 from engine.store import open_store
 from tests.dashboard import world
 

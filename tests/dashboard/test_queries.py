@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engine import schema
+from engine.core import schema
 from engine.queries import MAX_NODES, Workbench
 from engine.store import open_store
 from engine.store.base import Batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.audit import AuditLog
+from engine.security.audit import AuditLog
 from tests.dashboard.conftest import sign_in
 
 UPLOAD = (
@@ -19,7 +19,7 @@ def upload_app() -> None:
     import streamlit as st
 
     from dashboard import state
-    from engine.errors import AccessDenied
+    from engine.core.errors import AccessDenied
 
     calls: list[tuple[int, int]] = []
     st.session_state["progress"] = calls

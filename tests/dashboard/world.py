@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from engine.store import open_store
 from engine.store.base import Batch
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pytest
 
-from engine import schema
+from engine.core import schema
 from engine.detect.config import DetectionConfig
 from engine.detect.frame import Frame, build_frame
 

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.pipeline import analyze
+from engine.services.pipeline import analyze
 from engine.store.base import Batch
 from engine.store.embedded import EmbeddedStore
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.cases.detection import er_quality, pattern_quality, ranking_quality
-from engine.pipeline import analyze_tables
+from engine.services.pipeline import analyze_tables
 from engine.synth import generate
 
 #: Patterns whose planted instances the detectors must find (recall floor 0.9 on tiny).

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import schema
+from engine.core import schema
 from engine.graph import build_transaction_graph, csr_from_edges
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from engine import schema
+from engine.core import schema
 from engine.graph import build_transaction_graph, csr_from_edges
 
 

@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from engine import schema
-from engine.errors import InputError
+from engine.core import schema
+from engine.core.errors import InputError
 from loaders.canonical import table_name
 from loaders.registry import load_file
 from tests.loaders.conftest import CANONICAL_TX

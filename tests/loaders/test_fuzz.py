@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import schema
-from engine.errors import InputError
+from engine.core import schema
+from engine.core.errors import InputError
 from loaders.registry import load_file
 from tests.loaders.conftest import CANONICAL_TX
 from tests.loaders.goaml_sample import GOAML

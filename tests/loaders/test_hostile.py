@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.base import MAX_FIELD_BYTES
 from loaders.quarantine import export_rejected
 from loaders.registry import load_file

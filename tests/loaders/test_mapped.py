@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from engine.errors import InputError
+from engine.core.errors import InputError
 from loaders.mapping import read_mapping
 from loaders.registry import load_file
 

@@ -7,7 +7,7 @@ import io
 
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from loaders.quarantine import export_rejected
 
 

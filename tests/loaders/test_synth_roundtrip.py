@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from engine.ingest import ingest_paths
+from engine.services.ingest import ingest_paths
 from engine.store.embedded import EmbeddedStore
 from engine.synth import generate, write_world
 from loaders.registry import load_file
@@ -105,7 +105,7 @@ def test_generator_camt053_statement_loads_end_to_end(world, tmp_path):
 
 
 def test_ground_truth_files_are_not_taken_for_canonical_tables(world, tmp_path):
-    from engine.errors import InputError
+    from engine.core.errors import InputError
 
     for path in write_world(world, tmp_path):
         if path.parent.name == "truth" and path.suffix == ".parquet":

@@ -22,7 +22,7 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters, for tests that make many users (the real ones cost ~0.1 s)."""
     from argon2 import PasswordHasher
 
-    from engine import auth
+    from engine.security import auth
 
     monkeypatch.setattr(
         auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

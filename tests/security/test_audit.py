@@ -1,4 +1,4 @@
-"""engine.audit: the hash chain, its tamper check, filters, CSV export and concurrent appends."""
+"""engine.security.audit: the hash chain, its tamper check, filters, CSV export and concurrent appends."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import audit
-from engine.audit import GENESIS, AuditError, AuditLog
-from engine.auth import User
+from engine.security import audit
+from engine.security.audit import GENESIS, AuditError, AuditLog
+from engine.security.auth import User
 
 
 def filled(n: int = 5) -> AuditLog:

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from engine import audit
-from engine.audit import GENESIS, AuditLog, open_audit_log
-from engine.auth import User, UserDirectory
 from engine.cli import app
-from engine.config import Neo4jSettings
+from engine.core.config import Neo4jSettings
+from engine.security import audit
+from engine.security.audit import GENESIS, AuditLog, open_audit_log
+from engine.security.auth import User, UserDirectory
+from engine.security.neo4j_audit import Neo4jAuditLog
 from engine.store.embedded import EmbeddedStore
 from engine.store.neo4j import Neo4jStore
-from engine.store.neo4j_audit import Neo4jAuditLog
 from tests.store.conftest import neo4j_settings
 
 pytestmark = pytest.mark.neo4j
@@ -159,7 +159,7 @@ def test_planted_nodes_are_caught(store, plant):
 
 def test_the_seq_constraint_refuses_a_second_entry_with_the_same_number(store):
     filled(store, 2)
-    from engine.errors import StoreError
+    from engine.core.errors import StoreError
 
     with pytest.raises(StoreError, match=r"(?i)already exists|constraint"):
         cypher(store, "CREATE (:AuditEntry {seq: 2})")
@@ -267,8 +267,8 @@ def test_users_cli_records_changes_in_the_neo4j_log(store, fast_hashing):
 
 
 def test_audited_session_records_in_the_store_it_works_on(store):
-    from engine.audited import AuditedSession
-    from engine.errors import AccessDenied
+    from engine.core.errors import AccessDenied
+    from engine.services.audited import AuditedSession
 
     session = AuditedSession(User("ana", "analyst"), store)
     assert isinstance(session.log, Neo4jAuditLog)

@@ -1,4 +1,4 @@
-"""engine.audited: each main journey checks the role and leaves exactly one audit entry;
+"""engine.services.audited: each main journey checks the role and leaves exactly one audit entry;
 pseudonymised case files carry no personal value of the people they concern."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import zipfile
 import pyarrow as pa
 import pytest
 
-from engine import schema
-from engine.audit import AuditError, AuditLog
-from engine.audited import AuditedSession
-from engine.auth import User
-from engine.errors import AccessDenied, InputError
-from engine.ingest import ingest_file
+from engine.core import schema
+from engine.core.errors import AccessDenied, InputError
+from engine.security.audit import AuditError, AuditLog
+from engine.security.auth import User
+from engine.services.audited import AuditedSession
+from engine.services.ingest import ingest_file
 from engine.store.embedded import EmbeddedStore
 
 FILES = {

@@ -1,4 +1,4 @@
-"""engine.auth: the permission matrix, users file, password checks, lockout and rehash."""
+"""engine.security.auth: the permission matrix, users file, password checks, lockout and rehash."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import stat
 import pytest
 from argon2 import PasswordHasher
 
-from engine import auth
-from engine.auth import ACTIONS, PERMISSIONS, ROLES, User, UserDirectory, allowed, require
-from engine.errors import AccessDenied, ConfigError
+from engine.core.errors import AccessDenied, ConfigError
+from engine.security import auth
+from engine.security.auth import ACTIONS, PERMISSIONS, ROLES, User, UserDirectory, allowed, require
 
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.usefixtures("fast_hashing")  # real argon2 costs are for production

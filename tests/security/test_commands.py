@@ -7,9 +7,9 @@ import csv
 import pytest
 from typer.testing import CliRunner
 
-from engine import auth
-from engine.audit import AuditLog
 from engine.cli import app
+from engine.security import auth
+from engine.security.audit import AuditLog
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("fast_hashing")

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth as dash_auth
-from engine.audit import AuditLog
-from engine.auth import User, UserDirectory
+from engine.security.audit import AuditLog
+from engine.security.auth import User, UserDirectory
 
 PASSWORD = "correct horse battery"
 

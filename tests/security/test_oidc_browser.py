@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.audit import AuditLog
-from engine.auth import UserDirectory
+from engine.security.audit import AuditLog
+from engine.security.auth import UserDirectory
 from tests.browser import dashboard_server, free_port
 from tests.security.oidc_provider import PROVIDER, running_provider, secrets_toml
 

@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth as dash_auth
-from engine.audit import AuditLog
-from engine.auth import User, UserDirectory
+from engine.security.audit import AuditLog
+from engine.security.auth import User, UserDirectory
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 ISSUER = "http://127.0.0.1:9400"

@@ -1,4 +1,4 @@
-"""engine.pseudonymise: keyed pseudonyms, the key file, and formula neutralisation."""
+"""engine.security.pseudonymise: keyed pseudonyms, the key file, and formula neutralisation."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import stat
 import pyarrow as pa
 import pytest
 
-from engine import schema
-from engine.errors import ConfigError
-from engine.pseudonymise import (
+from engine.core import schema
+from engine.core.errors import ConfigError
+from engine.security.pseudonymise import (
     neutralise_cell,
     neutralise_formulas,
     pseudonym,

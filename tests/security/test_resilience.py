@@ -1,5 +1,5 @@
 """Resilience: each test proves one claim about crashes, concurrency, full disks and hostile
-files, through the real ingest path (engine.ingest.ingest_file → loaders → EmbeddedStore)."""
+files, through the real ingest path (engine.services.ingest.ingest_file → loaders → EmbeddedStore)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from engine.audit import AuditError, AuditLog
-from engine.errors import InputError, StoreError
-from engine.export import safe_csv
-from engine.ingest import ingest_file
-from engine.pseudonymise import neutralise_formulas
+from engine.core.errors import InputError, StoreError
+from engine.security.audit import AuditError, AuditLog
+from engine.security.pseudonymise import neutralise_formulas
+from engine.services.export import safe_csv
+from engine.services.ingest import ingest_file
 from engine.store import embedded
 from engine.store.embedded import EmbeddedStore
 

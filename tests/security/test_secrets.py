@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from engine.config import Neo4jSettings
-from engine.errors import ConfigError, StoreUnavailable
+from engine.core.config import Neo4jSettings
+from engine.core.errors import ConfigError, StoreUnavailable
 
 SECRET = "s3cret-not-for-logs-42"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import Neo4jSettings
+from engine.core.config import Neo4jSettings
 from engine.store.base import Store
 from engine.store.embedded import EmbeddedStore
 

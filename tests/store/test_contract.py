@@ -11,7 +11,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from engine import schema
+from engine.core import schema
 from engine.store.base import RESTART, Batch, BatchInfo, Store
 
 T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
@@ -209,7 +209,7 @@ def test_results_replace_the_previous_run_as_a_whole(store: Store) -> None:
 
 
 def test_unknown_tables_are_refused(store: Store) -> None:
-    from engine.errors import StoreError
+    from engine.core.errors import StoreError
 
     with pytest.raises(StoreError):
         store.read_table("no_such_table")

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import schema
-from engine.errors import InputError, StoreError, StoreUnavailable
+from engine.core import schema
+from engine.core.errors import InputError, StoreError, StoreUnavailable
 from engine.store import batchwriter, embedded
 from engine.store.base import RESTART, BatchInfo, materialise
 from engine.store.embedded import EmbeddedStore

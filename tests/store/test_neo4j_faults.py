@@ -17,9 +17,9 @@ import neo4j
 import pyarrow as pa
 import pytest
 
-from engine import schema
-from engine.config import Neo4jSettings
-from engine.errors import StoreError, StoreUnavailable
+from engine.core import schema
+from engine.core.config import Neo4jSettings
+from engine.core.errors import StoreError, StoreUnavailable
 from engine.store.base import Batch
 from engine.store.neo4j import Neo4jStore
 from tests.store.conftest import neo4j_settings, wipe

@@ -13,7 +13,7 @@ import neo4j
 import pyarrow as pa
 import pytest
 
-from engine import schema
+from engine.core import schema
 from engine.store.base import Batch
 from engine.store.neo4j import Neo4jStore
 from tests.store.conftest import neo4j_settings, wipe

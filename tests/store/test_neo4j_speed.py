@@ -19,7 +19,7 @@ import neo4j
 import pyarrow as pa
 import pytest
 
-from engine import schema
+from engine.core import schema
 from engine.store import cypher
 from engine.store.base import Batch
 from engine.store.embedded import EmbeddedStore

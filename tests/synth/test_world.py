@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from engine import schema
-from engine.errors import ConfigError
+from engine.core import schema
+from engine.core.errors import ConfigError
 from engine.synth import generate, write_world
 from engine.synth.ids import iban_valid
 

@@ -2,7 +2,7 @@
 
 Each entry is one node ``(:AuditEntry {seq, ts, user, action, target, details, prev, hash})``
 (``details`` as canonical JSON text, ``prev`` the previous entry's hash: the same entry and the
-same hash as the file log of :mod:`engine.audit`, so one :meth:`~engine.audit.AuditTrail.verify`
+same hash as the file log of :mod:`engine.security.audit`, so one :meth:`~engine.security.audit.AuditTrail.verify`
 checks both). ``seq`` is unique (a constraint), and one ``(:AuditHead {log, seq, hash})`` names
 the last entry.
 
@@ -26,8 +26,8 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from engine.audit import GENESIS, AuditError, AuditTrail, VerifyResult, seal
-from engine.errors import StoreError
+from engine.core.errors import StoreError
+from engine.security.audit import GENESIS, AuditError, AuditTrail, VerifyResult, seal
 from engine.store import cypher
 from engine.store.neo4j import Neo4jStore
 

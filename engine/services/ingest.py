@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from engine import schema
-from engine.errors import InputError
+from engine.core import schema
+from engine.core.errors import InputError
 from engine.store.base import REJECTED, RESTART, BatchInfo, Chunk, Store
 
 MAX_SOURCE_NAME = 200

@@ -53,8 +53,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from filelock import FileLock
 
-from engine import config
-from engine.errors import AccessDenied, ConfigError
+from engine.core import config
+from engine.core.errors import AccessDenied, ConfigError
 
 ROLES = ("analyst", "investigator", "admin")
 

@@ -2,7 +2,7 @@
 
 :class:`AuditedSession` wraps the engine services a person uses (ingest, the workbench's
 cluster, entity, search and path queries, case-file export) so that every call first checks
-:func:`engine.auth.require` and then leaves exactly one entry in the audit log. Reads record
+:func:`engine.security.auth.require` and then leaves exactly one entry in the audit log. Reads record
 *before* the data is returned, so if the log cannot be written the data is not shown (fail
 closed). The dashboard's actions and the CLI call these instead of the raw services.
 """
@@ -13,15 +13,15 @@ import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
-from engine import auth
-from engine.audit import AuditTrail, open_audit_log
-from engine.errors import InputError
+from engine.core.errors import InputError
+from engine.security import auth
+from engine.security.audit import AuditTrail, open_audit_log
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.ingest import IngestReport
     from engine.queries import ClusterDetail, EntityDetail, Workbench
+    from engine.services.ingest import IngestReport
     from engine.store.base import Store
 
 
@@ -78,7 +78,7 @@ class AuditedSession:
 
         A file the loaders refuse is recorded as ``upload_refused`` and the error re-raised.
         """
-        from engine.ingest import ingest_file, sanitise_source_name
+        from engine.services.ingest import ingest_file, sanitise_source_name
 
         self._require("upload")
         options.setdefault("uploaded_by", self.user.name)
@@ -145,8 +145,8 @@ class AuditedSession:
         """A case-file ZIP; pseudonymised unless ``identified`` (which needs
         ``export_identified``). One entry with the file's SHA-256, so a copy found later can be
         traced to who exported it."""
-        from engine.export import case_file
-        from engine.pseudonymise import pseudonymise_case_file
+        from engine.security.pseudonymise import pseudonymise_case_file
+        from engine.services.export import case_file
 
         self._require("export_identified" if identified else "export")
         data = case_file(self.workbench, cluster_id=cluster_id, entity_id=entity_id)

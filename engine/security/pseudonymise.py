@@ -31,8 +31,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import config
-from engine.errors import ConfigError
+from engine.core import config
+from engine.core.errors import ConfigError
 
 #: Columns of the canonical tables that hold personal data, and the kind of each.
 PERSONAL_COLUMNS: dict[str, str] = {

@@ -6,8 +6,8 @@ import itertools
 
 import pyarrow as pa
 
-from engine import schema
-from engine.pipeline import HUB_DEGREE, analyze
+from engine.core import schema
+from engine.services.pipeline import HUB_DEGREE, analyze
 from engine.store.base import Batch
 from engine.store.embedded import EmbeddedStore
 from tests.store.test_contract import tx_table
@@ -98,7 +98,7 @@ def test_the_same_rows_in_any_order_give_the_same_clusters() -> None:
     must depend on the data only."""
     import numpy as np
 
-    from engine.pipeline import analyze_tables
+    from engine.services.pipeline import analyze_tables
     from engine.synth import generate
 
     tables = generate("tiny", 3).tables

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import InputError
-from engine.ingest import (
+from engine.core.errors import InputError
+from engine.services.ingest import (
     HASH_SHARE,
     export_rejected,
     ingest_file,
@@ -181,7 +181,7 @@ def test_a_file_found_not_utf8_half_way_is_reloaded_whole_as_latin1(store, tmp_p
 # Run in a fresh interpreter so its peak resident memory is its own.
 PEAK_MEMORY = """
 import re, sys
-from engine.ingest import ingest_file
+from engine.services.ingest import ingest_file
 from engine.store import batchwriter
 from engine.store.embedded import EmbeddedStore
 from loaders import tabular

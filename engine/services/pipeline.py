@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from engine import schema
+from engine.core import schema
 from engine.detect.config import DetectionConfig
 from engine.detect.frame import Frame
 from engine.store.base import Store

@@ -21,7 +21,7 @@ The log lives where the data lives, chosen by the store (:func:`open_audit_log`)
   ``audit.head`` beside it, replaced atomically after each append. Appends hold a file lock,
   write one line with ``O_APPEND`` and ``fsync`` it, so concurrent processes append safely and
   an acknowledged entry survives a crash.
-* **Neo4jStore**: :class:`engine.store.neo4j_audit.Neo4jAuditLog`, a chain of ``(:AuditEntry)``
+* **Neo4jStore**: :class:`engine.security.neo4j_audit.Neo4jAuditLog`, a chain of ``(:AuditEntry)``
   nodes and one ``(:AuditHead)``, each append one write transaction that locks the head first.
 
 Nothing in moneytrail edits or deletes entries.
@@ -45,8 +45,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from filelock import FileLock
 
-from engine import config
-from engine.errors import StoreError
+from engine.core import config
+from engine.core.errors import StoreError
 
 if TYPE_CHECKING:
     from engine.store.base import Store
@@ -156,7 +156,7 @@ class AuditTrail(ABC):
         """The head (``{"seq", "hash"}``), ``None`` if there is none, ``{}`` if unreadable."""
 
     def record(self, user: Any, action: str, target: str = "", **details: Any) -> dict[str, Any]:
-        """Append one entry and return it. ``user`` is a :class:`engine.auth.User` or a name.
+        """Append one entry and return it. ``user`` is a :class:`engine.security.auth.User` or a name.
 
         Raises
         ------
@@ -257,7 +257,7 @@ class AuditTrail(ABC):
         ``details`` becomes one JSON column. The CSV keeps ``prev_hash`` and ``hash`` so a copy
         can be checked against the log.
         """
-        from engine.pseudonymise import neutralise_cell
+        from engine.security.pseudonymise import neutralise_cell
 
         rows = self.entries(**filters)
         with contextlib.ExitStack() as stack:
@@ -436,8 +436,8 @@ def open_audit_log(store: Store | None = None, *, backend: str | None = None) ->
     kind = store.backend if store is not None else config.store_backend(backend)
     if kind != "neo4j":
         return AuditLog()
+    from engine.security.neo4j_audit import Neo4jAuditLog
     from engine.store.neo4j import Neo4jStore
-    from engine.store.neo4j_audit import Neo4jAuditLog
 
     if store is None:
         store = _shared_neo4j_store()

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import ConfigError
+from engine.core.errors import ConfigError
 
 DEFAULT_HOME = "./moneytrail-data"
 DEFAULT_BASE_CURRENCY = "EUR"
