@@ -27,7 +27,6 @@ What a page calls:
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
@@ -60,9 +59,12 @@ T = TypeVar("T")
 
 def idle_limit_seconds() -> float:
     """Idle time after which a password session ends (``MONEYTRAIL_SESSION_IDLE_MINUTES``)."""
+    from engine.core.config import Settings
+    from engine.core.errors import ConfigError
+
     try:
-        return float(os.environ.get("MONEYTRAIL_SESSION_IDLE_MINUTES", "30")) * 60
-    except ValueError:
+        return Settings.from_env().session_idle_minutes * 60
+    except ConfigError:
         return 1800.0
 
 

@@ -11,6 +11,7 @@ Roles and what they may do (:data:`PERMISSIONS` is the single source of truth):
 action                        analyst  investigator  admin
 ============================  =======  ============  =====
 ``upload``                    yes      no            yes
+``analyze``                   yes      yes           yes
 ``view_overview``             yes      yes           yes
 ``view_benchmarks``           yes      yes           yes
 ``view_cluster``              no       yes           yes
@@ -53,13 +54,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from filelock import FileLock
 
-from engine.core import config
+from engine.core.config import Settings
 from engine.core.errors import AccessDenied, ConfigError
 
 ROLES = ("analyst", "investigator", "admin")
 
 ACTIONS = (
     "upload",
+    "analyze",
     "view_overview",
     "view_cluster",
     "view_entity",
@@ -78,6 +80,7 @@ _INVESTIGATION = frozenset({"investigator", "admin"})
 #: action → roles allowed to perform it. The only place a permission is decided.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "upload": frozenset({"analyst", "admin"}),
+    "analyze": _ALL,
     "view_overview": _ALL,
     "view_benchmarks": _ALL,
     "view_cluster": _INVESTIGATION,
@@ -115,12 +118,31 @@ class User:
         return self.name
 
 
-def users_file(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The users file: ``explicit``, else ``MONEYTRAIL_USERS_FILE``, else ``<home>/users.json``."""
+def cli_user() -> User:
+    """The person at the command line: the operating-system account running ``moneytrail``,
+    recorded as ``cli:<name>``.
+
+    Whoever can run the CLI on the machine can read the store's files, so the CLI acts with
+    the admin role; what it does is still one audit entry per action, under the OS user's
+    name (never a name given on the command line).
+    """
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        name = f"uid{os.getuid()}"
+    return User(name=f"cli:{name}", role="admin")
+
+
+def users_file(
+    explicit: str | os.PathLike[str] | None = None, settings: Settings | None = None
+) -> Path:
+    """The users file: ``explicit``, else the settings' (``MONEYTRAIL_USERS_FILE``, else
+    ``<home>/users.json``; default settings :meth:`Settings.from_env`)."""
     if explicit:
         return Path(explicit)
-    env = os.environ.get("MONEYTRAIL_USERS_FILE")
-    return Path(env) if env else config.data_home() / "users.json"
+    return (settings or Settings.from_env()).users_path
 
 
 def allowed(user: User | None, action: str) -> bool:
@@ -170,8 +192,10 @@ def check_password(password: str) -> str:
 class UserDirectory:
     """The users file at ``path``: read, change under the lock, write atomically."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = users_file(path)
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, settings: Settings | None = None
+    ) -> None:
+        self.path = users_file(path, settings)
         self._lock = FileLock(str(self.path) + ".lock", timeout=30)
 
     # -- reading -----------------------------------------------------------------------------

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")  # real argon2 costs are fo
 
 #: The matrix as docs/security.md states it, written out independently of PERMISSIONS.
 EXPECTED = {
-    "analyst": {"upload", "view_overview", "view_benchmarks"},
+    "analyst": {"upload", "analyze", "view_overview", "view_benchmarks"},
     "investigator": {
+        "analyze",
         "view_overview",
         "view_benchmarks",
         "view_cluster",
