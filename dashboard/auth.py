@@ -258,7 +258,14 @@ def audit(action: str, target: str = "", *, once: bool | str = False, **details:
     if once and seen.get(slot) == fingerprint:
         return
     try:
-        audit_log.record(user or "anonymous", action, target, **details)
+        if user is None:
+            audit_log.record("anonymous", action, target, **details)
+        else:
+            # the signed-in user's session: the same audit path (and the same log, the one kept
+            # with the store) as the engine's audited journeys and the CLI
+            from dashboard import state
+
+            state.session().log.record(user, action, target, **details)
     except audit_log.AuditError as exc:
         st.error(f"The audit log cannot be written, so this was not done: {exc}")
         st.stop()
