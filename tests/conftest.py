@@ -22,6 +22,14 @@ def _keep_main_module() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_per_test(tmp_path_factory, monkeypatch) -> None:
+    """Each test signs its audit entries with a key (and keeps checkpoints) in a folder of its
+    own, never in the real ``~/.config/moneytrail``."""
+    monkeypatch.setenv("MONEYTRAIL_AUDIT_ANCHOR", str(tmp_path_factory.mktemp("anchor")))
+    monkeypatch.delenv("MONEYTRAIL_AUDIT_KEY", raising=False)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's Chromium under Playwright, one per test module (see :mod:`tests.browser`)."""

@@ -16,6 +16,8 @@ environment variable               setting
 ``MONEYTRAIL_HOME``                :attr:`Settings.home` (the EmbeddedStore folder)
 ``MONEYTRAIL_USERS_FILE``          :attr:`Settings.users_file`
 ``MONEYTRAIL_AUDIT_FILE``          :attr:`Settings.audit_file` (else kept with the store)
+``MONEYTRAIL_AUDIT_ANCHOR``        :attr:`Settings.audit_anchor` (signing key, checkpoints)
+``MONEYTRAIL_AUDIT_KEY``           :attr:`Settings.audit_key` (hex Ed25519 seed, optional)
 ``MONEYTRAIL_PSEUDONYM_KEY``       :attr:`Settings.pseudonym_key`
 ``MONEYTRAIL_LOCK_TIMEOUT``        :attr:`Settings.lock_timeout` (seconds)
 ``MONEYTRAIL_NEO4J_TIMEOUT``       :attr:`Settings.neo4j_timeout` (seconds)
@@ -121,6 +123,8 @@ class Settings:
     neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
     users_file: Path | None = None
     audit_file: Path | None = None
+    audit_anchor: Path | None = None
+    audit_key: str | None = field(default=None, repr=False)
     pseudonym_key: str | None = field(default=None, repr=False)
     lock_timeout: float = 600.0
     neo4j_timeout: float = 600.0
@@ -162,6 +166,8 @@ class Settings:
             neo4j=Neo4jSettings.from_env(uri=uri, database=database, environ=env),
             users_file=path("MONEYTRAIL_USERS_FILE"),
             audit_file=path("MONEYTRAIL_AUDIT_FILE"),
+            audit_anchor=path("MONEYTRAIL_AUDIT_ANCHOR"),
+            audit_key=env.get("MONEYTRAIL_AUDIT_KEY") or None,
             pseudonym_key=env.get("MONEYTRAIL_PSEUDONYM_KEY"),
             lock_timeout=_seconds(
                 "MONEYTRAIL_LOCK_TIMEOUT", env.get("MONEYTRAIL_LOCK_TIMEOUT"), 600.0
@@ -187,6 +193,12 @@ class Settings:
         return replace(self, **given)  # type: ignore[arg-type]
 
     @property
+    def anchor_folder(self) -> Path:
+        """The audit anchor's folder (:mod:`engine.security.anchor`): :attr:`audit_anchor`,
+        else ``~/.config/moneytrail/audit-anchor``, outside any store folder."""
+        return self.audit_anchor or Path.home() / ".config" / "moneytrail" / "audit-anchor"
+
+    @property
     def users_path(self) -> Path:
         """The users file: :attr:`users_file`, else ``<home>/users.json``."""
         return self.users_file or self.home / "users.json"
@@ -201,4 +213,6 @@ class Settings:
             env["MONEYTRAIL_USERS_FILE"] = str(self.users_file.resolve())
         if self.audit_file is not None:
             env["MONEYTRAIL_AUDIT_FILE"] = str(self.audit_file.resolve())
+        if self.audit_anchor is not None:
+            env["MONEYTRAIL_AUDIT_ANCHOR"] = str(self.audit_anchor.resolve())
         return env

@@ -45,6 +45,7 @@ from engine.core.errors import StoreError
 if TYPE_CHECKING:
     from engine.store.base import Store
 
+from engine.security.anchor import AuditAnchor, strict_json
 from engine.security.chain import (  # noqa: F401  (re-exported: the audit API in one place)
     FIELDS,
     GENESIS,
@@ -77,20 +78,26 @@ def store_audit_file(home: str | os.PathLike[str]) -> Path:
 class AuditLog(AuditTrail):
     """The audit log of the EmbeddedStore: a JSON-lines file at ``path`` and its head file."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, anchor: AuditAnchor | None = None
+    ) -> None:
         self.path = audit_file(path)
+        self.anchor = anchor
         self.head_path = self.path.with_name(self.path.stem + ".head")
         self._lock = FileLock(str(self.path) + ".lock", timeout=60)
 
     def describe(self) -> str:
         return str(self.path)
 
+    def identity(self) -> str:
+        return str(self.path.resolve())
+
     def _append(self, fields: dict[str, Any]) -> dict[str, Any]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock:
                 seq, prev = self._tail()
-                entry = seal(fields, seq + 1, prev)
+                entry = seal(fields, seq + 1, prev, self.anchor)
                 line = json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
                 _append_whole_line(self.path, line.encode())
                 self._write_head(entry["seq"], entry["hash"])
@@ -151,15 +158,20 @@ class AuditLog(AuditTrail):
                     yield number, "incomplete last line"
                     continue
                 try:
-                    entry = json.loads(line)
-                except ValueError:
-                    yield number, "not valid JSON"
+                    entry = strict_json(line)
+                except ValueError as exc:
+                    yield (
+                        number,
+                        f"not valid JSON ({exc})"
+                        if "duplicate" in str(exc)
+                        else ("not valid JSON"),
+                    )
                     continue
                 yield number, entry if isinstance(entry, dict) else "fields missing or added"
 
     def _head(self) -> dict[str, Any] | None:
         try:
-            head: dict[str, Any] = json.loads(self.head_path.read_text(encoding="utf-8"))
+            head: dict[str, Any] = strict_json(self.head_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
@@ -218,8 +230,8 @@ def open_audit_log(
     if kind != "neo4j":
         home = getattr(store, "home", None)
         if settings.audit_file is None and home is not None:
-            return AuditLog(store_audit_file(home))
-        return AuditLog(audit_file(settings=settings))
+            return AuditLog(store_audit_file(home), anchor=audit_anchor(settings))
+        return AuditLog(audit_file(settings=settings), anchor=audit_anchor(settings))
     from engine.security.neo4j_audit import Neo4jAuditLog
     from engine.store.neo4j import Neo4jStore
 
@@ -227,7 +239,27 @@ def open_audit_log(
         store = _shared_neo4j_store(settings)
     if not isinstance(store, Neo4jStore):
         raise TypeError(f"a store of backend 'neo4j' must be a Neo4jStore, not {type(store)}")
-    return Neo4jAuditLog(store)
+    return Neo4jAuditLog(store, anchor=audit_anchor(settings))
+
+
+_ANCHORS: dict[tuple[Path, str | None], AuditAnchor] = {}
+
+
+def audit_anchor(settings: Settings) -> AuditAnchor:
+    """The anchor (signing key and checkpoints, outside the store) the settings name; one per
+    folder and key in a process.
+
+    Raises
+    ------
+    ConfigError
+        For a malformed key or a key file others can read.
+    """
+    key = (settings.anchor_folder, settings.audit_key)
+    with _SHARED_LOCK:
+        anchor = _ANCHORS.get(key)
+        if anchor is None:
+            anchor = _ANCHORS[key] = AuditAnchor(settings.anchor_folder, settings.audit_key)
+        return anchor
 
 
 def _shared_neo4j_store(settings: Settings) -> Store:

@@ -24,6 +24,8 @@ from typing import IO, TYPE_CHECKING, Any
 from engine.core.errors import StoreError
 
 if TYPE_CHECKING:
+    from engine.security.anchor import AuditAnchor
+
     pass
 
 GENESIS = "0" * 64
@@ -60,9 +62,14 @@ class VerifyResult:
         return f"audit log broken: {where}{self.reason}"
 
 
+#: The fields of an entry written with an anchor: the entry's signature, outside the hash.
+SIGNED_FIELDS = (*FIELDS, "sig")
+
+
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    """The canonical JSON bytes of an entry without its ``hash`` (what the hash covers)."""
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    """The canonical JSON bytes of an entry without its ``hash`` and ``sig`` (what the hash
+    covers)."""
+    body = {k: v for k, v in entry.items() if k not in ("hash", "sig")}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -83,9 +90,12 @@ def _clip(value: Any) -> Any:
     return str(value)[:MAX_VALUE]
 
 
-def seal(fields: Mapping[str, Any], seq: int, prev: str) -> dict[str, Any]:
+def seal(
+    fields: Mapping[str, Any], seq: int, prev: str, anchor: AuditAnchor | None = None
+) -> dict[str, Any]:
     """The complete entry for ``fields`` (user, action, target, details) appended after an
-    entry numbered ``seq - 1`` with hash ``prev``; stamped now, so time follows ``seq``."""
+    entry numbered ``seq - 1`` with hash ``prev``; stamped now, so time follows ``seq``; signed
+    by ``anchor`` when given."""
     entry: dict[str, Any] = {
         "seq": seq,
         "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
@@ -93,6 +103,8 @@ def seal(fields: Mapping[str, Any], seq: int, prev: str) -> dict[str, Any]:
         "prev_hash": prev,
     }
     entry["hash"] = entry_hash(entry)
+    if anchor is not None:
+        entry["sig"] = anchor.sign(entry["hash"])
     return entry
 
 
@@ -103,6 +115,13 @@ class AuditTrail(ABC):
     unit = "line"
     #: Whether the head may name an entry before the last (a crash between the two writes).
     head_may_lag = True
+    #: Signs entries and keeps signed checkpoints outside the store (None: chain only).
+    anchor: AuditAnchor | None = None
+
+    def identity(self) -> str:
+        """What names this log in the anchor's checkpoints (the resolved path, or the server
+        and database)."""
+        return self.describe()
 
     @abstractmethod
     def describe(self) -> str:
@@ -137,7 +156,13 @@ class AuditTrail(ABC):
             "target": str(target)[:MAX_VALUE],
             "details": _clip(dict(details)),
         }
-        return self._append(fields)
+        entry = self._append(fields)
+        if self.anchor is not None:
+            try:
+                self.anchor.checkpoint(self.identity(), int(entry["seq"]), str(entry["hash"]))
+            except OSError as exc:
+                raise AuditError(f"the audit checkpoint cannot be written: {exc}") from exc
+        return entry
 
     def entries(
         self,
@@ -192,8 +217,23 @@ class AuditTrail(ABC):
         head_seen = False
         prev = GENESIS
         count = 0
+        signing = False
+        checkpoint = self.anchor.last_checkpoint(self.identity()) if self.anchor else None
+        if isinstance(checkpoint, str):
+            return VerifyResult(False, 0, None, checkpoint, prev, self.unit)
         for position, entry in scan:
             problem = entry if isinstance(entry, str) else _check_entry(entry, count, prev)
+            if not problem and self.anchor is not None:
+                assert isinstance(entry, dict)
+                problem, signing = _check_signature(self.anchor, entry, signing)
+            if (
+                not problem
+                and isinstance(checkpoint, dict)
+                and isinstance(entry, dict)
+                and entry["seq"] == checkpoint["seq"]
+                and entry["hash"] != checkpoint["hash"]
+            ):
+                problem = "differs from the signed checkpoint (history was rewritten)"
             if problem:
                 return VerifyResult(False, count, position, problem, prev, self.unit)
             assert isinstance(entry, dict)
@@ -204,6 +244,12 @@ class AuditTrail(ABC):
                     reason = "does not match the hash in the head"
                     return VerifyResult(False, count, position, reason, prev, self.unit)
                 head_seen = True
+        if isinstance(checkpoint, dict) and count < checkpoint["seq"]:
+            reason = (
+                f"the signed checkpoint says {checkpoint['seq']} entries but the log has {count} "
+                "(entries were deleted or the log was replaced)"
+            )
+            return VerifyResult(False, count, None, reason, prev, self.unit)
         if head is None:
             if count:
                 return VerifyResult(False, count, None, "the head is missing", prev, self.unit)
@@ -248,7 +294,7 @@ class AuditTrail(ABC):
 
 def _check_entry(entry: dict[str, Any], count: int, prev: str) -> str:
     """What is wrong with the next entry of the log (``count`` came before it), or ``""``."""
-    if set(entry) != set(FIELDS):
+    if set(entry) != set(FIELDS) and set(entry) != set(SIGNED_FIELDS):
         return "fields missing or added"
     if entry["seq"] != count + 1:
         return (
@@ -260,6 +306,18 @@ def _check_entry(entry: dict[str, Any], count: int, prev: str) -> str:
     if entry_hash(entry) != entry["hash"]:
         return "content does not match its hash (edited)"
     return ""
+
+
+def _check_signature(anchor: AuditAnchor, entry: dict[str, Any], signing: bool) -> tuple[str, bool]:
+    """What is wrong with the entry's signature, and whether entries are signed from here on.
+
+    Entries written before an anchor was configured carry no signature; once one does, every
+    later entry must, so an unsigned entry cannot be slipped in after signed ones."""
+    if "sig" not in entry:
+        return ("unsigned entry after signed ones (forged)" if signing else ""), signing
+    if not anchor.valid(str(entry["hash"]), entry["sig"]):
+        return "its signature does not hold (forged, or signed with another key)", True
+    return "", True
 
 
 def _aware(moment: datetime | None) -> datetime | None:

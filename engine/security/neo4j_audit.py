@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.core.errors import StoreError
+from engine.security.anchor import AuditAnchor, strict_json
 from engine.security.chain import GENESIS, AuditError, AuditTrail, VerifyResult, seal
 from engine.store import cypher
 from engine.store.neo4j import Neo4jStore
@@ -37,6 +38,8 @@ LOG = "audit"
 PAGE = 5_000
 #: Node properties of an entry; ``prev`` is the entry's ``prev_hash``.
 NODE_FIELDS = frozenset({"seq", "ts", "user", "action", "target", "details", "prev", "hash"})
+#: A signed entry's node also holds ``sig`` (a null property is not stored by Neo4j).
+SIGNED_NODE_FIELDS = NODE_FIELDS | {"sig"}
 
 _PREPARED: weakref.WeakSet[Neo4jStore] = weakref.WeakSet()
 
@@ -53,8 +56,9 @@ class Neo4jAuditLog(AuditTrail):
     unit = "entry"
     head_may_lag = False
 
-    def __init__(self, store: Neo4jStore) -> None:
+    def __init__(self, store: Neo4jStore, anchor: AuditAnchor | None = None) -> None:
         self.store = store
+        self.anchor = anchor
         if store not in _PREPARED:
             try:
                 for statement in cypher.AUDIT_SCHEMA:
@@ -74,7 +78,7 @@ class Neo4jAuditLog(AuditTrail):
         def work(tx: Any) -> dict[str, Any]:
             tx.run(cypher.AUDIT_LOCK_HEAD, log=LOG, genesis=GENESIS, token=token).consume()
             head = tx.run(cypher.AUDIT_READ_HEAD, log=LOG).single(strict=True)
-            entry = seal(fields, int(head["seq"]) + 1, str(head["hash"]))
+            entry = seal(fields, int(head["seq"]) + 1, str(head["hash"]), self.anchor)
             tx.run(cypher.AUDIT_APPEND, log=LOG, **_node(entry)).consume()
             return entry
 
@@ -171,15 +175,16 @@ def _node(entry: dict[str, Any]) -> dict[str, Any]:
         "details": json.dumps(entry["details"], sort_keys=True, ensure_ascii=False),
         "prev": entry["prev_hash"],
         "hash": entry["hash"],
+        "sig": entry.get("sig"),
     }
 
 
 def _entry(props: dict[str, Any]) -> dict[str, Any] | str:
     """The entry a node holds, or what is wrong with it."""
-    if set(props) != NODE_FIELDS:
+    if set(props) != NODE_FIELDS and set(props) != SIGNED_NODE_FIELDS:
         return "fields missing or added"
     try:
-        details = json.loads(props["details"])
+        details = strict_json(props["details"])
     except (TypeError, ValueError):
         return "details are not valid JSON"
     entry = {k: v for k, v in props.items() if k != "prev"}

@@ -402,7 +402,7 @@ AUDIT_READ_HEAD_MAP = "MATCH (h:AuditHead {log: $log}) RETURN h {.seq, .hash} AS
 AUDIT_APPEND = """
 MATCH (h:AuditHead {log: $log})
 CREATE (:AuditEntry {seq: $seq, ts: $ts, user: $user, action: $action, target: $target,
-                     details: $details, prev: $prev, hash: $hash})
+                     details: $details, prev: $prev, hash: $hash, sig: $sig})
 SET h.seq = $seq, h.hash = $hash
 """
 

@@ -296,3 +296,16 @@ def test_admin_page_shows_and_checks_the_neo4j_log(store, fast_hashing):
     cypher(store, "MATCH (e:AuditEntry {seq: 1}) SET e.target = 'cluster:0 (edited)'")
     at.run()
     assert "Tampering" in at.error[0].value and "entry 1" in at.error[0].value
+
+
+def test_wiping_the_log_in_the_database_is_caught_by_the_anchor(store):
+    """``MATCH (n:AuditEntry|AuditHead) DETACH DELETE n`` leaves a valid-looking empty chain;
+    the signed checkpoint outside the database says otherwise."""
+    log = open_audit_log(store)
+    for i in range(4):
+        log.record(User("ivo", "investigator"), "view_cluster", f"cluster:{i}")
+    assert log.verify().ok
+    cypher(store, WIPE_AUDIT)
+    assert Neo4jAuditLog(store).verify().ok  # the chain alone: "intact: 0 entries"
+    result = open_audit_log(store).verify()
+    assert not result.ok and "signed checkpoint says 4 entries" in result.reason
