@@ -78,8 +78,9 @@ def test_a_forged_chain_with_a_matching_head_is_caught(store):
 def test_entries_forged_after_a_lagging_head_are_caught(store):
     log = _filled(store, 3)
     tail = json.loads(log.path.read_text().splitlines()[-1])
-    extra = seal({"user": "mallory", "action": "export", "target": "x", "details": {}},
-                 4, tail["hash"])  # fmt: skip  (unsigned, chained correctly)
+    extra = seal(
+        {"user": "mallory", "action": "export", "target": "x", "details": {}}, 4, tail["hash"]
+    )  # fmt: skip  (unsigned, chained correctly)
     with open(log.path, "a") as handle:
         handle.write(json.dumps(extra, sort_keys=True) + "\n")
     assert AuditLog(log.path).verify().ok  # a head may lag: the chain alone lets it pass
