@@ -66,7 +66,7 @@ class WorldParams:
     pattern_days: tuple[int, int] = (2, 20)  # span of a pattern or legitimate structure
     pass_on_share: float = 0.5  # patterns whose hops pass on what came in, less a margin
     margin: tuple[float, float] = (0.0, 0.05)
-    launderer_bias: float = 0.0  # laundering accounts drawn with weight activity**bias
+    launderer_bias: float = 1.0  # laundering accounts drawn with weight activity**bias
     periodic_days: tuple[int, int] = (7, 31)  # period of standing orders
 
 
@@ -102,7 +102,7 @@ RANDOM_RANGES: dict[str, object] = {
     "pattern_days": "lo in 1..5, hi in lo+2..lo+40 (at most days - 2)",
     "pass_on_share": (0.0, 1.0),
     "margin": "lo 0, hi in 0..0.1",
-    "launderer_bias": (0.0, 1.0),
+    "launderer_bias": (0.0, 1.5),
     "periodic_days": "lo in 5..14, hi in lo+3..lo+30",
 }
 
