@@ -114,6 +114,13 @@ WORLDS_HEADLINE = (("worlds/clusters", "top100_f1"), ("worlds/clusters", "topN_f
                    ("worlds/accounts", "naive_f1_at_top100_size"))  # fmt: skip
 
 
+#: The figures drawn per world: (case, metric, label).
+WORLDS_PLOTTED = (("worlds/clusters", "top100_f1", "top-100 clusters F1"),
+                  ("worlds/clusters", "topN_f1", "top-N clusters F1"),
+                  ("worlds/accounts", "risk_precision_at_k", "risk precision@k"),
+                  ("worlds/accounts", "naive_precision_at_k", "naive precision@k"))  # fmt: skip
+
+
 def worlds_summary(rows: list[Measurement]) -> list[str]:
     """One line per world: the headline figures beside the naive baseline, the lowest
     per-typology instance recall (top 100) and the world's description."""
@@ -403,12 +410,21 @@ def draw(
     algo, _scaling, loading, detection, external = SECTIONS
     cases = run.get("cases", {})
 
-    def add(section: Section, drawn: bool, caption: str, name: str, what: str) -> None:
-        """Record a drawn plot, or say why it is missing when its cases ran fine."""
-        command = _command(run, list(section.cases))
+    def add(
+        section: Section,
+        drawn: bool,
+        caption: str,
+        name: str,
+        what: str,
+        sources: tuple[str, ...] | None = None,
+    ) -> None:
+        """Record a drawn plot, or say why it is missing when its cases (``sources``, else the
+        section's) ran fine."""
+        sources = sources or section.cases
+        command = _command(run, list(sources))
         if drawn:
             out[section.title].append((caption, name, command))
-        elif any(cases.get(c, {}).get("status") == "ok" for c in section.cases):
+        elif any(cases.get(c, {}).get("status") == "ok" for c in sources):
             out[section.title].append((f"{caption} — MISSING: no {what} in this run", "", command))
 
     name = f"{stamp}-ratios.png"
@@ -444,7 +460,18 @@ def draw(
     ]  # fmt: skip
     add(detection, plot_pairs(rows, results_dir / name, "detection quality per pattern"),
         "detection recall and precision per pattern", name,
-        "detection/<pattern> rows with recall and precision")  # fmt: skip
+        "detection/<pattern> rows with recall and precision", ("detection",))  # fmt: skip
+    name = f"{stamp}-worlds.png"
+    figures: dict[str, dict[str, float]] = defaultdict(dict)
+    for m in by_section[detection.title]:
+        for case_name, key, label in WORLDS_PLOTTED:
+            if m.case == case_name and key in m.metrics:
+                figures[m.size][label] = m.metrics[key]
+    rows = [(world, {label: f.get(label, float("nan")) for _, _, label in WORLDS_PLOTTED})
+            for world, f in figures.items()]  # fmt: skip
+    add(detection, plot_pairs(rows, results_dir / name, "every world: ranking against the naive baseline"),
+        "every world: top-100 and top-N cluster F1, risk precision@k, naive precision@k", name,
+        "worlds/clusters and worlds/accounts rows", ("worlds",))  # fmt: skip
     name = f"{stamp}-external.png"
     rows = [
         (m.size, {"flagged": m.metrics["flagged_recall"], "top 20 clusters": m.metrics["top_recall"]})
