@@ -169,3 +169,25 @@ def test_params_json_records_the_drawn_world(tmp_path):
     assert params["degree_exponent"] == world.params.degree_exponent
     assert params["realised"]["patterns"] == world.truth["patterns"].num_rows
     assert np.isclose(sum(params["model_shares"]), 1.0)
+
+
+def test_generate_command_takes_the_profile_and_ingest_reads_the_world(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    out, home = tmp_path / "w", tmp_path / "home"
+    result = CliRunner().invoke(app, ["generate", "--profile", "random", "--seed", "4",
+                                      "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    params = json.loads((out / "truth" / "params.json").read_text())
+    assert params["profile"] == "random" and params["seed"] == 4
+    result = CliRunner().invoke(app, ["ingest", str(out), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    from engine.store import open_store
+
+    with open_store(None, home=home) as store:
+        loaded = store.read_table("transactions").num_rows
+    assert loaded == params["realised"]["transactions"]
+    result = CliRunner().invoke(app, ["generate", "--profile", "bogus", "--out", str(out)])
+    assert result.exit_code != 0 and "profile" in str(result.exception or result.output)
