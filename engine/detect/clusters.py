@@ -6,7 +6,7 @@ Edges: money between non-hub accounts (weight grows with the log of the amount),
 every transfer a detector used (so a pattern holds together), account–holder, ``same_as``,
 shared identifiers, co-travel and ticket payments. Communities come from Louvain
 (:mod:`algorithms.louvain`). A cluster's score is explainable: it is the sum of the weights of
-the pattern instances it holds (see :data:`PATTERN_WEIGHTS`), with a bonus for several
+the pattern instances it holds (see :mod:`engine.detect.typologies`), with a bonus for several
 different patterns and for cross-border flow, damped for very large clusters, plus (when known
 suspects are given) its personalised-PageRank proximity to them.
 """
@@ -19,31 +19,9 @@ import numpy as np
 
 from engine.detect.frame import Frame
 from engine.detect.hits import Hits
+from engine.detect.typologies import FAMILIES, typology
 from engine.graph import undirected_view
 
-#: How much one instance of each pattern contributes to a cluster's score (before strength).
-#: Lower for the detectors that fire most on background at the medium scale (out-of-area,
-#: shared identifiers, facilitators, pay on arrival, bipartite: precision 0.02-0.2 there).
-PATTERN_WEIGHTS: dict[str, float] = {
-    "fan_in": 0.5, "fan_out": 0.5, "temporal_cycle": 2.0, "scatter_gather": 2.0,
-    "gather_scatter": 1.5, "bipartite": 0.75, "stack": 2.0, "layering_chain": 2.0,
-    "pass_through": 1.0, "dense_flow": 1.0, "structuring": 2.0, "border_collector": 2.0,
-    "out_of_area": 0.3, "funnel": 2.0, "cash_in_wire_out": 2.0, "unrelated_senders_abroad": 2.0,
-    "controller": 2.5, "shared_identifier": 0.5, "victim_expenses": 2.5,
-    "revenue_without_payroll": 1.0, "hawala": 2.0, "stage_payments": 2.5, "pay_on_arrival": 1.0,
-    "co_travel_group": 1.5, "facilitator": 1.0, "third_party_payer": 2.5,
-    "payment_trip_alignment": 2.0, "courier_round_trips": 2.5, "group_fan_in": 3.0,
-}  # fmt: skip
-
-#: The independent layers of evidence. A cluster where money, travel and identity findings
-#: co-occur is worth more than one with many findings from one layer (see
-#: :func:`score_clusters`). Patterns not listed are money patterns.
-FAMILIES = ("money", "travel", "identity")
-FAMILY: dict[str, str] = {
-    "co_travel_group": "travel", "facilitator": "travel", "third_party_payer": "travel",
-    "payment_trip_alignment": "travel", "courier_round_trips": "travel", "group_fan_in": "travel",
-    "victim_expenses": "travel", "pay_on_arrival": "travel", "shared_identifier": "identity",
-}  # fmt: skip
 #: Clusters with more accounts than this are damped by √(accounts / DAMP_ACCOUNTS): evidence
 #: spread over a large community is weaker than the same evidence in a compact one.
 DAMP_ACCOUNTS = 60.0
@@ -99,7 +77,7 @@ def _edges_of_hits(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, np.ndarr
     busy = counterparties(frame) > BUSY_DEGREE
     us, vs, ws = [], [], []
     for h in hits:
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * EVIDENCE_EDGE
+        w = typology(h.pattern).weight * EVIDENCE_EDGE
         if len(h.tx):
             rows = np.unique(h.tx)
             ok = frame.core_tx[rows] & ~busy[frame.src[rows]] & ~busy[frame.dst[rows]]
@@ -219,7 +197,7 @@ def score_clusters(
 
     ``raw = Σ_p evidence_p · (1 + 0.3 (distinct patterns − 1)) · (1 + 0.5 (families − 1))
     · (1 + cross-border share) / max(1, √(accounts / 60))``, where the families are the
-    independent layers of evidence (money, travel, identity: :data:`FAMILY`), so money, travel
+    independent layers of evidence (money, travel, identity: ``Typology.family``), so money, travel
     and identity telling the same story outrank one layer alone, and the size damping keeps a
     large community that gathered scattered findings from outranking a compact one;
     ``score = raw / (raw + 20)`` (0.5 at raw 20, never saturating, so the order stays visible).
@@ -240,17 +218,17 @@ def score_clusters(
             continue
         lab = instance_labels(h, com, n)
         strength = np.clip(h.strength, 0.0, 3.0)
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(strength)
+        w = typology(h.pattern).weight * np.sqrt(strength)
         ok = lab >= 0
         np.add.at(per_pattern, lab[ok] * n_pat + hi, strength[ok])
         for i in np.flatnonzero(ok):
             per_label.setdefault(int(lab[i]), []).append((hi, int(i), float(w[i])))
-    weights = np.array([PATTERN_WEIGHTS.get(h.pattern, 1.0) for h in hits])
+    weights = np.array([typology(h.pattern).weight for h in hits])
     evidence = np.sqrt(per_pattern.reshape(k, max(n_pat, 1)))[:, :n_pat] * weights
     raw = evidence.sum(axis=1) if n_pat else np.zeros(k)
     present = evidence > 0
     n_flags = present.sum(axis=1) if n_pat else np.zeros(k)
-    fam_of = np.array([FAMILIES.index(FAMILY.get(h.pattern, "money")) for h in hits], np.int64)
+    fam_of = np.array([FAMILIES.index(typology(h.pattern).family) for h in hits], np.int64)
     n_fam = np.zeros(k)
     for f in range(len(FAMILIES)):
         n_fam += present[:, fam_of == f].any(axis=1) if n_pat else 0

@@ -18,20 +18,8 @@ from engine.detect.frame import Frame
 from engine.detect.hits import Hits
 from engine.detect.run import Detection
 from engine.detect.travel import co_travel_pairs
+from engine.detect.typologies import typology
 
-#: The role an anchor account plays in each pattern.
-ROLES = {
-    "fan_in": "collector", "fan_out": "distributor", "gather_scatter": "hub",
-    "pass_through": "mule", "structuring": "structured deposits", "border_collector": "collector",
-    "out_of_area": "out-of-area deposits", "funnel": "funnel account",
-    "cash_in_wire_out": "cash in, wire out", "unrelated_senders_abroad": "beneficiary",
-    "controller": "controller", "victim_expenses": "expense payer",
-    "revenue_without_payroll": "front business", "hawala": "hawala broker",
-    "stage_payments": "route payer", "pay_on_arrival": "broker", "third_party_payer": "ticket payer",
-    "payment_trip_alignment": "trip-aligned cash", "courier_round_trips": "courier",
-    "group_fan_in": "collector", "scatter_gather": "source", "temporal_cycle": "cycle start",
-    "layering_chain": "chain start",
-}  # fmt: skip
 MAX_CARDS = 30
 #: Evidence cards are written for the best-ranked clusters only (an analyst's reading list).
 MAX_CARD_CLUSTERS = 1000
@@ -194,14 +182,12 @@ def result_tables(
 
 
 def _node_risk(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, dict[int, set[str]]]:
-    from engine.detect.clusters import PATTERN_WEIGHTS
-
     risk = np.zeros(frame.n_nodes)
     patterns: dict[int, set[str]] = {}
     for h in hits:
         if not len(h.node):
             continue
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(np.clip(h.strength, 0, 3))
+        w = typology(h.pattern).weight * np.sqrt(np.clip(h.strength, 0, 3))
         np.add.at(risk, h.node, w[h.node_inst])
         for x in np.unique(h.node):
             patterns.setdefault(int(x), set()).add(h.pattern)
@@ -211,7 +197,7 @@ def _node_risk(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, dict[int, se
 def _anchor_roles(hits: list[Hits], n: int) -> dict[int, str]:
     roles: dict[int, str] = {}
     for h in hits:
-        role = ROLES.get(h.pattern)
+        role = typology(h.pattern).role
         if role:
             for a in np.unique(h.anchor[h.anchor >= 0]):
                 roles.setdefault(int(a), role)

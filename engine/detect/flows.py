@@ -73,6 +73,16 @@ def fan(frame: Frame, direction: str) -> Hits:
     return hits.top(cfg.max_instances)
 
 
+def fan_in(frame: Frame) -> Hits:
+    """Fan-in: ≥ ``fan_k`` distinct senders within ``fan_window_days``."""
+    return fan(frame, "in")
+
+
+def fan_out(frame: Frame) -> Hits:
+    """Fan-out: ≥ ``fan_k`` distinct receivers within ``fan_window_days``."""
+    return fan(frame, "out")
+
+
 def hops(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """Pass-on hops of the frame (cached): see :func:`algorithms.patterns.pass_on_hops`."""
     if "hops" not in frame.cache:

@@ -11,17 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_EMPTY = np.zeros(0, np.int64)
+from engine.detect.typologies import SOURCES  # noqa: F401  (re-exported for the detectors)
 
-#: Red-flag source of each pattern (shared/domain.md, "Sources of the red flags").
-SOURCES = {
-    "generic": "AMLSim / AMLworld typologies; FATF-APG 2018",
-    "smuggling": "FinCEN FIN-2023-Alert001; FATF 2022 migrant smuggling",
-    "trafficking": "FinCEN FIN-2020-A008; FATF-APG 2018",
-    "flowscope": "Li et al., FlowScope, AAAI-20",
-    "travel": "FATF 2022 migrant smuggling (travel and payment links)",
-    "identity": "FinCEN FIN-2023-Alert001 (shared identifiers, document reuse)",
-}
+_EMPTY = np.zeros(0, np.int64)
 
 
 @dataclass

@@ -7,8 +7,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from engine.detect.clusters import PATTERN_WEIGHTS, communities, score_clusters
+from engine.detect.clusters import communities, score_clusters
 from engine.detect.run import detect, identity_edges
+from engine.detect.typologies import typology
 
 
 def test_all_detectors_on_empty_tables(world):
@@ -65,7 +66,7 @@ def test_many_findings_of_one_kind_add_less_than_independent_evidence(world):
     ranked = score_clusters(frame, [noisy, money, travel], com)
     assert list(ranked.label) == [1, 0]
     # ten findings count √10 times one finding, not ten times
-    w = PATTERN_WEIGHTS["payment_trip_alignment"]
+    w = typology("payment_trip_alignment").weight
     assert ranked.raw[1] == pytest.approx(w * np.sqrt(10))
     assert ranked.flags[0] == ["funnel", "third_party_payer"]
 
