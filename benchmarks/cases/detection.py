@@ -142,7 +142,7 @@ def ranking_quality(analysis: Any, world: Any, top: int = 20) -> dict[str, float
     ops = acc[acc["category"].isin(["smuggling", "trafficking"])]
     core = ops[~ops["role"].isin(NON_CORE)]
     members = analysis.results["cluster_members"].to_pandas()
-    members = members[members["entity_kind"] == "account"]
+    members = members[(members["entity_kind"] == "account") & (members["role"] != "context")]
     in_top = members[members["cluster_id"] <= top]
     top_accounts = set(in_top["entity_id"])
     per_op = core.groupby("op_id")["account_id"].agg(set)

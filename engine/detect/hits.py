@@ -40,6 +40,10 @@ class Hits:
         Travel record rows of each instance.
     party_inst, party : int64 pairs
         Party indices of each instance.
+    p, q : float64 (n_instances,) or None
+        Significance set by :func:`engine.detect.significance.calibrate`: how likely the
+        instance's statistic is by chance in this dataset (p), and the Benjamini-Hochberg
+        q-value over the instances of this pattern.
     """
 
     pattern: str
@@ -55,6 +59,8 @@ class Hits:
     rec: np.ndarray = field(default_factory=lambda: _EMPTY)
     party_inst: np.ndarray = field(default_factory=lambda: _EMPTY)
     party: np.ndarray = field(default_factory=lambda: _EMPTY)
+    p: np.ndarray | None = None
+    q: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.strength)
@@ -108,6 +114,8 @@ class Hits:
             *pick(self.tx_inst, self.tx),
             *pick(self.rec_inst, self.rec),
             *pick(self.party_inst, self.party),
+            None if self.p is None else self.p[keep],
+            None if self.q is None else self.q[keep],
         )
 
 

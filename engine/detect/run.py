@@ -13,6 +13,7 @@ from engine.detect.frame import Frame
 from engine.detect.hits import Hits
 from engine.detect.identity import Links
 from engine.detect.people import party_links, person_of_record, traveller_links
+from engine.detect.significance import calibrate
 from engine.detect.typologies import TYPOLOGIES, typology
 
 
@@ -35,7 +36,8 @@ def detect(frame: Frame, progress: Callable[[str], None] | None = None) -> Detec
 
     Each spec's detect function runs once (a function returning several patterns serves all
     their specs); the time is summed per stage. Every pattern returned must have a spec whose
-    red-flag source it carries, and every spec must get its pattern.
+    red-flag source it carries, and every spec must get its pattern. Every finding is then
+    calibrated (:func:`engine.detect.significance.calibrate`: ``Hits.p`` and ``Hits.q``).
 
     Raises
     ------
@@ -63,6 +65,9 @@ def detect(frame: Frame, progress: Callable[[str], None] | None = None) -> Detec
     missing = [t.name for t in TYPOLOGIES if t.name not in found]
     if missing:
         raise ValueError(f"registered patterns not returned by their detect function: {missing}")
+    start = time.perf_counter()
+    calibrate(frame, list(found.values()))
+    seconds["significance"] = round(time.perf_counter() - start, 3)
     return Detection(
         hits=[found[t.name] for t in TYPOLOGIES],
         travellers=traveller_links(frame),

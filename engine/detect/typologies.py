@@ -58,6 +58,12 @@ class Typology:
         Stage name the runner times it under.
     truth : tuple of str
         The synthetic generator's names for planted instances of this pattern.
+    null : str
+        How a finding's significance is judged (:mod:`engine.detect.significance`):
+        ``"novelty"``, against the data (its transfers between customers against the one-off
+        rate of its own accounts; a finding without such transfers, travel and identity ones,
+        takes the prior); ``"prior"``, the prior alone: cash patterns, whose other side is a
+        hub and where a legal threshold is the point.
     """
 
     name: str
@@ -69,6 +75,13 @@ class Typology:
     detect: str
     stage: str
     truth: tuple[str, ...] = ()
+    null: str = "novelty"
+
+    @property
+    def prior_p(self) -> float:
+        """Significance a finding has before the data speaks: ``10 ** (−2 · weight)`` (a weight
+        is the evidence one finding carries, in half decades of odds)."""
+        return 10.0 ** (-2.0 * self.weight)
 
     @property
     def source_text(self) -> str:
@@ -99,17 +112,17 @@ TYPOLOGIES: tuple[Typology, ...] = (
     T("layering_chain", "money", "generic", 2.0, "chain start", ("chain_", "pass_"), f"{_F}:layering_chain", "flows", ("layering_chain",)),
     T("pass_through", "money", "generic", 1.0, "mule", ("pass_",), f"{_F}:pass_through", "flows", ("pass_through",)),
     T("dense_flow", "money", "flowscope", 1.0, None, ("dense_flow", "pass_"), f"{_F}:dense_flow", "flows"),
-    T("structuring", "money", "generic", 2.0, "structured deposits", ("cash_threshold", "structuring_"), f"{_C}:structuring", "cash", ("structuring",)),
-    T("out_of_area", "money", "smuggling", 0.3, "out-of-area deposits", ("out_of_area",), f"{_C}:out_of_area", "cash", ("out_of_area_deposits",)),
-    T("funnel", "money", "trafficking", 2.0, "funnel account", ("funnel",), f"{_C}:funnel", "cash", ("funnel_account",)),
-    T("cash_in_wire_out", "money", "smuggling", 2.0, "cash in, wire out", ("cash_wire",), f"{_C}:cash_in_wire_out", "cash", ("cash_in_wire_out",)),
+    T("structuring", "money", "generic", 2.0, "structured deposits", ("cash_threshold", "structuring_"), f"{_C}:structuring", "cash", ("structuring",), "prior"),
+    T("out_of_area", "money", "smuggling", 0.3, "out-of-area deposits", ("out_of_area",), f"{_C}:out_of_area", "cash", ("out_of_area_deposits",), "prior"),
+    T("funnel", "money", "trafficking", 2.0, "funnel account", ("funnel",), f"{_C}:funnel", "cash", ("funnel_account",), "prior"),
+    T("cash_in_wire_out", "money", "smuggling", 2.0, "cash in, wire out", ("cash_wire",), f"{_C}:cash_in_wire_out", "cash", ("cash_in_wire_out",), "prior"),
     T("shared_identifier", "identity", "identity", 0.5, None, ("shared_",), "engine.detect.people:shared_identifier_hits", "identity", ("document_reuse", "shared_identifiers")),
     T("border_collector", "money", "smuggling", 2.0, "collector", ("collector_", "corridor"), f"{_S}:border_collector", "smuggling", ("border_collector",)),
     T("unrelated_senders_abroad", "money", "smuggling", 2.0, "beneficiary", ("unrelated_",), f"{_S}:unrelated_senders_abroad", "smuggling", ("many_senders_one_beneficiary",)),
     T("controller", "money", "trafficking", 2.5, "controller", ("controller_", "signatory_"), f"{_S}:controller", "smuggling", ("controller_account",)),
     T("victim_expenses", "travel", "trafficking", 2.5, "expense payer", ("victim_",), f"{_S}:victim_expenses", "smuggling", ("victim_expenses",)),
-    T("revenue_without_payroll", "money", "trafficking", 1.0, "front business", ("revenue_",), f"{_S}:revenue_without_payroll", "smuggling", ("revenue_without_payroll",)),
-    T("hawala", "money", "smuggling", 2.0, "hawala broker", ("hawala_",), f"{_S}:hawala", "smuggling", ("hawala_settlement",)),
+    T("revenue_without_payroll", "money", "trafficking", 1.0, "front business", ("revenue_",), f"{_S}:revenue_without_payroll", "smuggling", ("revenue_without_payroll",), "prior"),
+    T("hawala", "money", "smuggling", 2.0, "hawala broker", ("hawala_",), f"{_S}:hawala", "smuggling", ("hawala_settlement",), "prior"),
     T("stage_payments", "money", "smuggling", 2.5, "route payer", ("stage_",), f"{_S}:stage_payments", "smuggling", ("stage_payments",)),
     T("pay_on_arrival", "travel", "smuggling", 1.0, "broker", ("arrival_",), f"{_S}:pay_on_arrival", "smuggling", ("pay_on_arrival",)),
     T("co_travel_group", "travel", "travel", 1.5, None, ("co_travel", "crossing_"), f"{_T}:co_travel_cached", "travel", ("co_travel",)),
