@@ -78,7 +78,7 @@ SECTIONS = (
     ),
     Section(
         "4. Detection quality on the generator's ground truth",
-        ("detection",),
+        ("detection", "worlds"),
         "The detectors never read the ground truth; it is used only here to score them. "
         "Per pattern: **recall** = planted instances recalled / planted; **precision** = "
         "detected instances that are mostly planted / detected. Account level: precision, "
@@ -91,6 +91,66 @@ SECTIONS = (
         "",  # the how-to below
     ),
 )
+
+WORLDS_INTRO = """\
+**Every world** (case `worlds`): the default world, the `lookalike` world, three `random`
+worlds (seeds 1–3; hyper-parameters drawn per seed, each row's note says what the world was),
+the AMLGentex development set (full runs, when present) and every `--external` file, each
+through the user's path: written to files, `ingest`, `analyze`, the ranked clusters as
+`clusters --top` lists them. Only a cluster's core `accounts` count (not `context_accounts`).
+**top100_*** / **topN_***: precision, recall and F1 of the accounts of the 100 best clusters
+and of the best N, N = the planted operations (`n_operations`); **risk_precision_at_k**: the
+share of laundering accounts among the k accounts of highest risk, k = `laundering_accounts`;
+**naive_***: a baseline that ranks accounts by distinct counterparties, its precision@k and
+the F1 of its top accounts, as many as the top-100 clusters hold; per typology, the share of
+planted instances with at least half their accounts in the top-100 (top-N) clusters. Tiny
+(quick) worlds have about 1,000 accounts, so their 100 clusters hold most accounts: read
+top N there."""
+
+#: Headline figures per world, for the summary table of the worlds case.
+WORLDS_HEADLINE = (("worlds/clusters", "top100_f1"), ("worlds/clusters", "topN_f1"),
+                   ("worlds/accounts", "risk_precision_at_k"),
+                   ("worlds/accounts", "naive_precision_at_k"),
+                   ("worlds/accounts", "naive_f1_at_top100_size"))  # fmt: skip
+
+
+#: The figures drawn per world: (case, metric, label).
+WORLDS_PLOTTED = (("worlds/clusters", "top100_f1", "top-100 clusters F1"),
+                  ("worlds/clusters", "topN_f1", "top-N clusters F1"),
+                  ("worlds/accounts", "risk_precision_at_k", "risk precision@k"),
+                  ("worlds/accounts", "naive_precision_at_k", "naive precision@k"))  # fmt: skip
+
+
+def worlds_summary(rows: list[Measurement]) -> list[str]:
+    """One line per world: the headline figures beside the naive baseline, the lowest
+    per-typology instance recall (top 100) and the world's description."""
+    figures: dict[str, dict[str, float]] = defaultdict(dict)
+    notes: dict[str, str] = {}
+    worst: dict[str, tuple[float, str]] = {}
+    for m in rows:
+        if m.case == "worlds":
+            notes[m.size] = m.note
+            figures.setdefault(m.size, {})  # keeps the run order of the worlds
+        elif m.case in ("worlds/clusters", "worlds/accounts"):
+            figures[m.size].update({f"{m.case}:{k}": v for k, v in m.metrics.items()})
+        elif m.case == "worlds/typology" and ": " in m.size:
+            world, typology = m.size.rsplit(": ", 1)
+            recall = m.metrics.get("recall_top100", float("nan"))
+            if world not in worst or recall < worst[world][0]:
+                worst[world] = (recall, typology)
+    if not figures:
+        return []
+    names = [k for _, k in WORLDS_HEADLINE]
+    lines = ["#### worlds at a glance", "",
+             "| world | " + " | ".join(names) + " | lowest typology recall (top 100) | world |",
+             "|---|" + "---:|" * len(names) + "---|---|"]  # fmt: skip
+    for world, values in figures.items():
+        cells = " | ".join(_fmt(values.get(f"{c}:{k}")) for c, k in WORLDS_HEADLINE)
+        low = worst.get(world)
+        low_text = f"{_fmt(low[0])} ({low[1]})" if low else "–"
+        lines.append(f"| {world} | {cells} | {low_text} | {notes.get(world, '')} |")
+    return [*lines, ""]
+
 
 EXTERNAL_HOWTO = """\
 moneytrail never downloads these datasets; bring the files as published and point the
@@ -307,6 +367,8 @@ def markdown(run: dict[str, Any], measurements: list[Measurement], plots: dict[s
         lines += [f"## {section.title}", ""]
         if section.intro:
             lines += [section.intro, ""]
+        if section.title.startswith("4.") and "worlds" in names:
+            lines += [WORLDS_INTRO, ""]
         if section.title.startswith("5."):
             lines += [EXTERNAL_HOWTO, ""]
         status = _status_lines(names, cases)
@@ -317,6 +379,8 @@ def markdown(run: dict[str, Any], measurements: list[Measurement], plots: dict[s
             if name:
                 lines += [f"![{caption}]({name})", ""]
             lines += [f"*{caption}.* Reproduce: `{command}`", ""]
+        if section.title.startswith("4."):
+            lines += worlds_summary(by_section.get(section.title, []))
         lines += _tables(by_section.get(section.title, []), table_ratios)
     lines += ["## 6. Machine and reproduction", ""] + [x for x in _machine_lines(run) if x]
     lines += ["", "Every case of this run, with its exact command:", ""]
@@ -346,12 +410,21 @@ def draw(
     algo, _scaling, loading, detection, external = SECTIONS
     cases = run.get("cases", {})
 
-    def add(section: Section, drawn: bool, caption: str, name: str, what: str) -> None:
-        """Record a drawn plot, or say why it is missing when its cases ran fine."""
-        command = _command(run, list(section.cases))
+    def add(
+        section: Section,
+        drawn: bool,
+        caption: str,
+        name: str,
+        what: str,
+        sources: tuple[str, ...] | None = None,
+    ) -> None:
+        """Record a drawn plot, or say why it is missing when its cases (``sources``, else the
+        section's) ran fine."""
+        sources = sources or section.cases
+        command = _command(run, list(sources))
         if drawn:
             out[section.title].append((caption, name, command))
-        elif any(cases.get(c, {}).get("status") == "ok" for c in section.cases):
+        elif any(cases.get(c, {}).get("status") == "ok" for c in sources):
             out[section.title].append((f"{caption} — MISSING: no {what} in this run", "", command))
 
     name = f"{stamp}-ratios.png"
@@ -387,7 +460,18 @@ def draw(
     ]  # fmt: skip
     add(detection, plot_pairs(rows, results_dir / name, "detection quality per pattern"),
         "detection recall and precision per pattern", name,
-        "detection/<pattern> rows with recall and precision")  # fmt: skip
+        "detection/<pattern> rows with recall and precision", ("detection",))  # fmt: skip
+    name = f"{stamp}-worlds.png"
+    figures: dict[str, dict[str, float]] = defaultdict(dict)
+    for m in by_section[detection.title]:
+        for case_name, key, label in WORLDS_PLOTTED:
+            if m.case == case_name and key in m.metrics:
+                figures[m.size][label] = m.metrics[key]
+    rows = [(world, {label: f.get(label, float("nan")) for _, _, label in WORLDS_PLOTTED})
+            for world, f in figures.items()]  # fmt: skip
+    add(detection, plot_pairs(rows, results_dir / name, "every world: ranking against the naive baseline"),
+        "every world: top-100 and top-N cluster F1, risk precision@k, naive precision@k", name,
+        "worlds/clusters and worlds/accounts rows", ("worlds",))  # fmt: skip
     name = f"{stamp}-external.png"
     rows = [
         (m.size, {"flagged": m.metrics["flagged_recall"], "top 20 clusters": m.metrics["top_recall"]})

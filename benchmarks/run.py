@@ -51,6 +51,10 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+#: Cases that read the ``--external`` files (their reproduce command names them).
+EXTERNAL_CASES = ("external", "worlds")
+
+
 def select(*, quick: bool, scale: str, only: list[str] | None) -> list[Case]:
     """The cases a run executes: those named (else all but :data:`OPT_IN` in a standard full
     run), less the full-runs-only ones in a quick run."""
@@ -143,7 +147,7 @@ def run(
             "measurements": len(produced),
             "plots": ctx.plots[plots_before:],
             "command": command_line(quick=quick, scale=scale, only=[case.name],
-                                    external=ctx.external if case.name == "external" else None),
+                                    external=ctx.external if case.name in EXTERNAL_CASES else None),
         }  # fmt: skip
         log(f"  {status} in {statuses[case.name]['wall_s']:.1f} s {reason}".rstrip())
     for name in CASES:

@@ -19,11 +19,20 @@ Measures, per world:
 
 A world written to disk at the same scale and seed can be reused: set
 ``MONEYTRAIL_DETECTION_WORLD`` to its folder.
+
+The ``worlds`` case scores every world (default, ``lookalike``, ``random`` with three seeds,
+the AMLGentex development set and ``--external`` files) through the user's path, ingest,
+analyze and the ranked clusters, with the figures of issue 15: account precision, recall and
+F1 of the top 100 clusters and of the top N (N = planted operations), risk precision@k
+(k = laundering accounts), per-typology instance recall, and a naive distinct-counterparty
+baseline beside them.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +261,11 @@ def read_world(path: str | Path, scale: str, seed: int) -> Any | None:
     if not params_file.exists():
         return None
     params = json.loads(params_file.read_text())
-    if params.get("scale") != scale or params.get("seed") != seed:
+    if (
+        params.get("scale") != scale
+        or params.get("seed") != seed
+        or params.get("profile", "default") != "default"
+    ):
         return None
     tables = {n: pq.read_table(path / f"{n}.parquet") for n in schema.INPUT_TABLES}
     truth = {f.stem: pq.read_table(f) for f in (path / "truth").glob("*.parquet")}
@@ -285,4 +298,275 @@ def detection(ctx: BenchContext) -> list[Measurement]:
             out.append(Measurement(f"detection/{key}", "moneytrail", size, None,
                                    {k: float(v) for k, v in res[key].items()}))  # fmt: skip
         del res, world
+    return out
+
+
+# --- every world through the user's path: ingest, analyze, clusters ---------------------------
+
+#: The independent development set (AMLGentex), relative to the repository; override with
+#: ``MONEYTRAIL_AMLGENTEX_DEV`` (a folder holding ``tx_log.parquet``).
+DEV_SET = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "amlgentex-dev"
+DEV_SET_ENV = "MONEYTRAIL_AMLGENTEX_DEV"
+#: Clusters whose accounts are scored, as the issue's table does (``clusters --top 100``).
+TOP_CLUSTERS = 100
+#: The generated worlds: (profile, seed); the scale comes from the run.
+GENERATED = (("default", None), ("lookalike", 0), ("random", 1), ("random", 2), ("random", 3))
+
+
+@dataclass
+class Truth:
+    """What a world's answers are, for scoring only (the analysis never sees it)."""
+
+    accounts: set[str]  # laundering (planted) accounts
+    instances: dict[str, tuple[str, set[str]]]  # instance id -> (typology, its accounts)
+    operations: int  # N: planted operations
+
+
+def core_accounts(row: dict[str, Any]) -> set[str]:
+    """A ranked cluster's core accounts: its ``accounts`` when the cluster lists them apart
+    from ``context_accounts``, else its account members less any marked as context."""
+    if isinstance(row.get("accounts"), list | tuple):
+        return set(row["accounts"])
+    context = set(row.get("context_accounts") or [])
+    return {
+        m["entity_id"]
+        for m in row.get("members", [])
+        if m["entity_kind"] == "account" and m.get("role") != "context"
+        and m["entity_id"] not in context
+    }  # fmt: skip
+
+
+def generated_truth(world: Any) -> Truth:
+    """Planted accounts, instances and operations of a generated world (hard negatives and
+    the look-alikes are not planted)."""
+    t = _truth(world)
+    ops = t["operations"]
+    planted_ops = set(ops["op_id"][ops["category"] != "hard_negative"])
+    acc = t["accounts"]
+    accounts = set(acc["account_id"][acc["op_id"].isin(planted_ops)])
+    pa_ = t["pattern_accounts"].merge(t["patterns"][["pattern_id", "op_id"]], on="pattern_id")
+    pa_ = pa_[pa_["op_id"].isin(planted_ops)]
+    instances = {
+        pid: (str(grp["pattern"].iloc[0]), set(grp["account_id"]))
+        for pid, grp in pa_.groupby("pattern_id")
+    }
+    return Truth(accounts, instances, len(planted_ops))
+
+
+def amlgentex_truth(path: Path) -> Truth:
+    """Laundering accounts and pattern instances of an AMLGentex ``tx_log.parquet``."""
+    import pyarrow.parquet as pq
+
+    from benchmarks.cases.external import locate, read_labels
+
+    labels = read_labels(locate("amlgentex", path))
+    columns = pq.read_schema(path).names
+    instances: dict[str, tuple[str, set[str]]] = {}
+    if {"patternID", "isSAR"} <= set(columns):
+        kind = next((c for c in columns if c.lower() in ("typology", "modeltype")), None)
+        frame = pq.read_table(
+            path, columns=["isSAR", "patternID", "nameOrig", "nameDest"] + ([kind] if kind else [])
+        ).to_pandas()
+        frame = frame[frame["isSAR"].astype(int) == 1]
+        for pid, grp in frame.groupby("patternID"):
+            name = str(grp[kind].iloc[0]) if kind else "laundering"
+            ends = set(grp["nameOrig"].astype(str)) | set(grp["nameDest"].astype(str))
+            instances[f"p{pid}"] = (name, ends)
+    return Truth(labels.accounts, instances, len(instances) or len(labels.typologies) or 1)
+
+
+def external_truth(fmt: str, path: Path) -> Truth:
+    """Labels of an ``--external`` dataset; instances only where the format names them."""
+    from benchmarks.cases.external import locate, read_labels
+
+    data = locate(fmt, path)
+    if fmt == "amlgentex" and data.labelled.suffix == ".parquet":
+        return amlgentex_truth(data.labelled)
+    labels = read_labels(data)
+    instances = {name: (name, accs) for name, accs in labels.typologies.items()}
+    return Truth(labels.accounts, instances, max(1, len(instances)))
+
+
+def run_user_path(
+    inputs: list[Path], workdir: Path, top: int | Callable[[], int], fmt: str = "auto"
+) -> dict[str, Any]:
+    """Ingest ``inputs`` into a fresh EmbeddedStore, analyse it and read the ``top`` ranked
+    clusters, the risk scores and the loaded transactions: what ``moneytrail ingest``,
+    ``analyze`` and ``clusters`` do, through the library calls behind them. ``top`` may be a
+    function, called only once the analysis has finished (it may read the labels then)."""
+    import shutil
+
+    from engine.commands.clusters import ranked_clusters
+    from engine.services.ingest import ingest_paths
+    from engine.services.pipeline import analyze
+    from engine.store.embedded import EmbeddedStore
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    start = time.perf_counter()
+    with EmbeddedStore(workdir) as store:
+        reports = ingest_paths(store, inputs, format=fmt, uploaded_by="bench")
+        refused = [r for r in reports if r.status == "refused"]
+        if refused:
+            raise RuntimeError(f"ingest refused: {refused[0].error}")
+        ingest_s = time.perf_counter() - start
+        start = time.perf_counter()
+        summary = analyze(store)
+        analysis_s = time.perf_counter() - start
+        rows = ranked_clusters(store, top() if callable(top) else top)
+        scores = store.read_results("scores").to_pandas()
+        tx = store.read_table("transactions", columns=["src_account", "dst_account"]).to_pandas()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"rows": rows, "scores": scores, "tx": tx, "ingest_s": ingest_s,
+            "analysis_s": analysis_s, "accounts": summary.n_accounts,
+            "transactions": summary.n_transactions}  # fmt: skip
+
+
+def precision_at(ranked: list[str], truth: set[str], k: int) -> float:
+    """Share of the first ``k`` of ``ranked`` that are in ``truth``."""
+    top = ranked[:k]
+    return sum(a in truth for a in top) / len(top) if top else 0.0
+
+
+def naive_ranking(tx: pd.DataFrame) -> list[str]:
+    """Accounts by their number of distinct counterparties, most first (ties by id)."""
+    pairs = pd.concat(
+        [tx[["src_account", "dst_account"]].set_axis(["a", "b"], axis=1),
+         tx[["dst_account", "src_account"]].set_axis(["a", "b"], axis=1)]
+    ).drop_duplicates()  # fmt: skip
+    pairs = pairs[pairs["a"] != pairs["b"]]
+    counts = pairs.groupby("a").size().reset_index(name="n")
+    counts = counts.sort_values(["n", "a"], ascending=[False, True])
+    return counts["a"].tolist()
+
+
+def score_world(run: dict[str, Any], truth: Truth) -> dict[str, Any]:
+    """The figures of one world: clusters at top 100 and top N, risk precision@k, per-typology
+    instance recall, and the naive distinct-counterparty baseline beside them."""
+    rows = sorted(run["rows"], key=lambda r: r["rank"])
+    n_top = truth.operations
+    top100 = set().union(*(core_accounts(r) for r in rows[:TOP_CLUSTERS])) if rows else set()
+    top_n = set().union(*(core_accounts(r) for r in rows[:n_top])) if rows else set()
+    k = len(truth.accounts)
+    risk = run["scores"]
+    risk = risk[risk["entity_kind"] == "account"].sort_values(
+        ["risk", "entity_id"], ascending=[False, True]
+    )
+    risk_rank = risk["entity_id"][risk["risk"] > 0].tolist()
+    naive = naive_ranking(run["tx"])
+    p100, r100, f100 = _prf(top100, truth.accounts)
+    pn, rn, fn = _prf(top_n, truth.accounts)
+    naive_matched = set(naive[: len(top100)])
+    clusters = {
+        "top100_accounts": len(top100), "top100_precision": p100, "top100_recall": r100,
+        "top100_f1": f100, "n_operations": n_top, "topN_accounts": len(top_n),
+        "topN_precision": pn, "topN_recall": rn, "topN_f1": fn,
+    }  # fmt: skip
+    accounts = {
+        "accounts": run["accounts"], "transactions": run["transactions"],
+        "laundering_accounts": k, "risk_precision_at_k": precision_at(risk_rank, truth.accounts, k),
+        "naive_precision_at_k": precision_at(naive, truth.accounts, k),
+        "naive_f1_at_top100_size": _prf(naive_matched, truth.accounts)[2],
+    }  # fmt: skip
+    typologies: dict[str, dict[str, float]] = {}
+    for name, members in truth.instances.values():
+        slot = typologies.setdefault(name, {"planted": 0, "in_top100": 0, "in_topN": 0})
+        slot["planted"] += 1
+        slot["in_top100"] += len(members & top100) >= 0.5 * len(members)
+        slot["in_topN"] += len(members & top_n) >= 0.5 * len(members)
+    for slot in typologies.values():
+        slot["recall_top100"] = slot["in_top100"] / slot["planted"]
+        slot["recall_topN"] = slot["in_topN"] / slot["planted"]
+    return {
+        "clusters": clusters,
+        "accounts": accounts,
+        "typologies": dict(sorted(typologies.items())),
+    }
+
+
+def world_measurements(
+    name: str, run: dict[str, Any], res: dict[str, Any], note: str
+) -> list[Measurement]:
+    """The rows of one world in the report: time, clusters, accounts, typologies."""
+    out = [Measurement("worlds", "moneytrail", name, run["ingest_s"] + run["analysis_s"],
+                       {"ingest_s": run["ingest_s"], "analysis_s": run["analysis_s"]}, note),
+           Measurement("worlds/clusters", "moneytrail", name, None,
+                       {k: float(v) for k, v in res["clusters"].items()}),
+           Measurement("worlds/accounts", "moneytrail", name, None,
+                       {k: float(v) for k, v in res["accounts"].items()})]  # fmt: skip
+    for typ, m in res["typologies"].items():
+        out.append(Measurement("worlds/typology", "moneytrail", f"{name}: {typ}", None,
+                               {k: float(v) for k, v in m.items()}))  # fmt: skip
+    return out
+
+
+def evaluate_generated(
+    profile: str, scale: str, seed: int, workdir: Path
+) -> tuple[Any, dict, dict]:
+    """Generate, write, then score one world through the user's path."""
+    import shutil
+
+    from engine.synth import generate, write_world
+
+    world = generate(scale, seed, profile=profile)
+    folder = workdir / "world"
+    shutil.rmtree(folder, ignore_errors=True)
+    write_world(world, folder)
+    top = max(TOP_CLUSTERS, generated_truth(world).operations)
+    run = run_user_path([folder], workdir / "store", top)
+    res = score_world(run, generated_truth(world))
+    shutil.rmtree(folder, ignore_errors=True)
+    return world, run, res
+
+
+def _world_note(world: Any) -> str:
+    p = world.params
+    if getattr(p, "profile", "default") == "default":
+        return "default world (smuggling, trafficking, typologies, hard negatives)"
+    r = world.realised
+    return (f"{p.country} {p.amount_law} median {p.amount_median_eur:.0f} EUR, degree exp "
+            f"{p.degree_exponent:.2f}, {p.days} d, laundering {r['laundering_account_share']:.1%}, "
+            f"{r['patterns']:.0f} patterns, ratio {r['lookalike_per_laundering_transfer']:.0f}:1, "
+            f"sizes {p.pattern_size[0]}-{p.pattern_size[1]}, spans {p.pattern_days[0]}-"
+            f"{p.pattern_days[1]} d, date-only banks {p.date_only_bank_share:.0%}")  # fmt: skip
+
+
+@case("worlds", quick=True)
+def worlds(ctx: BenchContext) -> list[Measurement]:
+    """Every world through ingest, analyze and clusters: default, lookalike, random (three
+    seeds), the AMLGentex development set and ``--external`` files (tiny worlds when quick)."""
+    import os
+
+    from benchmarks.cases.external import locate
+
+    out: list[Measurement] = []
+    scale = "tiny" if ctx.quick else ("medium" if ctx.large else "small")
+    for profile, seed in GENERATED:
+        seed = ctx.seed if seed is None else seed
+        world, run, res = evaluate_generated(profile, scale, seed, ctx.workdir / "worlds")
+        name = f"{profile}" + (f" seed {seed}" if profile != "lookalike" else "") + f" ({scale})"
+        out += world_measurements(name, run, res, _world_note(world))
+        del world, run
+    externals = list(ctx.external)
+    dev = Path(os.environ.get(DEV_SET_ENV, DEV_SET)) / "tx_log.parquet"
+    if (
+        not ctx.quick
+        and dev.is_file()
+        and all(Path(p).resolve() != dev.resolve() for _, p in externals)
+    ):
+        externals.insert(0, ("amlgentex", dev))
+    for fmt, path in externals:
+        data = locate(fmt, Path(path))
+        labels: list[Truth] = []
+
+        def top_after_labels(
+            fmt: str = fmt, path: Path = Path(path), labels: list[Truth] = labels
+        ) -> int:
+            labels.append(external_truth(fmt, path))  # the labels, once the analysis is done
+            return max(TOP_CLUSTERS, labels[0].operations)
+
+        run = run_user_path(data.inputs, ctx.workdir / "worlds" / "store", top_after_labels,
+                            fmt=fmt)  # fmt: skip
+        res = score_world(run, labels[0])
+        out += world_measurements(f"{fmt} {Path(path).parent.name or Path(path).name}", run, res,
+                                  f"external: {', '.join(p.name for p in data.inputs)}")  # fmt: skip
     return out

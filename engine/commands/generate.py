@@ -17,6 +17,14 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="tiny (~10k tx), small (~200k), medium (~2M), large (~10M).")
         ] = "tiny",
         seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 0,
+        profile: Annotated[
+            str,
+            typer.Option(
+                help="default (smuggling, trafficking, typologies, hard negatives), lookalike "
+                "(laundering among legitimate look-alikes, drawn like normal traffic) or random "
+                "(the look-alike world with hyper-parameters drawn per seed)."
+            ),
+        ] = "default",
         out: Annotated[Path, typer.Option(help="Output folder.")] = Path("world"),
         fmt: Annotated[
             str, typer.Option("--format", help="parquet or csv for the input tables.")
@@ -38,8 +46,8 @@ def register(app: typer.Typer) -> None:
 
         console = Console(stderr=True)
         start = time.perf_counter()
-        with console.status(f"generating a {scale} world (seed {seed})"):
-            world = make_world(scale, seed)
+        with console.status(f"generating a {scale} {profile} world (seed {seed})"):
+            world = make_world(scale, seed, profile=profile)
             paths = write_world(world, out, fmt)
             if goaml:
                 from engine.synth import write_goaml

@@ -1,9 +1,10 @@
 """The synthetic world generator: money, travel and identities with planted smuggling and
-trafficking operations, generic laundering typologies, hard negatives and ground truth.
+trafficking operations, generic laundering typologies, hard negatives and ground truth; and
+(``profile="lookalike"`` or ``"random"``) laundering hidden among legitimate look-alikes.
 
 Public API (imported lazily so ``import engine.synth`` stays light)::
 
-    generate(scale="tiny", seed=0, **overrides) -> World
+    generate(scale="tiny", seed=0, profile="default", **overrides) -> World
     write_world(world, out, fmt="parquet") -> list[Path]
     write_goaml(world, path, max_transactions=...) -> Path
     write_camt053(world, path, account_id=...) -> Path

@@ -195,7 +195,8 @@ def _travel(
     b: Builder, party_ids: pa.Array, account_id: pa.Array
 ) -> tuple[pa.Table, np.ndarray, dict[str, np.ndarray]]:
     rng = b.rng
-    t = {c: _cat(b.trips[c], object) for c in b.trips}
+    # every text column, also in a world without travel (the look-alike profiles)
+    t = {c: _cat(b.trips[c], object) for c in (*b.trips, *TRIP_TEXT)}
     persons = _cat(b.trips["person"])
     dep = _cat(b.trips["departure"])
     arr = _cat(b.trips["arrival"])
@@ -311,6 +312,9 @@ def _truth(
         ),
     }
 
+
+#: Text columns of the trip registry.
+TRIP_TEXT = ("origin", "destination", "mode", "carrier", "route_number", "booking_ref", "document")
 
 TRUTH_SCHEMAS = {
     "operations": pa.schema(
