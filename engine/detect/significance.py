@@ -9,10 +9,10 @@ The null is built from the data itself:
 * **New counterparties.** Laundering structures move money between accounts that otherwise do
   not deal with each other; merchants, employers, landlords and people paying each other back
   deal with the same counterparties again and again. A transfer is *one-off* when its (unordered)
-  pair of accounts transacts exactly once in the data. Under the null, an instance's ``m``
-  transfers are drawn from its accounts' transfers, of which a share ``q`` is one-off (``q`` from
-  those same accounts, so a shop with many one-off customers is judged against its own rate):
-  ``p = P(Binomial(m, q) ≥ r)`` for ``r`` one-off transfers in the instance.
+  pair of accounts transacts exactly once in the data. Under the null, each of an instance's
+  ``m`` transfers is one-off as often as its accounts' other transfers are (pooled, or the
+  anchor's own rate when larger: a shop with many one-off customers is judged against its own
+  rate): ``r`` one-off transfers give ``p = P(Binomial(m, q) ≥ r)`` (:func:`novelty_p`).
 Measured on an independent AMLSim-family world, this null separates laundering from the
 look-alikes those simulators model on purpose (fan-in to merchants, payroll fan-out, mutual
 paying back, standing orders); a burst null (the anchor's transfers in the instance's span
@@ -73,24 +73,45 @@ def _instance_tx(frame: Frame, h: Hits) -> tuple[np.ndarray, np.ndarray]:
 
 
 def novelty_p(frame: Frame, h: Hits) -> np.ndarray:
-    """P-value of each instance's one-off transfers against its accounts' own one-off rate."""
+    """P-value of each instance's one-off transfers against its accounts' own one-off rates.
+
+    Notes
+    -----
+    Rates count transfers outside the instance (the instance does not vouch for itself), with
+    one pseudo-transfer of each kind: ``q = (one-off + 1) / (transfers + 2)``. The null rate is
+    the larger of the rate pooled over the instance's accounts and the anchor's own rate (a
+    shop's customers are one-off, whatever else they do). With ``m`` transfers, ``r`` one-off,
+    ``p = P(Binomial(m, q) ≥ r)``.
+    """
     k = len(h)
     inst, tx = _instance_tx(frame, h)
+    if not len(tx):
+        return np.ones(k)
+    one = (pair_counts(frame)[tx] == 1).astype(np.float64)
     m = np.bincount(inst, minlength=k).astype(np.float64)
-    r = np.bincount(inst, weights=(pair_counts(frame)[tx] == 1), minlength=k)
+    r = np.bincount(inst, weights=one, minlength=k)
     deg, one_deg = _node_rates(frame)
-    keep = ~frame.hub[h.node]
-    total = np.bincount(h.node_inst[keep], weights=deg[h.node[keep]], minlength=k)
-    ones = np.bincount(h.node_inst[keep], weights=one_deg[h.node[keep]], minlength=k)
-    # the instance's own transfers (two ends each) are left out of its accounts' base rate
-    inside = np.bincount(inst, weights=~frame.hub[frame.src[tx]], minlength=k) + np.bincount(
-        inst, weights=~frame.hub[frame.dst[tx]], minlength=k
+    n = max(frame.n_nodes, 1)
+    s, d = frame.src[tx].astype(np.int64), frame.dst[tx].astype(np.int64)
+    # each (instance, account) pair's own transfers inside the instance, to leave them out
+    key = np.concatenate([inst * n + s, inst * n + d])
+    uk, inv = np.unique(key, return_inverse=True)
+    inside = np.bincount(inv, minlength=len(uk)).astype(np.float64)
+    inside_one = np.bincount(inv, weights=np.concatenate([one, one]), minlength=len(uk))
+    node = uk % n
+    q_node = (np.maximum(one_deg[node] - inside_one, 0) + 1.0) / (
+        np.maximum(deg[node] - inside, 0) + 2.0
     )
-    inside_one = np.bincount(inst, weights=(pair_counts(frame)[tx] == 1) * 2.0, minlength=k)
-    total, ones = np.maximum(total - inside, 0.0), np.maximum(ones - inside_one, 0.0)
-    # one pseudo-transfer of each kind: an account with no other transfers has rate 1/2
-    q = np.clip((ones + 1.0) / (total + 2.0), 1e-9, 1.0)
-    p = binom.sf(r - 1, m, q)
+    inst_of = uk // n
+    # pooled over the instance's accounts, and the anchor's own rate: the larger counts
+    pooled = (np.bincount(inst_of, weights=np.maximum(one_deg[node] - inside_one, 0), minlength=k)
+              + 1.0) / (np.bincount(inst_of, weights=np.maximum(deg[node] - inside, 0),
+                                    minlength=k) + 2.0)  # fmt: skip
+    is_anchor = node == h.anchor[inst_of]
+    anchor_q = np.zeros(k)
+    anchor_q[inst_of[is_anchor]] = q_node[is_anchor]
+    q = np.maximum(pooled, anchor_q)
+    p = binom.sf(r - 1, m, np.clip(q, 1e-9, 1.0))
     return np.where(m > 0, p, 1.0)
 
 
