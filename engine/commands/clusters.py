@@ -17,15 +17,13 @@ class Format(enum.StrEnum):
     json = "json"
 
 
-#: Role of a case's context accounts (first-hop counterparties: shown, not members).
-CONTEXT = "context"
-
-
 def ranked_clusters(store: Any, top: int) -> list[dict[str, Any]]:
     """The ``top`` best-ranked clusters (cases) with their members and evidence cards, as plain
     dicts. ``accounts`` lists the core accounts (those carrying the findings' money),
     ``context_accounts`` their first-hop counterparties (shown, not members)."""
     import pyarrow.compute as pc
+
+    from engine.detect.evidence import CONTEXT
 
     clusters = store.read_results("clusters").sort_by("rank")
     clusters = clusters.slice(0, max(top, 0))
