@@ -491,18 +491,3 @@ def dense_flow(frame: Frame) -> Hits:
     hits = from_segments("dense_flow", SOURCES["flowscope"], params, strength,
                          np.full(len(good), -1), inst, rows, frame.src, frame.dst)  # fmt: skip
     return hits.top(cfg.max_instances)
-
-
-def detect_flows(frame: Frame) -> list[Hits]:
-    """Run every generic-structure detector."""
-    return [
-        fan(frame, "in"),
-        fan(frame, "out"),
-        temporal_cycle(frame),
-        scatter_gather(frame),
-        gather_scatter(frame),
-        *bipartite(frame),
-        layering_chain(frame),
-        pass_through(frame),
-        dense_flow(frame),
-    ]

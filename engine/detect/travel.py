@@ -375,16 +375,3 @@ def co_travel_cached(frame: Frame) -> list[Hits]:
 def group_fan_in_hits(frame: Frame) -> Hits:
     """:func:`group_fan_in` over the frame's co-travel groups."""
     return group_fan_in(frame, co_travel_cached(frame)[0])
-
-
-def detect_travel(frame: Frame) -> list[Hits]:
-    """Run every travel-link detector."""
-    groups, facilitators = co_travel(frame)
-    return [
-        groups,
-        facilitators,
-        third_party_payer(frame),
-        payment_trip_alignment(frame),
-        courier_round_trips(frame),
-        group_fan_in(frame, groups),
-    ]
