@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import Any
 
 
+def _default_workdir() -> Path:
+    """Scratch space: ``benchmarks/.work`` in a checkout, else ``./benchmark-results/.work``."""
+    here = Path(__file__).resolve().parent
+    if (here.parent / "pyproject.toml").is_file():
+        return here / ".work"
+    return Path.cwd() / "benchmark-results" / ".work"
+
+
 @dataclass
 class Measurement:
     """One timed run of one subject (moneytrail or a peer) on one input.
@@ -63,7 +71,7 @@ class BenchContext:
     quick: bool = False
     scale: str = "standard"
     seed: int = 7
-    workdir: Path = field(default_factory=lambda: Path(__file__).resolve().parent / ".work")
+    workdir: Path = field(default_factory=lambda: _default_workdir())
     results_dir: Path = field(default_factory=lambda: Path("benchmarks/results"))
     cache: dict[str, Any] = field(default_factory=dict)
     #: (title, file name in results_dir) of the plots cases drew; the report embeds them.

@@ -27,6 +27,19 @@ from benchmarks import machine, report
 from benchmarks.harness import CASES, SCALES, BenchContext, Case, CaseSkipped, Measurement
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def in_checkout() -> bool:
+    """Whether these benchmarks run from a source checkout (next to ``pyproject.toml``) rather
+    than from an installed package, whose folder is no place to write reports."""
+    return (Path(__file__).resolve().parents[1] / "pyproject.toml").is_file()
+
+
+def default_results_dir() -> Path:
+    """``benchmarks/results`` in a checkout (the committed report), else ``./benchmark-results``."""
+    return RESULTS if in_checkout() else Path.cwd() / "benchmark-results"
+
+
 #: Cases a standard full run leaves out (listed as not run, with the reason) because they alone
 #: would break its 30-minute budget; ``--scale large`` or naming them with ``--case`` runs them.
 #: Their ``--quick`` variants still run in quick runs.

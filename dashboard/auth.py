@@ -27,7 +27,6 @@ What a page calls:
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
@@ -60,9 +59,12 @@ T = TypeVar("T")
 
 def idle_limit_seconds() -> float:
     """Idle time after which a password session ends (``MONEYTRAIL_SESSION_IDLE_MINUTES``)."""
+    from engine.core.config import Settings
+    from engine.core.errors import ConfigError
+
     try:
-        return float(os.environ.get("MONEYTRAIL_SESSION_IDLE_MINUTES", "30")) * 60
-    except ValueError:
+        return Settings.from_env().session_idle_minutes * 60
+    except ConfigError:
         return 1800.0
 
 
@@ -256,7 +258,14 @@ def audit(action: str, target: str = "", *, once: bool | str = False, **details:
     if once and seen.get(slot) == fingerprint:
         return
     try:
-        audit_log.record(user or "anonymous", action, target, **details)
+        if user is None:
+            audit_log.record("anonymous", action, target, **details)
+        else:
+            # the signed-in user's session: the same audit path (and the same log, the one kept
+            # with the store) as the engine's audited journeys and the CLI
+            from dashboard import state
+
+            state.session().log.record(user, action, target, **details)
     except audit_log.AuditError as exc:
         st.error(f"The audit log cannot be written, so this was not done: {exc}")
         st.stop()

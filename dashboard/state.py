@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import tempfile
 import threading
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from dashboard import auth
 from engine.queries import ClusterDetail, EntityDetail, Network, Workbench
 
 if TYPE_CHECKING:
+    from engine.core.config import Settings
     from engine.services.audited import AuditedSession
 
 #: Seconds a cached query result stays valid (the version key catches new data sooner).
@@ -66,11 +66,19 @@ def current_user() -> str:
     return u.name if u else "anonymous"
 
 
+def settings() -> Settings:
+    """The dashboard's settings: the environment the ``moneytrail dashboard`` command gave this
+    server process (:meth:`Settings.child_environment`), read on each call (cheap)."""
+    from engine.core.config import Settings
+
+    return Settings.from_env()
+
+
 @st.cache_resource(show_spinner=False)
-def _workbench(backend: str, home: str) -> Workbench:
+def _workbench(configured: Settings) -> Workbench:
     from engine.store import open_store
 
-    wb = Workbench(open_store(backend or None, home=home or None))
+    wb = Workbench(open_store(settings=configured))
     threading.Thread(target=_warm_up, args=(wb,), name="workbench-warm-up", daemon=True).start()
     return wb
 
@@ -86,7 +94,7 @@ def _warm_up(wb: Workbench) -> None:
 
 def workbench() -> Workbench:
     """The workbench over the configured store, refreshed when the data changed."""
-    wb = _workbench(os.environ.get("MONEYTRAIL_STORE", ""), os.environ.get("MONEYTRAIL_HOME", ""))
+    wb = _workbench(settings())
     wb.sync()
     return wb
 
@@ -98,7 +106,7 @@ def start_warm_up() -> None:
     is shown here; a store that cannot be opened is reported by the first page after sign-in.
     """
     try:
-        _workbench(os.environ.get("MONEYTRAIL_STORE", ""), os.environ.get("MONEYTRAIL_HOME", ""))
+        _workbench(settings())
     except Exception:  # the first page after sign-in shows the real error
         logging.getLogger(__name__).warning("could not open the store for warm-up", exc_info=True)
 
@@ -203,7 +211,7 @@ def session() -> AuditedSession:
     from engine.services.audited import AuditedSession
 
     wb = workbench()
-    return AuditedSession(auth.require_user(), wb.store, workbench=wb)
+    return AuditedSession(auth.require_user(), wb.store, workbench=wb, settings=settings())
 
 
 def upload(

@@ -41,7 +41,6 @@ COMMAND_MODULES = (
     "engine.commands.clusters",
     "engine.commands.dashboard",
     "engine.commands.demo",
-    "engine.commands.bench",
     "engine.commands.users",
     "engine.commands.audit",
 )
@@ -56,6 +55,23 @@ def _register_commands() -> None:
                 continue
             raise
         module.register(app)
+    # Commands of the floors above the engine (``moneytrail bench`` lives with the benchmarks),
+    # found through the ``moneytrail.commands`` entry point so the engine never imports them.
+    from importlib.metadata import entry_points
+
+    for point in sorted(entry_points(group="moneytrail.commands"), key=lambda p: p.name):
+        try:
+            register = point.load()
+        except ModuleNotFoundError as exc:  # a plugin whose extra is not installed
+            _missing_plugin(point.name, exc)
+            continue
+        register(app)
+
+
+def _missing_plugin(name: str, exc: ModuleNotFoundError) -> None:
+    @app.command(name, help=f"(unavailable: needs {exc.name}; install the project's extras)")
+    def unavailable() -> None:
+        raise MoneytrailError(f"moneytrail {name} needs {exc.name!r}, which is not installed")
 
 
 _register_commands()

@@ -336,6 +336,12 @@ def generated_truth(world: Any) -> Truth:
     return Truth(accounts, instances, len(planted_ops))
 
 
+#: AMLSim's laundering typology codes (``AMLTypology``), which AMLGentex writes as
+#: ``modelType`` of the laundering rows; named as the generator names them.
+AMLSIM_TYPOLOGY = {"1": "fan_out", "2": "fan_in", "3": "cycle", "4": "bipartite", "5": "stack",
+                   "6": "random", "7": "scatter_gather", "8": "gather_scatter"}  # fmt: skip
+
+
 def amlgentex_truth(path: Path) -> Truth:
     """Laundering accounts and pattern instances of an AMLGentex ``tx_log.parquet``."""
     import pyarrow.parquet as pq
@@ -353,6 +359,8 @@ def amlgentex_truth(path: Path) -> Truth:
         frame = frame[frame["isSAR"].astype(int) == 1]
         for pid, grp in frame.groupby("patternID"):
             name = str(grp[kind].iloc[0]) if kind else "laundering"
+            if kind and kind.lower() == "modeltype":
+                name = AMLSIM_TYPOLOGY.get(name, name)
             ends = set(grp["nameOrig"].astype(str)) | set(grp["nameDest"].astype(str))
             instances[f"p{pid}"] = (name, ends)
     return Truth(labels.accounts, instances, len(instances) or len(labels.typologies) or 1)

@@ -280,7 +280,8 @@ def analyse(data: Dataset, workdir: Path) -> tuple[Any, dict[str, float]]:
 
 
 def predictions(results: dict[str, pa.Table], top: int = TOP) -> dict[str, Any]:
-    """Flagged accounts (risk > 0) and the accounts of each of the ``top`` ranked clusters."""
+    """Flagged accounts (risk > 0) and the core accounts of each of the ``top`` ranked clusters
+    (members marked ``context``, or listed in a ``context_accounts`` column, left out)."""
     scores = results["scores"]
     is_account = pc.equal(scores["entity_kind"], "account")
     flagged = pc.filter(scores["entity_id"], pc.and_(is_account, pc.greater(scores["risk"], 0)))
@@ -297,8 +298,13 @@ def predictions(results: dict[str, pa.Table], top: int = TOP) -> dict[str, Any]:
         pc.is_in(members["cluster_id"], pa.array(sorted(top_ids), pa.int64())),
     )
     by_cluster: dict[int, set[str]] = {c: set() for c in top_ids}
-    for m in members.filter(keep).select(["cluster_id", "entity_id"]).to_pylist():
-        by_cluster[m["cluster_id"]].add(m["entity_id"])
+    for m in members.filter(keep).select(["cluster_id", "entity_id", "role"]).to_pylist():
+        if m["role"] != "context":  # core members only: context is shown, not counted
+            by_cluster[m["cluster_id"]].add(m["entity_id"])
+    if "context_accounts" in clusters.column_names:
+        for c in clusters.select(["cluster_id", "context_accounts"]).to_pylist():
+            if c["cluster_id"] in by_cluster:
+                by_cluster[c["cluster_id"]] -= set(c["context_accounts"] or [])
     return {"flagged": set(flagged.to_pylist()), "clusters": by_cluster}
 
 

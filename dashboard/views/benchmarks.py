@@ -8,13 +8,13 @@ up by its bare name inside the results folder only) and the text around it stays
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import streamlit as st
 
 from dashboard.auth import guard
+from engine.core.config import Settings
 
 PICTURE = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<file>[^)]+)\)\s*$")
 
@@ -41,8 +41,8 @@ def render(text: str, folder: Path) -> None:
 
 guard("view_benchmarks")
 st.title("Benchmarks")
-folder = Path(
-    os.environ.get("MONEYTRAIL_BENCH_RESULTS")
+folder = (
+    Settings.from_env().bench_results
     or Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 )
 reports = sorted(

@@ -22,14 +22,17 @@ def analyze(
     """Find communities and rank the clusters that look like smuggling operations."""
     from rich.console import Console
 
-    from engine.services.pipeline import analyze as run_analysis
+    from engine.core.config import Settings
+    from engine.security.auth import cli_user
+    from engine.services.audited import AuditedSession
     from engine.store import open_store
 
     console = Console(stderr=True)
-    with open_store(store, home=home) as opened:
+    settings = Settings.from_env(store=store, home=home)
+    with open_store(settings=settings) as opened:
+        session = AuditedSession(cli_user(), opened, settings=settings)
         with console.status("analysing") as status:
-            summary = run_analysis(
-                opened,
+            summary = session.analyze(
                 resolution=resolution,
                 seed=seed,
                 suspects=suspect or [],

@@ -21,11 +21,10 @@ audit_app = typer.Typer(help="Inspect the tamper-evident audit log.", no_args_is
 
 def _log(home: str | None, store: str | None) -> AuditTrail:
     """The audit log of the chosen store (``--home`` places the EmbeddedStore's)."""
+    from engine.core.config import Settings
     from engine.security.audit import open_audit_log
 
-    if home:
-        os.environ["MONEYTRAIL_HOME"] = home
-    return open_audit_log(backend=store)
+    return open_audit_log(settings=Settings.from_env(store=store, home=home))
 
 
 def _since(value: str | None) -> datetime | None:
@@ -94,15 +93,11 @@ def export(
     home: HomeOption = None,
 ) -> None:
     """Write the audit entries as CSV (spreadsheet formulas neutralised)."""
-    import getpass
+    from engine.security.auth import cli_user
 
     log = _log(home, store)
     count = log.export_csv(file, user=user, action=action, since=_since(since))
-    try:
-        actor = f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        actor = "cli"
-    log.record(actor, "export_audit", os.path.basename(file), entries=count)
+    log.record(cli_user(), "export_audit", os.path.basename(file), entries=count)
     typer.echo(f"wrote {count} entries to {file}")
 
 

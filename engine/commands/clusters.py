@@ -62,10 +62,15 @@ def clusters(
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
 ) -> None:
     """Print the ranked clusters with their members, scores and evidence."""
+    from engine.core.config import Settings
+    from engine.security.auth import cli_user
+    from engine.services.audited import AuditedSession
     from engine.store import open_store
 
-    with open_store(store, home=home) as opened:
-        rows = ranked_clusters(opened, top)
+    settings = Settings.from_env(store=store, home=home)
+    with open_store(settings=settings) as opened:
+        session = AuditedSession(cli_user(), opened, settings=settings)
+        rows = list(session.clusters(top, ranked_clusters))
     if fmt is Format.json:
         typer.echo(json.dumps(rows, indent=1, default=str))
     elif fmt is Format.csv:

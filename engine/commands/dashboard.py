@@ -42,12 +42,11 @@ def dashboard(
     import subprocess
     import sys
 
-    from engine.core import config
+    from engine.core.config import Settings
 
-    env = dict(os.environ)
-    env["MONEYTRAIL_STORE"] = config.store_backend(store)
-    if home or env["MONEYTRAIL_STORE"] == "embedded":
-        env["MONEYTRAIL_HOME"] = str(config.data_home(home).resolve())
+    # The server is a child process: it gets these settings through its own environment
+    # (this process's environment is copied, never changed).
+    env = Settings.from_env(store=store, home=home).child_environment()
     typer.echo(f"dashboard: http://{address if address != '0.0.0.0' else 'localhost'}:{port}")
     command = streamlit_command(port, address)
     if os.name == "posix":

@@ -6,20 +6,22 @@ creates an admin called ``demo`` with a random password and prints it once next 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.commands.options import HomeOption
 
+if TYPE_CHECKING:
+    from engine.core.config import Settings
+
 DEMO_USER = "demo"
 
 
-def ensure_demo_user(home: Path) -> str | None:
+def ensure_demo_user(home: Path, settings: Settings | None = None) -> str | None:
     """Create the admin ``demo`` in ``home``'s users file when it has no users at all.
 
     Returns the new random password (``secrets.token_urlsafe(12)``, shown once and never
@@ -29,9 +31,11 @@ def ensure_demo_user(home: Path) -> str | None:
     """
     import secrets
 
+    from engine.core.config import Settings
     from engine.security.auth import UserDirectory
 
-    directory = UserDirectory(os.environ.get("MONEYTRAIL_USERS_FILE") or home / "users.json")
+    settings = (settings or Settings.from_env()).with_(home=home)
+    directory = UserDirectory(settings=settings)
     if directory.list():
         return None
     password = secrets.token_urlsafe(12)
@@ -50,14 +54,15 @@ def demo(
     """Run the whole journey on synthetic data and open the investigator's dashboard."""
     from rich.console import Console
 
-    from engine.core import config
-    from engine.services.ingest import ingest_paths
-    from engine.services.pipeline import analyze
+    from engine.core.config import Settings
+    from engine.security.auth import cli_user
+    from engine.services.audited import AuditedSession
     from engine.store import open_store
     from engine.synth import generate, write_world
 
     console = Console(stderr=True)
-    home_path = config.data_home(home)
+    settings = Settings.from_env(store="embedded", home=home)
+    home_path = settings.home
     marker = out / f".generated-{scale}-{seed}"
     if not marker.exists():
         with console.status(f"generating a {scale} synthetic world (seed {seed})"):
@@ -65,17 +70,18 @@ def demo(
         marker.touch()
         console.print(f"generated {len(files)} files in {out}/")
     inputs = sorted(p for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
-    with open_store("embedded", home=home_path) as store:
-        for report in ingest_paths(store, inputs, uploaded_by="demo"):
+    with open_store(settings=settings) as store:
+        session = AuditedSession(cli_user(), store, settings=settings)
+        for report in session.ingest_paths(inputs):
             console.print(f"  {report}")
         with console.status("analysing") as status:
-            summary = analyze(store, progress=lambda stage: status.update(f"analysing: {stage}"))
+            summary = session.analyze(progress=lambda stage: status.update(f"analysing: {stage}"))
         console.print(
             f"analysed {summary.n_transactions:,} transactions: {summary.n_clusters:,} clusters "
             f"in {sum(summary.seconds.values()):.1f} s"
         )
     if serve:
-        password = ensure_demo_user(home_path)
+        password = ensure_demo_user(home_path, settings)
         console.print(
             f"[bold green]dashboard: http://localhost:{port}[/bold green]  (Ctrl+C stops)"
         )
@@ -86,7 +92,7 @@ def demo(
                 f"sign in as [bold]{DEMO_USER}[/bold] (admin), password [bold]{password}[/bold]"
                 "  (shown only this once; `moneytrail users passwd demo` changes it)"
             )
-        env = {**os.environ, "MONEYTRAIL_HOME": str(home_path), "MONEYTRAIL_STORE": "embedded"}
+        env = settings.child_environment()
         command = [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port)]
         raise typer.Exit(subprocess.call(command, env=env))
 

@@ -29,7 +29,6 @@ def ingest(
     ] = None,
     store: StoreOption = None,
     home: HomeOption = None,
-    user: Annotated[str, typer.Option(help="Recorded as the uploader.")] = "cli",
     quarantine: Annotated[
         Path | None,
         typer.Option(help="Write the rejected rows of all files to this CSV."),
@@ -46,16 +45,19 @@ def ingest(
         TimeRemainingColumn,
     )
 
+    from engine.core.config import Settings
     from engine.core.errors import InputError
-    from engine.services.ingest import ingest_paths
+    from engine.security.auth import cli_user
+    from engine.services.audited import AuditedSession
     from engine.store import open_store
     from loaders.mapping import read_mapping
     from loaders.quarantine import export_rejected
 
     console = Console(stderr=True)
     parsed_mapping = read_mapping(mapping) if mapping is not None else None
+    settings = Settings.from_env(store=store, home=home)
     with (
-        open_store(store, home=home) as opened,
+        open_store(settings=settings) as opened,
         Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -76,14 +78,14 @@ def ingest(
 
             return update
 
-        reports = ingest_paths(
-            opened,
+        # The uploader is the operating-system user (cli:<name>), one audit entry per file.
+        session = AuditedSession(cli_user(), opened, settings=settings)
+        reports = session.ingest_paths(
             files,
             progress_for=progress_for,
             format=format,
             kind=kind,
             mapping=parsed_mapping,
-            uploaded_by=user,
         )
     if not reports:
         raise InputError("no files to load")

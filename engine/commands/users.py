@@ -7,10 +7,10 @@ Every change is recorded in the audit log as ``manage_users`` by ``cli:<os user>
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 import typer
 
@@ -31,23 +31,22 @@ PasswordStdin = Annotated[
 ]
 
 
-def _use_home(home: str | None, store: str | None = None) -> None:
-    """Place the users file (``--home``) and pick the store whose audit log records changes;
-    the log is opened now, so an unreachable store stops the command before anything changes."""
-    from engine.security.audit import open_audit_log
+@contextmanager
+def _session(home: str | None, store: str | None = None) -> Iterator[tuple[Any, Any]]:
+    """The users file of ``--home``, and an audited session as the OS user on the store whose
+    audit log records the change. The store and its log are opened first, so an unreachable
+    store stops the command before anything changes."""
+    from engine.core.config import Settings
+    from engine.security.auth import UserDirectory, cli_user
+    from engine.services.audited import AuditedSession
+    from engine.store import open_store
 
-    if home:
-        os.environ["MONEYTRAIL_HOME"] = home
-    if store:
-        os.environ["MONEYTRAIL_STORE"] = store
-    open_audit_log()
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+    settings = Settings.from_env(store=store, home=home)
+    with open_store(settings=settings) as opened:
+        yield (
+            UserDirectory(settings=settings),
+            AuditedSession(cli_user(), opened, settings=settings),
+        )
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -55,12 +54,6 @@ def _read_password(from_stdin: bool) -> str:
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-
-
-def _note(change: str, name: str, **details: str) -> None:
-    from engine.security import audit
-
-    audit.record(_actor(), "manage_users", f"user:{name}", change=change, **details)
 
 
 @users_app.command("add")
@@ -75,36 +68,35 @@ def add(
     home: HomeOption = None,
 ) -> None:
     """Add a user with a role; the password is asked for (or read from stdin)."""
-    from engine.security.auth import UserDirectory, check_role, check_username
+    from engine.security.auth import check_password, check_role, check_username
 
-    _use_home(home, store)
     check_username(name)
     check_role(role)
-    password = None if oidc else _read_password(password_stdin)
-    user = UserDirectory().add(name, role, password, oidc=oidc)
-    _note("add", name, role=role, oidc=str(oidc).lower())
+    password = None if oidc else check_password(_read_password(password_stdin))
+    with _session(home, store) as (directory, session):
+        user = session.manage_user(
+            "add",
+            name,
+            lambda: directory.add(name, role, password, oidc=oidc),
+            role=role,
+            oidc=str(oidc).lower(),
+        )
     typer.echo(f"added {user.name} ({user.role}{', OpenID Connect' if oidc else ''})")
 
 
 @users_app.command("disable")
 def disable(name: str, store: StoreOption = None, home: HomeOption = None) -> None:
     """Stop a user signing in (their audit history stays)."""
-    from engine.security.auth import UserDirectory
-
-    _use_home(home, store)
-    UserDirectory().disable(name)
-    _note("disable", name)
+    with _session(home, store) as (directory, session):
+        session.manage_user("disable", name, lambda: directory.disable(name))
     typer.echo(f"disabled {name}")
 
 
 @users_app.command("enable")
 def enable(name: str, store: StoreOption = None, home: HomeOption = None) -> None:
     """Let a disabled or locked-out user sign in again."""
-    from engine.security.auth import UserDirectory
-
-    _use_home(home, store)
-    UserDirectory().enable(name)
-    _note("enable", name)
+    with _session(home, store) as (directory, session):
+        session.manage_user("enable", name, lambda: directory.enable(name))
     typer.echo(f"enabled {name}")
 
 
@@ -113,11 +105,8 @@ def set_role(
     name: str, role: RoleOption, store: StoreOption = None, home: HomeOption = None
 ) -> None:
     """Change a user's role."""
-    from engine.security.auth import UserDirectory
-
-    _use_home(home, store)
-    UserDirectory().set_role(name, role)
-    _note("set_role", name, role=role)
+    with _session(home, store) as (directory, session):
+        session.manage_user("set_role", name, lambda: directory.set_role(name, role), role=role)
     typer.echo(f"{name} is now {role}")
 
 
@@ -129,16 +118,13 @@ def passwd(
     home: HomeOption = None,
 ) -> None:
     """Set a new password for a user (and clear a lockout)."""
-    from engine.security.auth import UserDirectory
+    from engine.core.errors import ConfigError
 
-    _use_home(home, store)
-    directory = UserDirectory()
-    if directory.get(name) is None:
-        from engine.core.errors import ConfigError
-
-        raise ConfigError(f"no user {name!r}")
-    directory.set_password(name, _read_password(password_stdin))
-    _note("passwd", name)
+    with _session(home, store) as (directory, session):
+        if directory.get(name) is None:
+            raise ConfigError(f"no user {name!r}")
+        password = _read_password(password_stdin)
+        session.manage_user("passwd", name, lambda: directory.set_password(name, password))
     typer.echo(f"password of {name} changed")
 
 
@@ -148,11 +134,10 @@ def list_users(home: HomeOption = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from engine.core.config import Settings
     from engine.security.auth import UserDirectory
 
-    if home:
-        os.environ["MONEYTRAIL_HOME"] = home
-    users = UserDirectory().list()
+    users = UserDirectory(settings=Settings.from_env(home=home)).list()
     table = Table("user", "role", "sign-in", "state")
     for user in users:
         table.add_row(

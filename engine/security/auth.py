@@ -11,6 +11,7 @@ Roles and what they may do (:data:`PERMISSIONS` is the single source of truth):
 action                        analyst  investigator  admin
 ============================  =======  ============  =====
 ``upload``                    yes      no            yes
+``analyze``                   yes      yes           yes
 ``view_overview``             yes      yes           yes
 ``view_benchmarks``           yes      yes           yes
 ``view_cluster``              no       yes           yes
@@ -53,13 +54,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from filelock import FileLock
 
-from engine.core import config
+from engine.core.config import Settings
 from engine.core.errors import AccessDenied, ConfigError
 
 ROLES = ("analyst", "investigator", "admin")
 
 ACTIONS = (
     "upload",
+    "analyze",
     "view_overview",
     "view_cluster",
     "view_entity",
@@ -78,6 +80,7 @@ _INVESTIGATION = frozenset({"investigator", "admin"})
 #: action → roles allowed to perform it. The only place a permission is decided.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "upload": frozenset({"analyst", "admin"}),
+    "analyze": _ALL,
     "view_overview": _ALL,
     "view_benchmarks": _ALL,
     "view_cluster": _INVESTIGATION,
@@ -115,12 +118,31 @@ class User:
         return self.name
 
 
-def users_file(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The users file: ``explicit``, else ``MONEYTRAIL_USERS_FILE``, else ``<home>/users.json``."""
+def cli_user() -> User:
+    """The person at the command line: the operating-system account running ``moneytrail``,
+    recorded as ``cli:<name>``.
+
+    Whoever can run the CLI on the machine can read the store's files, so the CLI acts with
+    the admin role; what it does is still one audit entry per action, under the OS user's
+    name (never a name given on the command line).
+    """
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        name = f"uid{os.getuid()}"
+    return User(name=f"cli:{name}", role="admin")
+
+
+def users_file(
+    explicit: str | os.PathLike[str] | None = None, settings: Settings | None = None
+) -> Path:
+    """The users file: ``explicit``, else the settings' (``MONEYTRAIL_USERS_FILE``, else
+    ``<home>/users.json``; default settings :meth:`Settings.from_env`)."""
     if explicit:
         return Path(explicit)
-    env = os.environ.get("MONEYTRAIL_USERS_FILE")
-    return Path(env) if env else config.data_home() / "users.json"
+    return (settings or Settings.from_env()).users_path
 
 
 def allowed(user: User | None, action: str) -> bool:
@@ -170,8 +192,10 @@ def check_password(password: str) -> str:
 class UserDirectory:
     """The users file at ``path``: read, change under the lock, write atomically."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = users_file(path)
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, settings: Settings | None = None
+    ) -> None:
+        self.path = users_file(path, settings)
         self._lock = FileLock(str(self.path) + ".lock", timeout=30)
 
     # -- reading -----------------------------------------------------------------------------
@@ -267,26 +291,46 @@ class UserDirectory:
         exist. After :data:`MAX_FAILURES` consecutive failures a user is refused for
         :data:`LOCKOUT_SECONDS`, even with the right password. A hash made with older argon2
         parameters is replaced by one with the current parameters on success.
+
+        The attempt is counted *before* the password is checked, under the users file's lock:
+        a burst of simultaneous attempts cannot all pass the lockout check before any failure
+        is recorded (each one claims its place in the count first), and a success then resets
+        the count.
         """
-        record = self._load()["users"].get(name) if USERNAME_PATTERN.fullmatch(name) else None
-        stored = record.get("hash") if record else None
+        valid_name = USERNAME_PATTERN.fullmatch(name) is not None
+        admitted, record = self._claim_attempt(name) if valid_name else (False, None)
+        # a refused attempt (locked, disabled, unknown) is checked against the dummy hash: the
+        # same cost, and no guess at the real password
+        stored = record.get("hash") if record and admitted else None
         try:
             ok = _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        if record is None:
+        if record is None or not admitted or not ok or stored is None:
             return None
-        locked = (
-            int(record.get("failures") or 0) >= MAX_FAILURES
-            and time.time() - float(record.get("last_failure") or 0) < LOCKOUT_SECONDS
-        )
-        if not ok or stored is None or record.get("disabled") or locked:
-            if not ok:
-                self._note_failure(name)
-            return None
-        if record.get("failures") or _HASHER.check_needs_rehash(stored):
-            self._note_success(name, password)
+        self._note_success(name, password)
         return _user(name, record)
+
+    def _claim_attempt(self, name: str) -> tuple[bool, dict[str, Any] | None]:
+        """Atomically decide whether an attempt for ``name`` may be checked at all and, if so,
+        count it as a failure until it proves otherwise. Returns (admitted, record)."""
+        if name not in self._load()["users"]:
+            return False, None  # nothing to count (and no file written for unknown names)
+        with self._changing() as data:
+            record = data["users"].get(name)
+            if record is None:
+                return False, None
+            locked = (
+                int(record.get("failures") or 0) >= MAX_FAILURES
+                and time.time() - float(record.get("last_failure") or 0) < LOCKOUT_SECONDS
+            )
+            if record.get("disabled") or locked:
+                return False, dict(record)
+            if int(record.get("failures") or 0) >= MAX_FAILURES:  # an expired lockout
+                record["failures"] = 0
+            record["failures"] = int(record.get("failures") or 0) + 1
+            record["last_failure"] = time.time()
+            return True, dict(record)
 
     def oidc_user(self, email: str) -> User | None:
         """The enabled OpenID Connect user whose name is ``email`` (ignoring case, as e-mail
@@ -301,13 +345,6 @@ class UserDirectory:
             name = folded[0] if len(folded) == 1 else None
         user = _user(name, users[name]) if name else None
         return user if user and user.oidc and not user.disabled else None
-
-    def _note_failure(self, name: str) -> None:
-        with self._changing() as data:
-            record = data["users"].get(name)
-            if record is not None:
-                record["failures"] = int(record.get("failures") or 0) + 1
-                record["last_failure"] = time.time()
 
     def _note_success(self, name: str, password: str) -> None:
         with self._changing() as data:

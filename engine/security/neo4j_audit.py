@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.core.errors import StoreError
-from engine.security.audit import GENESIS, AuditError, AuditTrail, VerifyResult, seal
+from engine.security.chain import GENESIS, AuditError, AuditTrail, VerifyResult, seal
 from engine.store import cypher
 from engine.store.neo4j import Neo4jStore
 

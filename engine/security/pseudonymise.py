@@ -31,7 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.core import config
+from engine.core.config import Settings
 from engine.core.errors import ConfigError
 
 #: Columns of the canonical tables that hold personal data, and the kind of each.
@@ -57,7 +57,9 @@ MIN_KEY_LENGTH = 16
 KEY_FILE = Path("secrets") / "pseudonym.key"
 
 
-def pseudonym_key(home: str | os.PathLike[str] | None = None) -> bytes:
+def pseudonym_key(
+    home: str | os.PathLike[str] | None = None, settings: Settings | None = None
+) -> bytes:
     """The pseudonymisation key: ``MONEYTRAIL_PSEUDONYM_KEY``, else the data home's key file.
 
     The key file is created on first use with 32 random bytes (hex) and mode 0600; a key file
@@ -68,14 +70,15 @@ def pseudonym_key(home: str | os.PathLike[str] | None = None) -> bytes:
     ConfigError
         For a key that is too short or a key file with loose permissions.
     """
-    env = os.environ.get("MONEYTRAIL_PSEUDONYM_KEY")
+    settings = settings or Settings.from_env(home=home)
+    env = settings.pseudonym_key
     if env is not None:
         if len(env) < MIN_KEY_LENGTH:
             raise ConfigError(
                 f"MONEYTRAIL_PSEUDONYM_KEY is too short: use at least {MIN_KEY_LENGTH} characters"
             )
         return env.encode()
-    path = config.data_home(home) / KEY_FILE
+    path = (Path(home) if home else settings.home) / KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

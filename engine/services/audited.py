@@ -4,7 +4,9 @@
 cluster, entity, search and path queries, case-file export) so that every call first checks
 :func:`engine.security.auth.require` and then leaves exactly one entry in the audit log. Reads record
 *before* the data is returned, so if the log cannot be written the data is not shown (fail
-closed). The dashboard's actions and the CLI call these instead of the raw services.
+closed). The dashboard's actions and the CLI call these instead of the raw services: the CLI as
+:func:`engine.security.auth.cli_user` (the operating-system user), the dashboard as the
+signed-in user.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from engine.security import auth
 from engine.security.audit import AuditTrail, open_audit_log
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import pandas as pd
 
+    from engine.core.config import Settings
     from engine.queries import ClusterDetail, EntityDetail, Workbench
     from engine.services.ingest import IngestReport
+    from engine.services.pipeline import RunSummary
     from engine.store.base import Store
 
 
@@ -37,8 +43,10 @@ class AuditedSession:
     workbench:
         The query layer over ``store`` (built on first use when not given).
     log:
-        The audit log (default: the one kept with ``store``: the file for the EmbeddedStore,
-        the ``(:AuditEntry)`` chain in the database for Neo4j).
+        The audit log (default: the one kept with ``store``: the file in the EmbeddedStore's
+        folder, the ``(:AuditEntry)`` chain in the database for Neo4j).
+    settings:
+        The program's settings (where the log lives when they name one explicitly).
     """
 
     def __init__(
@@ -48,11 +56,12 @@ class AuditedSession:
         *,
         workbench: Workbench | None = None,
         log: AuditTrail | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.user = user
         self.store = store
         self._workbench = workbench
-        self.log = log or open_audit_log(store)
+        self.log = log or open_audit_log(store, settings=settings)
 
     @property
     def workbench(self) -> Workbench:
@@ -71,7 +80,55 @@ class AuditedSession:
             self._record("access_denied", action, role=self.user.role)
             auth.require(self.user, action)
 
+    def record(self, action: str, target: str = "", **details: Any) -> None:
+        """Check the role for ``action`` and record it: for what a caller shows from data it
+        already holds (a page rerun showing a cluster it has cached)."""
+        self._require(action)
+        self._record(action, target, **details)
+
     # -- journeys ----------------------------------------------------------------------------
+
+    def analyze(self, **options: Any) -> RunSummary:
+        """Run the analysis over the whole store (``analyze``); one entry with the run id and
+        the counts, or ``analyze_failed`` with the error when it stops."""
+        from engine.core.errors import MoneytrailError
+        from engine.services.pipeline import analyze
+
+        self._require("analyze")
+        try:
+            summary = analyze(self.store, **options)
+        except MoneytrailError as exc:
+            self._record("analyze_failed", "store", error=str(exc))
+            raise
+        self._record(
+            "analyze",
+            f"run:{summary.run_id}",
+            transactions=summary.n_transactions,
+            accounts=summary.n_accounts,
+            clusters=summary.n_clusters,
+        )
+        if self._workbench is not None:
+            self._workbench.refresh()
+        return summary
+
+    def clusters(self, top: int, lister: Callable[[Store, int], Sequence[Any]]) -> Sequence[Any]:
+        """The ``top`` ranked clusters (``view_cluster``), read by ``lister``; one entry naming
+        how many were listed."""
+        self._require("view_cluster")
+        self._record("list_clusters", "clusters", top=int(top))
+        return lister(self.store, int(top))
+
+    def manage_user(self, change: str, name: str, apply: Callable[[], Any], **details: Any) -> Any:
+        """Change a user (``manage_users``): the entry is written first, so a change is never
+        made when it cannot be recorded; ``apply`` makes the change and its result is returned.
+        A change that fails after the entry is recorded as ``manage_users_failed``."""
+        self._require("manage_users")
+        self._record("manage_users", f"user:{name}", change=change, **details)
+        try:
+            return apply()
+        except Exception as exc:
+            self._record("manage_users_failed", f"user:{name}", change=change, error=str(exc))
+            raise
 
     def ingest(self, path: str | os.PathLike[str], **options: Any) -> IngestReport:
         """Upload one file (``upload``); one entry with the batch id and the row counts.
@@ -98,8 +155,31 @@ class AuditedSession:
             rejected=report.rejected,
             duplicate=report.duplicate,
         )
-        self.workbench.refresh()
+        if self._workbench is not None:
+            self._workbench.refresh()
         return report
+
+    def ingest_paths(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        progress_for: Callable[[Any], Any] | None = None,
+        **options: Any,
+    ) -> list[IngestReport]:
+        """Upload several files (folders expanded), each as in :meth:`ingest`: one entry per
+        file; a refused file gets a ``refused`` report and does not stop the others."""
+        from engine.services.ingest import IngestReport, expand_paths, sanitise_source_name
+
+        self._require("upload")
+        reports = []
+        for path in expand_paths(paths):
+            progress = progress_for(path) if progress_for is not None else None
+            try:
+                reports.append(self.ingest(path, progress=progress, **options))
+            except InputError as exc:
+                source = sanitise_source_name(options.get("source_name") or path.name)
+                reports.append(IngestReport(source, "", "refused", error=str(exc)))
+        return reports
 
     def cluster(self, cluster_id: int) -> ClusterDetail:
         """Open one cluster (``view_cluster``)."""

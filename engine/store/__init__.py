@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from engine.core.config import Settings
     from engine.store.base import Store
 
 
@@ -15,6 +16,7 @@ def open_store(
     home: str | os.PathLike[str] | None = None,
     uri: str | None = None,
     database: str | None = None,
+    settings: Settings | None = None,
 ) -> Store:
     """Open the configured store.
 
@@ -26,18 +28,33 @@ def open_store(
         EmbeddedStore folder (default ``MONEYTRAIL_HOME`` or ``./moneytrail-data``).
     uri, database:
         Neo4j address and database (default from ``NEO4J_URI`` / ``NEO4J_DATABASE``).
+    settings:
+        The program's :class:`~engine.core.config.Settings`; the other arguments override it.
+        Default: :meth:`Settings.from_env` with them.
 
     Raises
     ------
     ConfigError, StoreUnavailable
     """
-    from engine.core import config
+    from engine.core.config import Settings
 
-    backend = config.store_backend(backend)
-    if backend == "neo4j":
+    if settings is None:
+        settings = Settings.from_env(store=backend, home=home, uri=uri, database=database)
+    else:
+        settings = settings.with_(store=backend, home=home)
+        if uri or database:
+            from dataclasses import replace
+
+            neo4j = replace(
+                settings.neo4j,
+                uri=uri or settings.neo4j.uri,
+                database=database or settings.neo4j.database,
+            )
+            settings = replace(settings, neo4j=neo4j)
+    if settings.store == "neo4j":
         from engine.store.neo4j import Neo4jStore
 
-        return Neo4jStore(config.Neo4jSettings.from_env(uri=uri, database=database))
+        return Neo4jStore(settings.neo4j, timeout=settings.neo4j_timeout)
     from engine.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(config.data_home(home))
+    return EmbeddedStore(settings.home, lock_timeout=settings.lock_timeout)

@@ -31,8 +31,8 @@ import pyarrow.parquet as pq
 from engine.core import schema
 from engine.store.base import REJECTED, RESTART
 from engine.store.keyindex import HashIndex, hash_keys
+from engine.store.keys import key_array
 
-KEY_SEPARATOR = "\x1f"
 #: New keys kept in memory to extend the store's known-key cache after the commit; a batch
 #: with more new keys than this drops the cache instead (it is re-read when next needed).
 CACHE_KEYS_LIMIT = 4_000_000
@@ -92,19 +92,6 @@ def parquet_writer(path: Path, table_schema: pa.Schema) -> pq.ParquetWriter:
         write_statistics=statistics or False,
         **PARQUET_OPTIONS,
     )
-
-
-def key_array(table: pa.Table, name: str) -> pa.Array:
-    """The idempotence key of each row of input table ``name`` as one string array."""
-    columns = schema.KEYS[name]
-    if len(columns) == 1:
-        keys = table.column(columns[0])
-    else:
-        parts = [pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns]
-        keys = pc.binary_join_element_wise(*parts, KEY_SEPARATOR)
-    if isinstance(keys, pa.ChunkedArray):
-        keys = keys.combine_chunks() if keys.num_chunks != 1 else keys.chunk(0)
-    return keys
 
 
 class KnownKeys:

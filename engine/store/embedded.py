@@ -37,19 +37,17 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from engine.core import schema
 from engine.core.errors import StoreError, StoreUnavailable
 from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store
-from engine.store.batchwriter import BatchWriter, KnownKeys, key_array, parquet_writer
+from engine.store.batchwriter import BatchWriter, KnownKeys, parquet_writer
+from engine.store.keys import key_array
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
-#: How long a writer waits for another writer before giving up, in seconds.
-LOCK_TIMEOUT = float(os.environ.get("MONEYTRAIL_LOCK_TIMEOUT", "600"))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -68,23 +66,17 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def first_occurrences(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """Indices (ascending, int64) of the first row holding each distinct key."""
-    n = len(keys)
-    if len(pc.unique(keys)) == n:  # cheaper than count_distinct
-        return pa.array(np.arange(n, dtype=np.int64))
-    rows = pa.table({"key": keys, "row": pa.array(np.arange(n, dtype=np.int64))})
-    firsts = rows.group_by("key", use_threads=False).aggregate([("row", "min")])
-    return pa.array(np.sort(firsts["row_min"].to_numpy()))
-
-
 class EmbeddedStore(Store):
     """A store in a local folder (see the module docstring for the layout and guarantees)."""
 
     backend = "embedded"
 
-    def __init__(self, home: str | os.PathLike[str]) -> None:
+    def __init__(self, home: str | os.PathLike[str], *, lock_timeout: float | None = None) -> None:
         self.home = Path(home)
+        if lock_timeout is None:
+            from engine.core.config import Settings
+
+            lock_timeout = Settings.from_env().lock_timeout
         try:
             self.home.mkdir(parents=True, exist_ok=True)
             probe = self.home / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -94,7 +86,7 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(
                 f"cannot use the data folder: {exc.strerror}", address=str(self.home)
             ) from exc
-        self._lock = FileLock(str(self.home / ".lock"), timeout=LOCK_TIMEOUT)
+        self._lock = FileLock(str(self.home / ".lock"), timeout=lock_timeout)
         self._key_cache: dict[str, tuple[int, KnownKeys]] = {}
 
     def describe(self) -> str:
@@ -136,7 +128,7 @@ class EmbeddedStore(Store):
             self._lock.acquire()
         except Timeout as exc:
             raise StoreError(
-                f"{self.home}: another process has been writing for over {LOCK_TIMEOUT:.0f} s; "
+                f"{self.home}: another process has been writing for over {self._lock.timeout:.0f} s; "
                 f"{what} was not written"
             ) from exc
         try:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -35,7 +34,7 @@ from engine.core.config import Neo4jSettings
 from engine.core.errors import StoreError, StoreUnavailable
 from engine.store import cypher
 from engine.store.base import Batch, BatchReceipt, Store
-from engine.store.embedded import first_occurrences, key_array
+from engine.store.keys import first_occurrences, key_array
 
 #: Rows per UNWIND statement inside a batch's transaction.
 CHUNK_ROWS = 20_000
@@ -108,7 +107,11 @@ class Neo4jStore(Store):
         import neo4j
 
         self.settings = settings
-        self.timeout = float(timeout or os.environ.get("MONEYTRAIL_NEO4J_TIMEOUT") or 600)
+        if timeout is None:
+            from engine.core.config import Settings
+
+            timeout = Settings.from_env().neo4j_timeout
+        self.timeout = float(timeout)
         self._neo4j = neo4j
         with self._errors("connect"):
             self._driver = neo4j.GraphDatabase.driver(

@@ -153,3 +153,20 @@ def test_bench_command_scores_external_data_and_reports_it(tmp_path):
     wrong = runner.invoke(app, ["bench", "--external", f"paysim={path}", "--results", str(results)])
     assert wrong.exit_code != 0
     assert "FORMAT one of amlworld" in str(wrong.exception)  # main() prints it as one line
+
+
+def test_predictions_count_core_members_only():
+    import pyarrow as pa
+
+    clusters = pa.table({"cluster_id": [1, 2], "rank": [1, 2],
+                         "context_accounts": [["c"], []]})  # fmt: skip
+    members = pa.table({
+        "cluster_id": [1, 1, 1, 1, 2], "entity_id": ["a", "b", "c", "p", "d"],
+        "entity_kind": ["account", "account", "account", "party", "account"],
+        "role": ["hub", "context", "member", "x", "member"],
+    })  # fmt: skip
+    scores = pa.table({"entity_id": ["a", "d"], "entity_kind": ["account", "account"],
+                       "risk": [0.5, 0.0]})  # fmt: skip
+    got = external.predictions({"clusters": clusters, "cluster_members": members,
+                                "scores": scores}, top=2)  # fmt: skip
+    assert got["clusters"] == {1: {"a"}, 2: {"d"}} and got["flagged"] == {"a"}

@@ -77,7 +77,7 @@ def test_amlgentex_instances_from_pattern_ids(tmp_path):
     }), path)  # fmt: skip
     truth = amlgentex_truth(path)
     assert truth.accounts == {"1", "2", "3"}
-    assert truth.instances == {"p5": ("3", {"1", "2", "3"})}
+    assert truth.instances == {"p5": ("cycle", {"1", "2", "3"})}  # AMLSim's typology 3
     assert truth.operations == 1
 
 

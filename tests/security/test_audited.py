@@ -57,6 +57,14 @@ ANALYST = User("ana", "analyst")
 ADMIN = User("adm", "admin")
 
 
+@pytest.fixture(autouse=True)
+def per_test_log(isolated_home, monkeypatch):
+    """The store is shared by the module, so its own log would collect every test's entries;
+    name a log per test explicitly (an explicit ``MONEYTRAIL_AUDIT_FILE`` wins over the log kept
+    with the store: tests/services/test_audited_cli.py checks that default)."""
+    monkeypatch.setenv("MONEYTRAIL_AUDIT_FILE", str(isolated_home / "audit" / "audit.jsonl"))
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> EmbeddedStore:
     """One small store for the module: the tests only read it (one upload adds a batch)."""

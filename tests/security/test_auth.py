@@ -18,8 +18,9 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")  # real argon2 costs are fo
 
 #: The matrix as docs/security.md states it, written out independently of PERMISSIONS.
 EXPECTED = {
-    "analyst": {"upload", "view_overview", "view_benchmarks"},
+    "analyst": {"upload", "analyze", "view_overview", "view_benchmarks"},
     "investigator": {
+        "analyze",
         "view_overview",
         "view_benchmarks",
         "view_cluster",
@@ -159,6 +160,47 @@ def test_lockout_after_repeated_failures(monkeypatch):
     assert auth.authenticate("ana", PASSWORD) == User("ana", "analyst")
     record = json.loads(users.path.read_text())["users"]["ana"]
     assert record["failures"] == 0
+
+
+def test_simultaneous_attempts_get_no_more_guesses_than_the_limit(monkeypatch):
+    """49 sign-ins at once (48 wrong, the right one in the middle): the password is checked
+    against the real hash at most MAX_FAILURES times, so a burst buys no extra guesses."""
+    import threading
+
+    users = UserDirectory()
+    users.add("ana", "analyst", PASSWORD)
+    stored = json.loads(users.path.read_text())["users"]["ana"]["hash"]
+    real_verify = auth._HASHER.verify
+    checked = []
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(real_verify.__self__, name)
+
+        def verify(self, hashed, password):
+            if hashed == stored:
+                checked.append(password)
+            return real_verify(hashed, password)
+
+    monkeypatch.setattr(auth, "_HASHER", Counting())
+    start = threading.Barrier(49)
+    results = []
+
+    def attempt(password):
+        start.wait()
+        results.append((password, auth.authenticate("ana", password)))
+
+    guesses = [f"wrong guess number {i:02d}" for i in range(48)]
+    guesses.insert(24, PASSWORD)
+    threads = [threading.Thread(target=attempt, args=(g,)) for g in guesses]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(checked) <= auth.MAX_FAILURES
+    signed_in = [p for p, user in results if user is not None]
+    assert signed_in in ([], [PASSWORD])
+    assert signed_in == [] or PASSWORD in checked
 
 
 def test_old_parameters_are_rehashed_on_sign_in():

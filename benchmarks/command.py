@@ -1,17 +1,20 @@
-"""``moneytrail bench``: run the benchmark suite and write the report."""
+"""``moneytrail bench``: run the benchmark suite and write the report.
+
+The command lives with the benchmarks (the top floor), not in ``engine.commands``: the CLI finds
+it through the ``moneytrail.commands`` entry point that ``pyproject.toml`` declares, so the
+engine never imports the benchmarks, and an installed wheel (which packages ``benchmarks``) has
+a working ``moneytrail bench``. The peer libraries come with the ``bench`` extra.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from engine.core.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def bench(
@@ -28,7 +31,11 @@ def bench(
     case: Annotated[list[str] | None, typer.Option(help="Run only this case (repeatable).")] = None,
     list_cases: Annotated[bool, typer.Option("--list", help="List the cases and exit.")] = False,
     results: Annotated[
-        Path | None, typer.Option(help="Write the reports here (default benchmarks/results).")
+        Path | None,
+        typer.Option(
+            help="Write the reports here (default: benchmarks/results in a checkout, else "
+            "./benchmark-results)."
+        ),
     ] = None,
     external: Annotated[
         list[str] | None,
@@ -40,11 +47,14 @@ def bench(
     ] = None,
 ) -> None:
     """Time moneytrail against igraph, networkx, networkit and scipy; write the report."""
-    if not (ROOT / "benchmarks" / "run.py").exists():
-        raise ConfigError(f"benchmarks/ not found next to {ROOT / 'engine'}: run from a checkout")
-    sys.path.insert(0, str(ROOT))
-    from benchmarks import run as runner
-    from benchmarks.harness import CASES
+    try:
+        from benchmarks import run as runner
+        from benchmarks.harness import CASES
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"the benchmarks need {exc.name!r}: install the bench extra "
+            "(pip install 'moneytrail[bench]')"
+        ) from exc
 
     if list_cases:
         runner.discover()
@@ -54,7 +64,7 @@ def bench(
                 flag += " (opt-in: --case or --scale large)"
             typer.echo(f"{name}: {registered.description}{flag}")
         return
-    options = {"results_dir": results} if results else {}
+    options = {"results_dir": results or runner.default_results_dir()}
     pairs = [parse_external(item) for item in external or []]
     if pairs and case and "external" not in case:
         case = [*case, "external"]
