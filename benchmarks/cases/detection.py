@@ -40,27 +40,10 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import BenchContext, Measurement, case
+from engine.detect.typologies import truth_names
 
-#: Generator pattern name → detector pattern name.
-PATTERN_MAP = {
-    "cycle": "temporal_cycle",
-    "co_travel": "co_travel_group",
-    "document_reuse": "shared_identifier",
-    "facilitator_repeat": "facilitator",
-    "funnel_account": "funnel",
-    "hawala_settlement": "hawala",
-    "many_senders_one_beneficiary": "unrelated_senders_abroad",
-    "out_of_area_deposits": "out_of_area",
-    "third_party_ticket_payer": "third_party_payer",
-    "facilitator_payments": "fan_out",
-    "controller_account": "controller",
-    "victim_expenses": "victim_expenses",
-    "revenue_without_payroll": "revenue_without_payroll",
-    "shared_identifiers": "shared_identifier",
-    "group_crossing_fan_in": "group_fan_in",
-    "courier_round_trips": "courier_round_trips",
-    "payment_trip_alignment": "payment_trip_alignment",
-}
+#: Generator pattern name → detector pattern name (the typology registry's truth names).
+PATTERN_MAP = truth_names()
 NON_CORE = {"paying_relative", "victim", "migrant", "sender", "receiver", "relative"}
 
 
@@ -151,7 +134,7 @@ def ranking_quality(analysis: Any, world: Any, top: int = 20) -> dict[str, float
     ops = acc[acc["category"].isin(["smuggling", "trafficking"])]
     core = ops[~ops["role"].isin(NON_CORE)]
     members = analysis.results["cluster_members"].to_pandas()
-    members = members[members["entity_kind"] == "account"]
+    members = members[(members["entity_kind"] == "account") & (members["role"] != "context")]
     in_top = members[members["cluster_id"] <= top]
     top_accounts = set(in_top["entity_id"])
     per_op = core.groupby("op_id")["account_id"].agg(set)

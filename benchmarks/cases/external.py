@@ -291,7 +291,10 @@ def predictions(results: dict[str, pa.Table], top: int = TOP) -> dict[str, Any]:
     )
     members = results["cluster_members"]
     keep = pc.and_(
-        pc.equal(members["entity_kind"], "account"),
+        pc.and_(
+            pc.equal(members["entity_kind"], "account"),
+            pc.not_equal(pc.fill_null(members["role"], ""), "context"),  # core members only
+        ),
         pc.is_in(members["cluster_id"], pa.array(sorted(top_ids), pa.int64())),
     )
     by_cluster: dict[int, set[str]] = {c: set() for c in top_ids}

@@ -18,8 +18,12 @@ class Format(enum.StrEnum):
 
 
 def ranked_clusters(store: Any, top: int) -> list[dict[str, Any]]:
-    """The ``top`` best-ranked clusters with their members and evidence cards, as plain dicts."""
+    """The ``top`` best-ranked clusters (cases) with their members and evidence cards, as plain
+    dicts. ``accounts`` lists the core accounts (those carrying the findings' money),
+    ``context_accounts`` their first-hop counterparties (shown, not members)."""
     import pyarrow.compute as pc
+
+    from engine.detect.evidence import CONTEXT
 
     clusters = store.read_results("clusters").sort_by("rank")
     clusters = clusters.slice(0, max(top, 0))
@@ -41,7 +45,13 @@ def ranked_clusters(store: Any, top: int) -> list[dict[str, Any]]:
     out = []
     for c in clusters.to_pylist():
         extra = by_cluster.get(c["cluster_id"], {"members": [], "evidence": []})
-        out.append({**{k: v for k, v in c.items() if k != "run_id"}, **extra})
+        accounts = [m for m in extra["members"] if m["entity_kind"] == "account"]
+        out.append({
+            **{k: v for k, v in c.items() if k != "run_id"},
+            "accounts": [m["entity_id"] for m in accounts if m["role"] != CONTEXT],
+            "context_accounts": [m["entity_id"] for m in accounts if m["role"] == CONTEXT],
+            **extra,
+        })  # fmt: skip
     return out
 
 
@@ -75,13 +85,13 @@ def _print_csv(rows: list[dict[str, Any]]) -> None:
 
     writer = csv.writer(sys.stdout)
     writer.writerow(["rank", "cluster_id", "score", "n_accounts", "n_parties", "n_transactions",
-                     "volume", "countries", "flags", "accounts", "evidence"])  # fmt: skip
+                     "volume", "countries", "flags", "accounts", "context_accounts",
+                     "evidence"])  # fmt: skip
     for r in rows:
-        accounts = [m["entity_id"] for m in r["members"] if m["entity_kind"] == "account"]
         writer.writerow([
             r["rank"], r["cluster_id"], f"{r['score']:.4f}", r["n_accounts"], r["n_parties"],
             r["n_transactions"], f"{r['volume']:.2f}", ";".join(r["countries"] or []),
-            ";".join(r["flags"] or []), ";".join(accounts),
+            ";".join(r["flags"] or []), ";".join(r["accounts"]), ";".join(r["context_accounts"]),
             " | ".join(e["description"] for e in r["evidence"]),
         ])  # fmt: skip
 
@@ -95,13 +105,14 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         console.print("no clusters: run [bold]moneytrail analyze[/bold] first")
         return
     table = Table(title="ranked clusters", show_lines=True)
-    for col in ("rank", "score", "accounts", "parties", "volume", "countries", "red flags",
-                "top evidence"):  # fmt: skip
+    for col in ("rank", "score", "accounts", "context", "parties", "volume", "countries",
+                "red flags", "top evidence"):  # fmt: skip
         table.add_column(col, overflow="fold")
     for r in rows:
         cards = "\n".join(f"• {e['description']}" for e in r["evidence"][:3])
         table.add_row(
-            str(r["rank"]), f"{r['score']:.3f}", str(r["n_accounts"]), str(r["n_parties"]),
+            str(r["rank"]), f"{r['score']:.3f}", str(r["n_accounts"]),
+            str(len(r["context_accounts"])), str(r["n_parties"]),
             f"{r['volume']:,.0f}", ", ".join(r["countries"] or []), ", ".join(r["flags"] or []),
             cards,
         )  # fmt: skip

@@ -227,8 +227,3 @@ def cash_in_wire_out(frame: Frame) -> Hits:
     strength = np.maximum(share[nodes], np.isin(nodes, novel) * 1.0)
     return from_segments("cash_in_wire_out", SMUGGLING, cfg.subset("cash_wire"), strength,
                          nodes, inst, rows, frame.src, frame.dst).top(cfg.max_instances)  # fmt: skip
-
-
-def detect_cash(frame: Frame) -> list[Hits]:
-    """Run every cash detector."""
-    return [structuring(frame), out_of_area(frame), funnel(frame), cash_in_wire_out(frame)]

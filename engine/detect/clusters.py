@@ -1,14 +1,12 @@
-"""Clusters: communities of the combined graph of money, identities and travel, scored from the
-evidence the detectors found, and ranked.
+"""Communities of the combined graph of money, identities and travel (the context of cases,
+:mod:`engine.detect.cases`, and the network view).
 
 Nodes are accounts ``0..n-1``, then parties ``n..n+p-1``, then travellers no party matched.
 Edges: money between non-hub accounts (weight grows with the log of the amount), a bonus on
 every transfer a detector used (so a pattern holds together), account–holder, ``same_as``,
 shared identifiers, co-travel and ticket payments. Communities come from Louvain
-(:mod:`algorithms.louvain`). A cluster's score is explainable: it is the sum of the weights of
-the pattern instances it holds (see :data:`PATTERN_WEIGHTS`), with a bonus for several
-different patterns and for cross-border flow, damped for very large clusters, plus (when known
-suspects are given) its personalised-PageRank proximity to them.
+(:mod:`algorithms.louvain`). Cases are ranked, not communities: a case's core is its
+findings' own entities, and the community it sits in is shown as context.
 """
 
 from __future__ import annotations
@@ -19,34 +17,8 @@ import numpy as np
 
 from engine.detect.frame import Frame
 from engine.detect.hits import Hits
+from engine.detect.typologies import typology
 from engine.graph import undirected_view
-
-#: How much one instance of each pattern contributes to a cluster's score (before strength).
-#: Lower for the detectors that fire most on background at the medium scale (out-of-area,
-#: shared identifiers, facilitators, pay on arrival, bipartite: precision 0.02-0.2 there).
-PATTERN_WEIGHTS: dict[str, float] = {
-    "fan_in": 0.5, "fan_out": 0.5, "temporal_cycle": 2.0, "scatter_gather": 2.0,
-    "gather_scatter": 1.5, "bipartite": 0.75, "stack": 2.0, "layering_chain": 2.0,
-    "pass_through": 1.0, "dense_flow": 1.0, "structuring": 2.0, "border_collector": 2.0,
-    "out_of_area": 0.3, "funnel": 2.0, "cash_in_wire_out": 2.0, "unrelated_senders_abroad": 2.0,
-    "controller": 2.5, "shared_identifier": 0.5, "victim_expenses": 2.5,
-    "revenue_without_payroll": 1.0, "hawala": 2.0, "stage_payments": 2.5, "pay_on_arrival": 1.0,
-    "co_travel_group": 1.5, "facilitator": 1.0, "third_party_payer": 2.5,
-    "payment_trip_alignment": 2.0, "courier_round_trips": 2.5, "group_fan_in": 3.0,
-}  # fmt: skip
-
-#: The independent layers of evidence. A cluster where money, travel and identity findings
-#: co-occur is worth more than one with many findings from one layer (see
-#: :func:`score_clusters`). Patterns not listed are money patterns.
-FAMILIES = ("money", "travel", "identity")
-FAMILY: dict[str, str] = {
-    "co_travel_group": "travel", "facilitator": "travel", "third_party_payer": "travel",
-    "payment_trip_alignment": "travel", "courier_round_trips": "travel", "group_fan_in": "travel",
-    "victim_expenses": "travel", "pay_on_arrival": "travel", "shared_identifier": "identity",
-}  # fmt: skip
-#: Clusters with more accounts than this are damped by √(accounts / DAMP_ACCOUNTS): evidence
-#: spread over a large community is weaker than the same evidence in a compact one.
-DAMP_ACCOUNTS = 60.0
 
 #: Weight of ordinary money per unit of log(1 + amount): small next to evidence, so communities
 #: follow the patterns and do not swallow the background customers around them (modularity is
@@ -59,8 +31,6 @@ BACKGROUND_EDGE = 0.02
 RESOLUTION_SCALE = 5.0
 #: Only communities with more accounts than this are split again.
 SPLIT_MIN_ACCOUNTS = 20
-#: Raw evidence at which a cluster's score is 0.5.
-SCORE_HALF = 20.0
 #: Bonus weight of a transfer used by a detector, per unit of pattern weight.
 EVIDENCE_EDGE = 2.0
 #: Accounts with more distinct counterparties than this (merchants, hotels, employers, airlines:
@@ -99,7 +69,7 @@ def _edges_of_hits(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, np.ndarr
     busy = counterparties(frame) > BUSY_DEGREE
     us, vs, ws = [], [], []
     for h in hits:
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * EVIDENCE_EDGE
+        w = typology(h.pattern).weight * EVIDENCE_EDGE
         if len(h.tx):
             rows = np.unique(h.tx)
             ok = frame.core_tx[rows] & ~busy[frame.src[rows]] & ~busy[frame.dst[rows]]
@@ -172,18 +142,6 @@ def communities(
     return Communities(labels, n, n_p, und.indptr, und.indices, und.weights)
 
 
-@dataclass
-class ClusterEvidence:
-    """Per cluster (community label): the hits it holds and its score."""
-
-    label: np.ndarray  # community label of each ranked cluster
-    score: np.ndarray  # 0..1
-    raw: np.ndarray
-    flags: list[list[str]]
-    instances: list[list[tuple[int, int, float]]]  # (hit list index, instance, weight)
-    proximity: np.ndarray
-
-
 def instance_labels(h: Hits, com: Communities, n_inst_nodes_offset: int) -> np.ndarray:
     """The community holding most of each instance's accounts and parties (-1 if none)."""
     inst = np.concatenate([h.node_inst, h.party_inst])
@@ -201,98 +159,6 @@ def instance_labels(h: Hits, com: Communities, n_inst_nodes_offset: int) -> np.n
     first = np.unique(ui[order], return_index=True)[1]
     out[ui[order][first]] = ul[order][first]
     return out
-
-
-def score_clusters(
-    frame: Frame,
-    hits: list[Hits],
-    com: Communities,
-    suspects: np.ndarray | None = None,
-) -> ClusterEvidence:
-    """Score every community with at least ``min_cluster_accounts`` accounts and rank them.
-
-    Notes
-    -----
-    Per pattern p found in a cluster, its evidence is ``w_p · √(Σ_i min(strength_i, 3))``: a
-    second finding of the same kind adds less than the first (many findings of one noisy
-    detector do not outrank a few findings of several), and one finding scores as before.
-
-    ``raw = Σ_p evidence_p · (1 + 0.3 (distinct patterns − 1)) · (1 + 0.5 (families − 1))
-    · (1 + cross-border share) / max(1, √(accounts / 60))``, where the families are the
-    independent layers of evidence (money, travel, identity: :data:`FAMILY`), so money, travel
-    and identity telling the same story outrank one layer alone, and the size damping keeps a
-    large community that gathered scattered findings from outranking a compact one;
-    ``score = raw / (raw + 20)`` (0.5 at raw 20, never saturating, so the order stays visible).
-    With suspects, ``score`` is the mean of that and the cluster's share of the personalised
-    PageRank mass (scaled to its maximum).
-    """
-    cfg = frame.config
-    n = com.n_accounts
-    labels = com.labels
-    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    acc_lab = labels[:n]
-    size = np.bincount(acc_lab[acc_lab >= 0], minlength=k)
-    n_pat = len(hits)
-    per_pattern = np.zeros(k * max(n_pat, 1))  # Σ min(strength, 3) per (cluster, hit list)
-    per_label: dict[int, list[tuple[int, int, float]]] = {}
-    for hi, h in enumerate(hits):
-        if not len(h):
-            continue
-        lab = instance_labels(h, com, n)
-        strength = np.clip(h.strength, 0.0, 3.0)
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(strength)
-        ok = lab >= 0
-        np.add.at(per_pattern, lab[ok] * n_pat + hi, strength[ok])
-        for i in np.flatnonzero(ok):
-            per_label.setdefault(int(lab[i]), []).append((hi, int(i), float(w[i])))
-    weights = np.array([PATTERN_WEIGHTS.get(h.pattern, 1.0) for h in hits])
-    evidence = np.sqrt(per_pattern.reshape(k, max(n_pat, 1)))[:, :n_pat] * weights
-    raw = evidence.sum(axis=1) if n_pat else np.zeros(k)
-    present = evidence > 0
-    n_flags = present.sum(axis=1) if n_pat else np.zeros(k)
-    fam_of = np.array([FAMILIES.index(FAMILY.get(h.pattern, "money")) for h in hits], np.int64)
-    n_fam = np.zeros(k)
-    for f in range(len(FAMILIES)):
-        n_fam += present[:, fam_of == f].any(axis=1) if n_pat else 0
-    # cross-border share of the money inside each community
-    s_lab, d_lab = acc_lab[frame.src], acc_lab[frame.dst]
-    inside = (s_lab == d_lab) & (s_lab >= 0) & frame.core_tx
-    sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
-    cross = inside & (sc >= 0) & (dc >= 0) & (sc != dc)
-    vol = np.bincount(s_lab[inside], weights=frame.amount[inside], minlength=k)
-    vol_x = np.bincount(s_lab[cross], weights=frame.amount[cross], minlength=k)
-    cross_share = np.divide(vol_x, vol, out=np.zeros(k), where=vol > 0)
-    flags = {lab_: sorted({hits[hi].pattern for hi, _, _ in items})
-             for lab_, items in per_label.items()}  # fmt: skip
-    damp = np.maximum(1.0, np.sqrt(np.maximum(size, 1) / DAMP_ACCOUNTS))
-    raw = (raw * (1 + 0.3 * np.maximum(n_flags - 1, 0)) * (1 + 0.5 * np.maximum(n_fam - 1, 0))
-           * (1 + cross_share) / damp)  # fmt: skip
-    score = raw / (raw + SCORE_HALF)
-    proximity = np.zeros(k)
-    if suspects is not None and len(suspects):
-        proximity = _proximity(com, suspects, k)
-        score = 0.5 * score + 0.5 * proximity / max(proximity.max(), 1e-12)
-    eligible = np.flatnonzero(size >= cfg.min_cluster_accounts)
-    order = eligible[np.lexsort((-vol[eligible], -score[eligible]))]
-    return ClusterEvidence(
-        label=order,
-        score=score[order],
-        raw=raw[order],
-        flags=[flags.get(int(lab_), []) for lab_ in order],
-        instances=[sorted(per_label.get(int(lab_), []), key=lambda x: -x[2]) for lab_ in order],
-        proximity=proximity[order],
-    )
-
-
-def _proximity(com: Communities, suspects: np.ndarray, k: int) -> np.ndarray:
-    """Personalised PageRank mass of each community, seeded on the suspects' nodes."""
-    from algorithms.pagerank import pagerank
-
-    p = np.zeros(len(com.labels))
-    p[suspects] = 1.0
-    pr = pagerank(com.indptr, com.indices, com.weights, personalization=p)
-    ok = com.labels >= 0
-    return np.bincount(com.labels[ok], weights=pr[ok], minlength=k)
 
 
 def node_pagerank(com: Communities, suspects: np.ndarray | None) -> np.ndarray:

@@ -126,7 +126,11 @@ class DetectionConfig:
     # -- entity resolution ----------------------------------------------------------------------
     er_threshold: float = 0.80
     er_max_block: int = 200
-    # -- clusters ---------------------------------------------------------------------------------
+    # -- significance and cases ------------------------------------------------------------------
+    #: Benjamini-Hochberg false-discovery rate over the instances of a pattern: findings with a
+    #: q-value at most this build cases (engine/detect/significance.py, cases.py).
+    significance_fdr: float = 0.05
+    #: Smallest case (core accounts, parties and travel records) that is reported.
     min_cluster_accounts: int = 3
     corridor_countries: tuple[str, ...] = field(default=CORRIDOR_COUNTRIES)
     max_instances: int = 20_000

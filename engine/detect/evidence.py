@@ -13,26 +13,17 @@ import numpy as np
 import pyarrow as pa
 
 from engine.core import schema
-from engine.detect.clusters import ClusterEvidence, Communities
+from engine.detect.cases import Cases
+from engine.detect.clusters import Communities
 from engine.detect.frame import Frame
 from engine.detect.hits import Hits
 from engine.detect.run import Detection
 from engine.detect.travel import co_travel_pairs
+from engine.detect.typologies import FAMILIES, typology
 
-#: The role an anchor account plays in each pattern.
-ROLES = {
-    "fan_in": "collector", "fan_out": "distributor", "gather_scatter": "hub",
-    "pass_through": "mule", "structuring": "structured deposits", "border_collector": "collector",
-    "out_of_area": "out-of-area deposits", "funnel": "funnel account",
-    "cash_in_wire_out": "cash in, wire out", "unrelated_senders_abroad": "beneficiary",
-    "controller": "controller", "victim_expenses": "expense payer",
-    "revenue_without_payroll": "front business", "hawala": "hawala broker",
-    "stage_payments": "route payer", "pay_on_arrival": "broker", "third_party_payer": "ticket payer",
-    "payment_trip_alignment": "trip-aligned cash", "courier_round_trips": "courier",
-    "group_fan_in": "collector", "scatter_gather": "source", "temporal_cycle": "cycle start",
-    "layering_chain": "chain start",
-}  # fmt: skip
 MAX_CARDS = 30
+#: Role of the context accounts of a case in ``cluster_members`` (shown, not members).
+CONTEXT = "context"
 #: Evidence cards are written for the best-ranked clusters only (an analyst's reading list).
 MAX_CARD_CLUSTERS = 1000
 MAX_IDS = 500
@@ -62,23 +53,43 @@ def result_tables(
     frame: Frame,
     det: Detection,
     com: Communities,
-    ranked: ClusterEvidence,
+    cases: Cases,
     run_id: str,
     components: np.ndarray,
     pagerank: np.ndarray,
 ) -> dict[str, pa.Table]:
-    """Build ``clusters``, ``cluster_members``, ``evidence``, ``scores`` and ``links``."""
+    """Build ``clusters`` (the ranked cases), ``cluster_members``, ``evidence``, ``scores`` and
+    ``links``.
+
+    Members of a case are its core accounts (role: the pattern role of an anchor, else
+    ``member``), the holders of those accounts and the parties of its findings (``holder``),
+    its travel records (``traveller``), and its context accounts (role ``context``: first-hop
+    counterparties, shown, not members).
+    """
     n, n_p = com.n_accounts, com.n_parties
     labels = com.labels
-    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    cluster_of_label = np.zeros(max(k, 1), np.int64)
-    cluster_of_label[ranked.label] = np.arange(1, len(ranked.label) + 1)
-    node_cluster = np.where(labels >= 0, cluster_of_label[np.maximum(labels, 0)], 0)
-    acc_cluster = node_cluster[:n]
-    risk, patterns = _node_risk(frame, det.hits)
+    n_c = len(cases) + 1
+    acc_cluster = cases.node_case + 1  # best-ranked case (0 = in none): money inside, countries
+    risk, why = node_risk(frame, det.hits)
+    # core pairs (cluster, entity): accounts; parties of the findings and holders of core
+    # accounts; travel records
+    mc, me = cases.member_case + 1, cases.member_entity
+    is_acc, is_rec = me < n, me >= n + n_p
+    a_c, a_n = mc[is_acc], me[is_acc]
+    h_party, h_node, _ = frame.holding_pairs
+    order = np.argsort(h_node, kind="stable")
+    h_node, h_party = h_node[order], h_party[order]
+    lo, hi = np.searchsorted(h_node, a_n), np.searchsorted(h_node, a_n, side="right")
+    held_c = np.repeat(a_c, hi - lo)
+    count = hi - lo
+    held_p = h_party[np.repeat(lo, count) + np.arange(int(count.sum()))
+                     - np.repeat(np.cumsum(count) - count, count)]  # fmt: skip
+    par = np.unique(np.r_[mc[~is_acc & ~is_rec] * n_p + (me[~is_acc & ~is_rec] - n),
+                          held_c * n_p + held_p]) if n_p else np.zeros(0, np.int64)  # fmt: skip
+    p_c, p_n = (par // n_p, par % n_p) if n_p else (par, par)
+    r_c, r_n = mc[is_rec], me[is_rec] - n - n_p
     # --- clusters -------------------------------------------------------------------------------
     s_c, d_c = acc_cluster[frame.src], acc_cluster[frame.dst]
-    n_c = len(ranked.label) + 1
     inside = (s_c == d_c) & (s_c > 0)
     amount = frame.amount
     volume = np.bincount(s_c[inside], weights=amount[inside], minlength=n_c)
@@ -87,9 +98,9 @@ def result_tables(
     leaving = (s_c > 0) & (s_c != d_c)
     inflow = np.bincount(d_c[entering], weights=amount[entering], minlength=n_c)
     outflow = np.bincount(s_c[leaving], weights=amount[leaving], minlength=n_c)
-    n_acc = np.bincount(acc_cluster, minlength=n_c)
-    party_cluster = node_cluster[n : n + n_p]
-    n_par = np.bincount(party_cluster, minlength=n_c)
+    n_acc = np.bincount(a_c, minlength=n_c)
+    n_par = np.bincount(p_c, minlength=n_c)
+    n_ctx = np.bincount(cases.context_case + 1, minlength=n_c)
     country_name = {v: k_ for k_, v in frame.countries.items()}
     cc = np.unique(np.stack([acc_cluster, frame.node_country.astype(np.int64)]), axis=1)
     cc = cc[:, (cc[0] > 0) & (cc[1] >= 0)]
@@ -99,12 +110,14 @@ def result_tables(
     rows = []
     for c in range(1, n_c):
         countries = sorted(countries_of.get(c, []))
-        flags = ranked.flags[c - 1]
+        flags = cases.flags[c - 1]
+        where = f"; in community {cases.community[c - 1]}" if cases.community[c - 1] >= 0 else ""
         summary = (
-            f"{n_acc[c]} accounts, {n_par[c]} parties moving {volume[c]:,.0f} among themselves"
+            f"{n_acc[c]} core accounts, {n_par[c]} parties moving {volume[c]:,.0f} among"
+            f" themselves; {n_ctx[c]} context accounts{where}"
             + (f"; red flags: {', '.join(flags)}" if flags else "")
         )
-        rows.append(dict(cluster_id=c, rank=c, score=float(ranked.score[c - 1]),
+        rows.append(dict(cluster_id=c, rank=c, score=float(cases.score[c - 1]),
                          n_accounts=int(n_acc[c]), n_parties=int(n_par[c]),
                          n_transactions=int(n_tx[c]), volume=float(volume[c]),
                          inflow=float(inflow[c]), outflow=float(outflow[c]), countries=countries,
@@ -114,43 +127,45 @@ def result_tables(
     anchor_role = _anchor_roles(det.hits, n)
     node_ids = frame.graph.node_ids
     party_ids = frame.parties.column("party_id").combine_chunks()
-    m_acc = np.flatnonzero(acc_cluster > 0)
-    m_par = np.flatnonzero(party_cluster > 0)
-    record_ids = frame.record_ids
-    size = max(len(node_cluster), n + int(det.person.max(initial=-1)) + 1)
-    person_cluster = np.zeros(size, np.int64)
-    person_cluster[: len(node_cluster)] = node_cluster
-    trav = np.flatnonzero((det.person >= n_p) & (person_cluster[n + det.person] > 0))
+    ctx_c, ctx_n = cases.context_case + 1, cases.context_node
+    k_all = len(a_n) + len(p_n) + len(r_n) + len(ctx_n)
     members = pa.table(
         {
             "cluster_id": pa.array(
-                np.r_[
-                    acc_cluster[m_acc], party_cluster[m_par], person_cluster[n + det.person[trav]]
-                ],
+                np.r_[a_c, p_c, r_c, ctx_c],
                 pa.int64(),
             ),
             "entity_id": pa.array(
-                _take(node_ids, m_acc) + _take(party_ids, m_par) + _take(record_ids, trav),
+                _take(node_ids, a_n)
+                + _take(party_ids, p_n)
+                + _take(frame.record_ids, r_n)
+                + _take(node_ids, ctx_n),
                 pa.string(),
             ),
             "entity_kind": pa.array(
-                ["account"] * len(m_acc) + ["party"] * len(m_par) + ["trip"] * len(trav),
+                ["account"] * len(a_n)
+                + ["party"] * len(p_n)
+                + ["trip"] * len(r_n)
+                + ["account"] * len(ctx_n),
                 pa.string(),
             ),
             "role": pa.array(
-                [anchor_role.get(int(x), "member") for x in m_acc]
-                + ["holder"] * len(m_par)
-                + ["traveller"] * len(trav),
+                [anchor_role.get(int(x), "member") for x in a_n]
+                + ["holder"] * len(p_n)
+                + ["traveller"] * len(r_n)
+                + [CONTEXT] * len(ctx_n),
                 pa.string(),
             ),
-            "score": pa.array(np.r_[risk[m_acc], np.zeros(len(m_par) + len(trav))], pa.float64()),
-            "run_id": pa.array([run_id] * (len(m_acc) + len(m_par) + len(trav)), pa.string()),
+            "score": pa.array(
+                np.r_[risk[a_n], np.zeros(len(p_n) + len(r_n)), risk[ctx_n]], pa.float64()
+            ),
+            "run_id": pa.array([run_id] * k_all, pa.string()),
         },
         schema=schema.CLUSTER_MEMBERS,
     )
     # --- evidence cards ---------------------------------------------------------------------------
     cards = []
-    for c, items in enumerate(ranked.instances[:MAX_CARD_CLUSTERS], start=1):
+    for c, items in enumerate(cases.instances[:MAX_CARD_CLUSTERS], start=1):
         for hi, i, weight in items[:MAX_CARDS]:
             h = det.hits[hi]
             nodes, txs, recs, pars = h.nodes_of(i), h.txs_of(i), h.recs_of(i), h.parties_of(i)
@@ -158,15 +173,13 @@ def result_tables(
                 evidence_id=f"{run_id}-{c}-{len(cards)}", cluster_id=c, pattern=h.pattern,
                 source=h.source, description=describe(frame, h, i), weight=weight,
                 entity_ids=_take(node_ids, nodes) + _take(party_ids, pars),
-                tx_ids=_take(frame.tx_ids, txs[:MAX_IDS]), record_ids=_take(record_ids, recs[:MAX_IDS]),
+                tx_ids=_take(frame.tx_ids, txs[:MAX_IDS]),
+                record_ids=_take(frame.record_ids, recs[:MAX_IDS]),
                 parameters=json.dumps(h.params, default=str, sort_keys=True), run_id=run_id,
             ))  # fmt: skip
     evidence = pa.Table.from_pylist(cards, schema=schema.EVIDENCE)
     # --- scores -----------------------------------------------------------------------------------
-    feats = [
-        json.dumps({"patterns": sorted(patterns.get(i, ()))}) if i in patterns else None
-        for i in range(n)
-    ]
+    feats = [json.dumps(why[i]) if i in why else None for i in range(n)]
     scores = pa.table(
         {
             "entity_id": node_ids,
@@ -193,25 +206,60 @@ def result_tables(
     }
 
 
-def _node_risk(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, dict[int, set[str]]]:
-    from engine.detect.clusters import PATTERN_WEIGHTS
+def node_risk(frame: Frame, hits: list[Hits]) -> tuple[np.ndarray, dict[int, dict[str, object]]]:
+    """Per account: risk from the significance of the findings it is core to, and why.
 
-    risk = np.zeros(frame.n_nodes)
-    patterns: dict[int, set[str]] = {}
+    Notes
+    -----
+    An account is core to a finding when it is one of the finding's own accounts (hubs never
+    are). Per pattern, the account's best finding counts, ``w_p · min(−log10 p, L_MAX)``
+    (many findings of one detector are one piece of evidence); the patterns are summed
+    (independent patterns agreeing add up) and the sum is raised by half for every further
+    family of evidence (money, travel, identity). The reason, in words, goes into ``features``.
+    """
+    from engine.detect.cases import L_MAX
+
+    n = frame.n_nodes
+    per: list[tuple[str, np.ndarray]] = []
     for h in hits:
         if not len(h.node):
             continue
-        w = PATTERN_WEIGHTS.get(h.pattern, 1.0) * np.sqrt(np.clip(h.strength, 0, 3))
-        np.add.at(risk, h.node, w[h.node_inst])
-        for x in np.unique(h.node):
-            patterns.setdefault(int(x), set()).add(h.pattern)
-    return risk, patterns
+        p = h.p if h.p is not None else np.ones(len(h))
+        level = np.minimum(-np.log10(np.maximum(p, 1e-300)), L_MAX)
+        keep = ~frame.hub[h.node]
+        best = np.full(n, -1.0)
+        np.maximum.at(best, h.node[keep], level[h.node_inst[keep]])
+        per.append((h.pattern, best))
+    risk = np.zeros(n)
+    families = np.zeros((n, len(FAMILIES)), bool)
+    for name, best in per:
+        spec = typology(name)
+        touched = best >= 0
+        risk[touched] += spec.weight * best[touched]
+        families[touched & (best > 0), FAMILIES.index(spec.family)] = True
+    risk *= 1 + 0.5 * np.maximum(families.sum(axis=1) - 1, 0)
+    found: dict[int, list[tuple[float, str]]] = {}
+    for name, best in per:
+        for x in np.flatnonzero(best >= 0).tolist():
+            found.setdefault(x, []).append((float(best[x]), name))
+    why: dict[int, dict[str, object]] = {}
+    for x, items in found.items():
+        items.sort(reverse=True)
+        why[x] = {
+            "patterns": sorted(name for _, name in items),
+            "why": "core to "
+            + "; ".join(
+                f"{name.replace('_', ' ')} (by chance p ≈ {10**-level:.1g})"
+                for level, name in items
+            ),
+        }
+    return risk, why
 
 
 def _anchor_roles(hits: list[Hits], n: int) -> dict[int, str]:
     roles: dict[int, str] = {}
     for h in hits:
-        role = ROLES.get(h.pattern)
+        role = typology(h.pattern).role
         if role:
             for a in np.unique(h.anchor[h.anchor >= 0]):
                 roles.setdefault(int(a), role)

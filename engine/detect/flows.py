@@ -73,6 +73,16 @@ def fan(frame: Frame, direction: str) -> Hits:
     return hits.top(cfg.max_instances)
 
 
+def fan_in(frame: Frame) -> Hits:
+    """Fan-in: ≥ ``fan_k`` distinct senders within ``fan_window_days``."""
+    return fan(frame, "in")
+
+
+def fan_out(frame: Frame) -> Hits:
+    """Fan-out: ≥ ``fan_k`` distinct receivers within ``fan_window_days``."""
+    return fan(frame, "out")
+
+
 def hops(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """Pass-on hops of the frame (cached): see :func:`algorithms.patterns.pass_on_hops`."""
     if "hops" not in frame.cache:
@@ -481,18 +491,3 @@ def dense_flow(frame: Frame) -> Hits:
     hits = from_segments("dense_flow", SOURCES["flowscope"], params, strength,
                          np.full(len(good), -1), inst, rows, frame.src, frame.dst)  # fmt: skip
     return hits.top(cfg.max_instances)
-
-
-def detect_flows(frame: Frame) -> list[Hits]:
-    """Run every generic-structure detector."""
-    return [
-        fan(frame, "in"),
-        fan(frame, "out"),
-        temporal_cycle(frame),
-        scatter_gather(frame),
-        gather_scatter(frame),
-        *bipartite(frame),
-        layering_chain(frame),
-        pass_through(frame),
-        dense_flow(frame),
-    ]

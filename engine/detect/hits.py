@@ -11,17 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_EMPTY = np.zeros(0, np.int64)
+from engine.detect.typologies import SOURCES  # noqa: F401  (re-exported for the detectors)
 
-#: Red-flag source of each pattern (shared/domain.md, "Sources of the red flags").
-SOURCES = {
-    "generic": "AMLSim / AMLworld typologies; FATF-APG 2018",
-    "smuggling": "FinCEN FIN-2023-Alert001; FATF 2022 migrant smuggling",
-    "trafficking": "FinCEN FIN-2020-A008; FATF-APG 2018",
-    "flowscope": "Li et al., FlowScope, AAAI-20",
-    "travel": "FATF 2022 migrant smuggling (travel and payment links)",
-    "identity": "FinCEN FIN-2023-Alert001 (shared identifiers, document reuse)",
-}
+_EMPTY = np.zeros(0, np.int64)
 
 
 @dataclass
@@ -48,6 +40,10 @@ class Hits:
         Travel record rows of each instance.
     party_inst, party : int64 pairs
         Party indices of each instance.
+    p, q : float64 (n_instances,) or None
+        Significance set by :func:`engine.detect.significance.calibrate`: how likely the
+        instance's statistic is by chance in this dataset (p), and the Benjamini-Hochberg
+        q-value over the instances of this pattern.
     """
 
     pattern: str
@@ -63,6 +59,8 @@ class Hits:
     rec: np.ndarray = field(default_factory=lambda: _EMPTY)
     party_inst: np.ndarray = field(default_factory=lambda: _EMPTY)
     party: np.ndarray = field(default_factory=lambda: _EMPTY)
+    p: np.ndarray | None = None
+    q: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.strength)
@@ -116,6 +114,8 @@ class Hits:
             *pick(self.tx_inst, self.tx),
             *pick(self.rec_inst, self.rec),
             *pick(self.party_inst, self.party),
+            None if self.p is None else self.p[keep],
+            None if self.q is None else self.q[keep],
         )
 
 

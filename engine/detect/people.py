@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.detect.frame import Frame, map_distinct
+from engine.detect.hits import Hits
 from engine.detect.identity import Links, canonical_name, resolve_parties, resolve_travellers
 
 
@@ -25,6 +26,13 @@ def party_links(frame: Frame) -> Links:
     if "parties" not in frame.cache:
         frame.cache["parties"] = resolve_parties(frame)
     return frame.cache["parties"]  # type: ignore[return-value]
+
+
+def shared_identifier_hits(frame: Frame) -> Hits:
+    """Shared identifiers over the frame's party links."""
+    from engine.detect.identity import shared_identifiers
+
+    return shared_identifiers(frame, party_links(frame))
 
 
 def person_of_record(frame: Frame) -> np.ndarray:

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.detect import cash, flows, smuggling, travel
+from engine.detect import travel
 from engine.detect.frame import Frame
 from engine.detect.hits import Hits
-from engine.detect.identity import Links, shared_identifiers
+from engine.detect.identity import Links
 from engine.detect.people import party_links, person_of_record, traveller_links
+from engine.detect.significance import calibrate
+from engine.detect.typologies import TYPOLOGIES, typology
 
 
 @dataclass
@@ -30,24 +32,44 @@ class Detection:
 
 
 def detect(frame: Frame, progress: Callable[[str], None] | None = None) -> Detection:
-    """Run all detectors (generic flows, cash, smuggling money, travel, identities)."""
+    """Run every registered detector (:data:`engine.detect.typologies.TYPOLOGIES`, in order).
+
+    Each spec's detect function runs once (a function returning several patterns serves all
+    their specs); the time is summed per stage. Every pattern returned must have a spec whose
+    red-flag source it carries, and every spec must get its pattern. Every finding is then
+    calibrated (:func:`engine.detect.significance.calibrate`: ``Hits.p`` and ``Hits.q``).
+
+    Raises
+    ------
+    KeyError
+        A detector returned a pattern without a spec.
+    ValueError
+        A detector's source disagrees with its spec, or a spec's pattern was not returned.
+    """
     seconds: dict[str, float] = {}
-    hits: list[Hits] = []
-
-    def stage(name: str, fn: Callable[[], list[Hits]]) -> None:
+    found: dict[str, Hits] = {}
+    done: set[str] = set()
+    for spec in TYPOLOGIES:
+        if spec.detect in done:
+            continue
+        done.add(spec.detect)
         if progress:
-            progress(f"detect: {name}")
+            progress(f"detect: {spec.stage}")
         start = time.perf_counter()
-        hits.extend(fn())
-        seconds[name] = round(time.perf_counter() - start, 3)
-
-    stage("flows", lambda: flows.detect_flows(frame))
-    stage("cash", lambda: cash.detect_cash(frame))
-    stage("identity", lambda: [shared_identifiers(frame, party_links(frame))])
-    stage("smuggling", lambda: smuggling.detect_smuggling(frame))
-    stage("travel", lambda: travel.detect_travel(frame))
+        out = spec.function()(frame)
+        seconds[spec.stage] = round(seconds.get(spec.stage, 0.0) + time.perf_counter() - start, 3)
+        for h in [out] if isinstance(out, Hits) else out:
+            if typology(h.pattern).source_text != h.source:
+                raise ValueError(f"{h.pattern}: source {h.source!r} is not its spec's")
+            found[h.pattern] = h
+    missing = [t.name for t in TYPOLOGIES if t.name not in found]
+    if missing:
+        raise ValueError(f"registered patterns not returned by their detect function: {missing}")
+    start = time.perf_counter()
+    calibrate(frame, list(found.values()))
+    seconds["significance"] = round(time.perf_counter() - start, 3)
     return Detection(
-        hits=hits,
+        hits=[found[t.name] for t in TYPOLOGIES],
         travellers=traveller_links(frame),
         parties=party_links(frame),
         person=person_of_record(frame),

@@ -454,17 +454,3 @@ def _ts_col(frame: Frame, name: str) -> np.ndarray:
     """A travel timestamp column in epoch µs (-1 where missing)."""
     col = frame.travel.column(name).cast("int64").fill_null(-1)
     return col.to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def detect_smuggling(frame: Frame) -> list[Hits]:
-    """Run every smuggling and trafficking money detector."""
-    return [
-        border_collector(frame),
-        unrelated_senders_abroad(frame),
-        controller(frame),
-        victim_expenses(frame),
-        revenue_without_payroll(frame),
-        hawala(frame),
-        stage_payments(frame),
-        pay_on_arrival(frame),
-    ]

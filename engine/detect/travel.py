@@ -365,14 +365,13 @@ def group_fan_in(frame: Frame, groups: Hits) -> Hits:
                        nodes=nodes, txs=txs, recs=recs).top(cfg.max_instances)  # fmt: skip
 
 
-def detect_travel(frame: Frame) -> list[Hits]:
-    """Run every travel-link detector."""
-    groups, facilitators = co_travel(frame)
-    return [
-        groups,
-        facilitators,
-        third_party_payer(frame),
-        payment_trip_alignment(frame),
-        courier_round_trips(frame),
-        group_fan_in(frame, groups),
-    ]
+def co_travel_cached(frame: Frame) -> list[Hits]:
+    """:func:`co_travel` once per frame (group fan-in reads the groups too)."""
+    if "co_travel_hits" not in frame.cache:
+        frame.cache["co_travel_hits"] = co_travel(frame)
+    return list(frame.cache["co_travel_hits"])  # type: ignore[call-overload]
+
+
+def group_fan_in_hits(frame: Frame) -> Hits:
+    """:func:`group_fan_in` over the frame's co-travel groups."""
+    return group_fan_in(frame, co_travel_cached(frame)[0])

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.detect.evidence import CONTEXT
 from engine.queries.models import MAX_FLOWS, ClusterDetail
 from engine.queries.networks import NetworkQueries
 
@@ -48,7 +49,10 @@ class ClusterQueries(NetworkQueries):
         return sorted(f for f in flags if f), sorted(c for c in countries if c)
 
     def cluster_detail(self, cluster_id: int) -> ClusterDetail:
-        """Members, evidence, transactions, trips, network and flows of one cluster.
+        """Members, evidence, transactions, trips, network and flows of one cluster (a case).
+
+        ``members`` has a ``core`` column: False for the case's context accounts (role
+        ``context``), whose transfers are not counted as inside the case.
 
         Raises
         ------
@@ -67,11 +71,16 @@ class ClusterQueries(NetworkQueries):
         evidence = self.table("evidence")
         evidence = evidence.filter(pc.equal(evidence["cluster_id"], cluster_id)).to_pandas()
         evidence = evidence.sort_values("weight", ascending=False, na_position="last")
-        accounts = members.loc[members["entity_kind"] == "account", "entity_id"].tolist()
+        # core members carry the case's findings; context accounts (first-hop counterparties)
+        # are shown in the network, not counted as inside
+        members["core"] = members["role"].fillna("") != CONTEXT
+        is_account = members["entity_kind"] == "account"
+        accounts = members.loc[is_account & members["core"], "entity_id"].tolist()
+        context = members.loc[is_account & ~members["core"], "entity_id"].tolist()
         parties = members.loc[members["entity_kind"] == "party", "entity_id"].tolist()
         transactions = self.transactions_where(self._rows(accounts, inside=True))
         trips = self.trips_of(parties, accounts)
-        network = self.network(accounts, parties, trips)
+        network = self.network(accounts + context, parties, trips)
         return ClusterDetail(
             info=info,
             members=members.reset_index(drop=True),

@@ -140,7 +140,8 @@ def analyze_tables(
     benchmarks and tests use it to measure detection without a store round trip.
     """
     from algorithms.components import weakly_connected_components
-    from engine.detect.clusters import communities, node_pagerank, score_clusters
+    from engine.detect.cases import build_cases
+    from engine.detect.clusters import communities, node_pagerank
     from engine.detect.evidence import result_tables
     from engine.detect.frame import build_frame
     from engine.detect.run import detect, identity_edges
@@ -163,9 +164,9 @@ def analyze_tables(
         )
     with _stage("clusters", seconds, progress):
         suspect_nodes = _suspect_nodes(frame, suspects or [])
-        ranked = score_clusters(frame, det.hits, com, suspect_nodes)
         pagerank = node_pagerank(com, suspect_nodes)
-        results = result_tables(frame, det, com, ranked, run_id, components, pagerank)
+        cases = build_cases(frame, det.hits, com, pagerank if len(suspect_nodes) else None)
+        results = result_tables(frame, det, com, cases, run_id, components, pagerank)
     n_lab = com.labels[: frame.n_nodes]
     summary = RunSummary(
         run_id=run_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from typer.testing import CliRunner
@@ -15,6 +17,8 @@ from engine.store.embedded import EmbeddedStore
 def _store(tmp_path, world):
     for i in range(3):  # a cycle with shrinking amounts: one flagged cluster
         world.pay(f"c{i}", f"c{(i + 1) % 3}", 10000 - 300 * i, day=i)
+        for month in range(6):  # ... among people who otherwise only pay their rent
+            world.pay(f"c{i}", f"landlord{i}", 800, day=30 * month)
     for i in range(7):  # a fan-in
         world.pay(f"s{i}", "hub", 900, day=0.5 * i)
     home = tmp_path / "home"
@@ -33,10 +37,15 @@ def test_clusters_json_table_and_csv(tmp_path, world):
     rows = json.loads(out.output)
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     cycle = next(r for r in rows if "temporal_cycle" in r["flags"])
-    assert {m["entity_id"] for m in cycle["members"]} >= {"c0", "c1", "c2"}
+    assert set(cycle["accounts"]) == {"c0", "c1", "c2"}  # core: the cycle's own accounts
+    assert set(cycle["context_accounts"]) == {"landlord0", "landlord1", "landlord2"}
     card = next(e for e in cycle["evidence"] if e["pattern"] == "temporal_cycle")
     assert len(card["tx_ids"]) == 3 and card["parameters"]["cycle_max_len"] == 6
     out = runner.invoke(app, ["clusters", "--home", str(home), "--format", "csv", "--top", "1"])
     assert out.exit_code == 0 and len(out.output.strip().splitlines()) == 2
+    header, row = csv.reader(io.StringIO(out.output))
+    assert "context_accounts" in header
+    first = dict(zip(header, row, strict=True))
+    assert set(first["accounts"].split(";")) == set(rows[0]["accounts"])
     out = runner.invoke(app, ["clusters", "--home", str(home)])
     assert out.exit_code == 0 and "ranked clusters" in out.output

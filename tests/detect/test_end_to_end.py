@@ -51,7 +51,9 @@ def test_operations_rank_in_the_top_clusters(run):
     world, analysis = run
     ranking = ranking_quality(analysis, world, 20)
     assert ranking["share_operations_in_top"] >= 0.8, ranking
-    assert ranking["account_recall"] >= 0.85, ranking  # ~25 planted operations, 20 clusters
+    # cases hold their findings' own accounts, not whole communities: 0.82 measured at tiny
+    assert ranking["account_recall"] >= 0.75, ranking  # ~25 planted operations, 20 clusters
+    assert ranking["account_precision"] >= 0.85, ranking
     clusters = analysis.results["clusters"].to_pylist()
     assert [c["rank"] for c in clusters] == list(range(1, len(clusters) + 1))
     assert all(0.0 <= c["score"] <= 1.0 for c in clusters)
@@ -68,12 +70,17 @@ def test_operations_rank_in_the_top_clusters(run):
 #: 0.15; each floor is set below its measured value so that a regression fails, not to say
 #: the figures are good (chance is the laundering share, 6-11 %). Tiny worlds hold about
 #: 1,000 accounts, so the top 100 clusters cover most of them: their recall is a floor only.
+#: With calibrated findings and pattern-centred cases (parts 2-4) the measured figures are:
+#: default 0.88 / 0.86, lookalike 0.12 / 0.21 (risk worse than main: in that world nearly
+#: every transfer is one-off, so the one-off-counterparty null says little, and launderers are
+#: drawn in proportion to activity, which counting findings rewarded), random 0.17 / 0.17,
+#: 0.14 / 0.19, 0.14 / 0.19.
 WORLD_FLOORS = {
-    ("default", 0): {"topN_f1": 0.55, "risk_precision_at_k": 0.7, "top100_recall": 0.9},
-    ("lookalike", 0): {"topN_f1": 0.12, "risk_precision_at_k": 0.2, "top100_recall": 0.9},
-    ("random", 1): {"topN_f1": 0.07, "risk_precision_at_k": 0.15, "top100_recall": 0.75},
-    ("random", 2): {"topN_f1": 0.07, "risk_precision_at_k": 0.1, "top100_recall": 0.7},
-    ("random", 3): {"topN_f1": 0.05, "risk_precision_at_k": 0.1, "top100_recall": 0.85},
+    ("default", 0): {"topN_f1": 0.75, "risk_precision_at_k": 0.75, "top100_recall": 0.85},
+    ("lookalike", 0): {"topN_f1": 0.1, "risk_precision_at_k": 0.18, "top100_recall": 0.8},
+    ("random", 1): {"topN_f1": 0.12, "risk_precision_at_k": 0.14, "top100_recall": 0.7},
+    ("random", 2): {"topN_f1": 0.11, "risk_precision_at_k": 0.15, "top100_recall": 0.75},
+    ("random", 3): {"topN_f1": 0.11, "risk_precision_at_k": 0.15, "top100_recall": 0.85},
 }
 
 

@@ -25,15 +25,23 @@ def _store_with(tmp_path, tx_rows, accounts=None, holdings=None) -> EmbeddedStor
 
 
 def _ring(prefix: str, n: int, amount: float, start: int) -> list[tuple]:
-    """Every account of the group pays every other one: a dense community."""
+    """Every pair of the group's accounts transacts once, one way: a dense community of one-off
+    transfers (paying back both ways would be two people settling up)."""
     rows = []
-    for k, (i, j) in enumerate(itertools.permutations(range(n), 2)):
+    for k, (i, j) in enumerate(itertools.combinations(range(n), 2)):
         rows.append((f"{prefix}{i}-{j}", f"{prefix}{i}", f"{prefix}{j}", amount, start + k))
     return rows
 
 
+def _rent(prefix: str, n: int) -> list[tuple]:
+    """Each account of a group pays its landlord six times: its ordinary life, against which
+    the group's one-off transfers among each other are unusual."""
+    return [(f"rent-{prefix}{i}-{m}", f"{prefix}{i}", f"landlord-{prefix}{i}", 700.0, 1000 + m)
+            for i in range(n) for m in range(6)]  # fmt: skip
+
+
 def test_two_dense_groups_become_two_ranked_clusters(tmp_path) -> None:
-    rows = _ring("A", 5, 1000.0, 0) + _ring("B", 4, 10.0, 100)
+    rows = _ring("A", 5, 1000.0, 0) + _ring("B", 4, 900.0, 100) + _rent("A", 5) + _rent("B", 4)
     rows.append(("bridge", "A0", "B0", 1.0, 500))  # one weak link between the groups
     store = _store_with(
         tmp_path,
@@ -50,21 +58,26 @@ def test_two_dense_groups_become_two_ranked_clusters(tmp_path) -> None:
     assert summary.n_components == 1
     clusters = store.read_results("clusters").sort_by("rank")
     assert clusters["n_accounts"].to_pylist() == [5, 4]
-    assert clusters["volume"].to_pylist() == [20 * 1000.0, 12 * 10.0]
+    assert clusters["volume"].to_pylist() == [10 * 1000.0, 6 * 900.0]
     assert clusters["n_parties"].to_pylist() == [1, 0]
     assert clusters["countries"].to_pylist() == [["LY"], ["DE"]]
-    assert clusters["outflow"].to_pylist()[0] == 1.0 and clusters["inflow"].to_pylist()[1] == 1.0
+    rent = 6 * 700.0
+    assert clusters["outflow"].to_pylist() == [1.0 + 5 * rent, 4 * rent]
+    assert clusters["inflow"].to_pylist()[1] == 1.0
     members = store.read_results("cluster_members")
     first = members.filter(pa.compute.equal(members["cluster_id"], clusters["cluster_id"][0]))
-    accounts = sorted(m["entity_id"] for m in first.to_pylist() if m["entity_kind"] == "account")
+    accounts = sorted(m["entity_id"] for m in first.to_pylist()
+                      if m["entity_kind"] == "account" and m["role"] != "context")  # fmt: skip
     assert accounts == [f"A{i}" for i in range(5)]
+    context = {m["entity_id"] for m in first.to_pylist() if m["role"] == "context"}
+    assert context == {f"landlord-A{i}" for i in range(5)} | {"B0"}  # counterparties: shown
     assert [m["entity_id"] for m in first.to_pylist() if m["entity_kind"] == "party"] == ["P1"]
     runs = store.read_results("runs")
     assert runs["run_id"].to_pylist() == [summary.run_id]
 
 
 def test_a_cash_hub_does_not_glue_customers_together(tmp_path) -> None:
-    rows = _ring("A", 4, 500.0, 0) + _ring("B", 4, 500.0, 100)
+    rows = _ring("A", 4, 500.0, 0) + _ring("B", 4, 500.0, 100) + _rent("A", 4) + _rent("B", 4)
     # a placeholder that every account deposits from: without hub handling it joins everything
     rows += [(f"cash-{g}{i}", "CASH", f"{g}{i}", 50.0, 900) for g in "AB" for i in range(4)]
     store = _store_with(tmp_path, rows, accounts=[{"account_id": "CASH", "kind": "placeholder"}])
