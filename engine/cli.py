@@ -44,6 +44,8 @@ COMMAND_MODULES = (
     "engine.commands.bench",
     "engine.commands.users",
     "engine.commands.audit",
+    "engine.commands.feedback",
+    "engine.commands.scores",
 )
 
 
