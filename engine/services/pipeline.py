@@ -115,9 +115,10 @@ def analyze(
     seconds: dict[str, float] = {}
     with _stage("read", seconds, progress):
         tables = {name: store.read_table(name) for name in schema.INPUT_TABLES}
+        decisions = store.read_dispositions()
     analysis = analyze_tables(
         tables, resolution=resolution, seed=seed, suspects=suspects, progress=progress,
-        config=config, seconds=seconds,
+        config=config, seconds=seconds, decisions=decisions,
     )  # fmt: skip
     with _stage("write", seconds, progress):
         store.write_results(analysis.results)
@@ -133,11 +134,14 @@ def analyze_tables(
     progress: Progress | None = None,
     config: DetectionConfig | None = None,
     seconds: dict[str, float] | None = None,
+    decisions: pa.Table | None = None,
 ) -> Analysis:
     """The analysis of :func:`analyze` on canonical tables in memory (no store).
 
     Returns the result tables (``runs`` included), the run summary and the detection itself;
     benchmarks and tests use it to measure detection without a store round trip.
+    ``decisions`` (the store's dispositions) label accounts for the triage model
+    (:mod:`engine.triage`).
     """
     from algorithms.components import weakly_connected_components
     from engine.detect.clusters import communities, node_pagerank, score_clusters
@@ -166,6 +170,10 @@ def analyze_tables(
         ranked = score_clusters(frame, det.hits, com, suspect_nodes)
         pagerank = node_pagerank(com, suspect_nodes)
         results = result_tables(frame, det, com, ranked, run_id, components, pagerank)
+    with _stage("triage", seconds, progress):
+        from engine.triage.run import triage_tables
+
+        results.update(triage_tables(frame, results, decisions, run_id, seed=seed))
     n_lab = com.labels[: frame.n_nodes]
     summary = RunSummary(
         run_id=run_id,
