@@ -131,7 +131,7 @@ def test_labels_train_a_model_that_finds_the_unlabelled_mules(tmp_path, mules) -
 
 
 def test_a_cleared_account_drops_out_of_the_queue(tmp_path, mules) -> None:
-    transactions, bad = mules
+    transactions, _ = mules
     store = _store(tmp_path, transactions)
     analyze(store)
     top = max(store.read_results("triage").to_pylist(), key=lambda r: r["risk"])
