@@ -176,22 +176,32 @@ def _one(name, split, frame, results, dec, run_id, truth, held, analysis_s, seed
 
 
 def own_world(scale: str = "small", seed: int = SEED) -> tuple[dict, dict, dict]:
-    """The generator's world with account truth: core members of planted operations."""
-    from engine.synth.world import generate_world
+    """The generator's world, truth per account (core members of planted operations, not
+    hard negatives, not paying relatives, victims or migrants) and each one's operation start."""
+    import pandas as pd
 
-    world = generate_world(scale=scale, seed=seed)
+    from benchmarks.cases.detection import NON_CORE
+    from engine.synth.world import generate
+
+    world = generate(scale, seed=seed)
     tables = dict(world.tables)
-    members = world.truth["operation_members"].to_pandas()
-    accounts = set(tables["transactions"]["src_account"].to_pylist()) | set(
-        tables["transactions"]["dst_account"].to_pylist()
-    )
-    bad = (
-        set(members.loc[members["entity_kind"] == "account", "entity_id"])
-        if "entity_kind" in members
-        else set()
-    )
+    tx = tables["transactions"]
+    accounts = set(tx["src_account"].to_pylist()) | set(tx["dst_account"].to_pylist())
+    ops = world.truth["operations"].to_pandas()[["op_id", "category"]]
+    acc = world.truth["accounts"].to_pandas().merge(ops, on="op_id", how="left")
+    core = acc[(acc["category"] != "hard_negative") & ~acc["role"].isin(NON_CORE)]
+    bad = set(core["account_id"]) & accounts
     truth = {a: int(a in bad) for a in accounts}
-    return tables, truth, {}
+    ttx = world.truth["transactions"].to_pandas().dropna(subset=["op_id"])
+    times = tx.select(["tx_id", "ts"]).to_pandas()
+    ttx = ttx.merge(times, on="tx_id")
+    op_start = ttx.groupby("op_id")["ts"].min()
+    start: dict[str, float] = {}
+    for a, op in zip(core["account_id"], core["op_id"], strict=True):
+        if a in bad and op in op_start.index:
+            t = pd.Timestamp(op_start[op]).value // 1000
+            start[a] = float(min(start.get(a, t), t))
+    return tables, truth, start
 
 
 @case("triage", quick=False)
@@ -200,6 +210,9 @@ def triage_case(ctx: BenchContext) -> list[Measurement]:
     out: list[Measurement] = []
     tables, truth, start = load_amlgentex(_dev_folder())
     out += run_splits("amlgentex-dev", tables, truth, start)
+    for scale in ("small",) if ctx.quick else ("small", "medium"):
+        tables, truth, start = own_world(scale)
+        out += run_splits(f"own world {scale}", tables, truth, start)
     out.append(speed(10_000_000 if ctx.large else 1_000_000))
     return out
 
