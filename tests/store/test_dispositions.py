@@ -73,3 +73,29 @@ def test_a_failed_write_leaves_no_decision(store: Store) -> None:
     with pytest.raises(StoreError):
         store.write_dispositions(clash)
     assert store.read_dispositions().num_rows == 0
+
+
+def test_triage_result_tables_round_trip(store: Store) -> None:
+    from engine.core import schema
+
+    triage = pa.table(
+        {
+            "entity_id": ["A", "B"],
+            "risk": [1.0, 0.25],
+            "rule_score": [0.5, 0.25],
+            "model_score": [0.9, None],
+            "label": pa.array([1, None], pa.int8()),
+            "decided_at": pa.array([T0, None], schema.TS),
+            "new_evidence": [False, None],
+            "flagged": [True, False],
+            "run_id": ["r1", "r1"],
+        }
+    )
+    model = {"run_id": "r1", "kind": "lightgbm", "n_labelled": 20, "n_positive": 10,
+             "threshold": 0.5, "parameters": "{}", "importances": '{"in_n": 1.0}',
+             "metrics": "{}", "model": "tree\n" * 1000}  # fmt: skip
+    store.write_results(
+        {"triage": triage, "models": pa.Table.from_pylist([model], schema=schema.MODELS)}
+    )
+    assert store.read_results("triage").to_pylist() == schema.conform(triage, "triage").to_pylist()
+    assert store.read_results("models").to_pylist() == [model]
