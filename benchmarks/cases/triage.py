@@ -19,7 +19,7 @@ Worlds: ``amlgentex-dev`` (``../shared/data/amlgentex-dev``, an independent AMLS
 simulator; truth only from its ``truth/`` folder, read here and never by the engine) and the
 project's own generator world (default profile, small), whose laundering accounts are the
 core members of its planted operations. Speed: features, training and scoring on a synthetic
-graph of 1M accounts and 10M transactions (``--scale large``; 1M transactions otherwise).
+graph of 1M accounts and 10M transactions (``--scale large``; 5M transactions otherwise).
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ def triage_case(ctx: BenchContext) -> list[Measurement]:
     for scale in ("small",) if ctx.quick else ("small", "medium"):
         tables, truth, start = own_world(scale)
         out += run_splits(f"own world {scale}", tables, truth, start)
-    out.append(speed(10_000_000 if ctx.large else 1_000_000))
+    out.append(speed(10_000_000 if ctx.large else 5_000_000))
     return out
 
 
