@@ -70,6 +70,34 @@ class TriageModel:
         booster = lgb.Booster(model_str=self.text)
         return booster.predict(np.asarray(matrix, np.float64), num_threads=_threads())
 
+    def reasons(self, row: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
+        """The features that pushed one account's score up most: ``(feature, contribution)``
+        by LightGBM's tree SHAP values (log-odds), largest positive first."""
+        import lightgbm as lgb
+
+        booster = lgb.Booster(model_str=self.text)
+        contrib = booster.predict(np.asarray(row, np.float64).reshape(1, -1), pred_contrib=True,
+                                  num_threads=_threads())[0][:-1]  # fmt: skip
+        order = np.argsort(-contrib)[:top]
+        return [(self.features[i], float(contrib[i])) for i in order if contrib[i] > 0]
+
+    @classmethod
+    def from_row(cls, row: dict) -> TriageModel:
+        """The model of a ``models`` result row (as :func:`to_row` wrote it)."""
+        import lightgbm as lgb
+
+        names = tuple(lgb.Booster(model_str=row["model"]).feature_name())
+        return cls(
+            row["model"],
+            float(row["threshold"]),
+            names,
+            int(row["n_labelled"]),
+            int(row["n_positive"]),
+            json.loads(row["parameters"]),
+            json.loads(row["importances"]),
+            json.loads(row["metrics"]),
+        )
+
 
 def can_train(labels: np.ndarray) -> bool:
     """Whether ``labels`` (1, 0; -1 unlabelled) hold at least MIN_PER_CLASS of each class."""

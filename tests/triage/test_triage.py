@@ -174,3 +174,21 @@ def test_the_feature_table_has_the_documented_columns(tmp_path, mules) -> None:
     assert table.schema.equals(schema.ACCOUNT_FEATURES)
     row = {r["entity_id"]: r for r in table.to_pylist()}["M000"]
     assert row["out_n"] >= 3 and row["in_cp"] >= 5
+
+
+def test_stored_model_scores_like_the_run_and_names_its_reasons(tmp_path, mules) -> None:
+    transactions, bad = mules
+    store = _store(tmp_path, transactions)
+    _label_half(store, transactions, bad)
+    analyze(store)
+    fitted = triage_model.TriageModel.from_row(store.read_results("models").to_pylist()[0])
+    assert fitted.features == schema.FEATURE_COLUMNS
+    features = store.read_results("account_features")
+    matrix = np.column_stack([features[c].to_numpy() for c in schema.FEATURE_COLUMNS])
+    triage = store.read_results("triage")
+    assert features["entity_id"].to_pylist() == triage["entity_id"].to_pylist()
+    np.testing.assert_allclose(fitted.score(matrix), triage["model_score"].to_numpy())
+    mule = features["entity_id"].to_pylist().index("M000")
+    reasons = fitted.reasons(matrix[mule])
+    assert reasons and all(value > 0 for _, value in reasons)
+    assert {name for name, _ in reasons} <= set(schema.FEATURE_COLUMNS)
