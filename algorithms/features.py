@@ -22,7 +22,8 @@ columns are :data:`FEATURE_NAMES`:
   of a scatter-gather; intermediaries with more than ``hub_degree`` transfers are skipped, which
   bounds the work);
 * ``cycles_2`` .. ``cycles_5``: temporal cycles through the account by length (from
-  :func:`algorithms.cycles.temporal_cycles`, counted per account on their edges).
+  :func:`algorithms.cycles.temporal_cycles`, counted per account on their edges), among
+  accounts with at most ``hub_degree`` transfers (through a hub they run into millions).
 
 Every pass is one scan of the rows (linear in transfers), parallel over accounts; the scratch
 needed for distinct counts is one array of ``n`` per worker block, not per account.
@@ -90,7 +91,8 @@ def account_features(
     round_unit : float
         An amount is round when it is a whole multiple of this (in the base currency).
     hub_degree : int
-        Intermediaries with more transfers than this are skipped by ``scatter_gather``.
+        Intermediaries with more transfers than this are skipped by ``scatter_gather``, and
+        accounts with more transfers (in and out) than this are left out of the cycles.
     cycle_window : int, optional
         Window of the temporal cycles (default ``window``); ``0`` skips cycles.
     max_cycles : int
@@ -124,9 +126,17 @@ def account_features(
     if cw > 0 and m:
         from algorithms.cycles import temporal_cycles
 
-        found = temporal_cycles(oip, oix, ots, window=cw, max_length=MAX_CYCLE_LENGTH,
-                                max_cycles=max_cycles)  # fmt: skip
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(oip))
+        # Cycles through hubs (cash, an external bank, a payroll account) are counted in the
+        # millions and say nothing of an account: only edges between accounts with at most
+        # hub_degree transfers each are searched.
+        degree = np.diff(oip) + np.diff(iip)
+        src_all = np.repeat(np.arange(n, dtype=np.int64), np.diff(oip))
+        keep = (degree[src_all] <= hub_degree) & (degree[oix] <= hub_degree)
+        kip = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(src_all[keep], minlength=n), out=kip[1:])
+        found = temporal_cycles(kip, oix[keep], ots[keep], window=cw,
+                                max_length=MAX_CYCLE_LENGTH, max_cycles=max_cycles)  # fmt: skip
+        src = src_all[keep]
         lengths = np.diff(found.offsets)
         cyc = np.repeat(np.arange(len(lengths)), lengths)
         nodes = src[found.edges]

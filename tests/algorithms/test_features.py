@@ -133,7 +133,7 @@ def test_temporal_cycles_are_counted_per_account_by_length():
 
 
 def test_neighbour_means_against_a_loop():
-    n, src, dst, ts, amount, cash = world(4)
+    n, src, dst, ts, _, _ = world(4)
     oip, oix, *_ = time_csr(n, src, src, dst, ts)
     values = np.random.default_rng(0).random((n, 3))
     got = neighbour_means(oip, oix, values)
@@ -151,3 +151,15 @@ def test_empty_graph_and_mismatched_csr():
         3, len(FEATURE_NAMES))  # fmt: skip
     with pytest.raises(ValueError):
         account_features(ip, empty, f, i, b, np.zeros(3, np.int64), empty, f, i, b, window=1)
+
+
+def test_cycles_through_hubs_are_left_out():
+    # the same two cycles, but every account has two transfers: with hub_degree 1 all are hubs
+    src = np.array([0, 1, 2, 3, 4])
+    dst = np.array([1, 0, 3, 4, 2])
+    ts = np.array([1, 2, 1, 2, 3], np.int64) * DAY
+    got = features(5, src, dst, ts, np.full(5, 10.0), np.zeros(5, bool), 3 * DAY, hub_degree=1)
+    cols = [FEATURE_NAMES.index(f"cycles_{k}") for k in range(2, 6)]
+    assert got[:, cols].sum() == 0
+    got = features(5, src, dst, ts, np.full(5, 10.0), np.zeros(5, bool), 3 * DAY, hub_degree=2)
+    assert got[:, cols].sum() == 5
