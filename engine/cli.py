@@ -43,6 +43,8 @@ COMMAND_MODULES = (
     "engine.commands.demo",
     "engine.commands.users",
     "engine.commands.audit",
+    "engine.commands.feedback",
+    "engine.commands.scores",
 )
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import state
 from dashboard.auth import audit, guard
 from dashboard.widgets import charts, geo
+from dashboard.widgets.decision import decision_box
 from dashboard.widgets.network import network_picture
 
 guard("view_cluster")
@@ -47,6 +48,9 @@ cols[3].metric("People", info.get("n_parties"))
 cols[4].metric("Inside", f"{info.get('volume') or 0:,.0f}")
 cols[5].metric("Money in", f"{info.get('inflow') or 0:,.0f}")
 st.caption(f"Money out of the cluster: {info.get('outflow') or 0:,.0f}")
+accounts = detail.members.loc[detail.members["entity_kind"] == "account", "entity_id"].tolist()
+decision_box(str(cluster_id), kind="case", members=accounts, run_id=info.get("run_id"),
+             key=f"case-{cluster_id}")  # fmt: skip
 
 tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
 with tabs[0]:

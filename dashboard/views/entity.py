@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import audit, guard
+from dashboard.widgets.decision import decision_box
 from dashboard.widgets.entity_picker import entity_picker
 from dashboard.widgets.network import network_picture
 
@@ -37,6 +38,8 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Counterparties", f"{len(detail.counterparties):,}")
 c2.metric("Trips", f"{len(detail.trips):,}")
 c3.metric("Clusters", f"{len(detail.clusters):,}")
+if detail.kind == "account":
+    decision_box(entity_id, key=f"account-{entity_id}")
 if st.button("Follow the money from here", key="follow-entity"):
     state.follow(entity_id)
 

@@ -23,7 +23,7 @@ def ranked_clusters(store: Any, top: int) -> list[dict[str, Any]]:
     ``context_accounts`` their first-hop counterparties (shown, not members)."""
     import pyarrow.compute as pc
 
-    from engine.detect.evidence import CONTEXT
+    from engine.core.schema import CONTEXT_ROLE as CONTEXT
 
     clusters = store.read_results("clusters").sort_by("rank")
     clusters = clusters.slice(0, max(top, 0))

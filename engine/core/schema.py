@@ -243,6 +243,10 @@ INPUT_TABLES: dict[str, pa.Schema] = {
 
 #: The key that makes a row of an input table unique; a second row with a known key is a
 #: duplicate and is skipped (idempotent re-upload).
+#: The role of a case member who is a first-hop counterparty, shown but not a member of the
+#: case's core (``cluster_members.role``).
+CONTEXT_ROLE = "context"
+
 KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id",),
     "parties": ("party_id",),
@@ -250,6 +254,62 @@ KEYS: dict[str, tuple[str, ...]] = {
     "transactions": ("tx_id",),
     "travel": ("record_id",),
 }
+
+#: Columns of the per-account feature table (``account_features``), in the order the triage
+#: model reads them: the graph features of :mod:`algorithms.features`, the rule score, and the
+#: 2-hop means over senders (``nbr_in_``) and receivers (``nbr_out_``). See docs/triage.md.
+_DIRECTIONAL = ("n", "amount", "cp", "win_n", "win_amount", "log_mean", "burst", "round", "cash")
+_GRAPH_FEATURES = (
+    *(f"{d}_{name}" for d in ("in", "out") for name in _DIRECTIONAL),
+    *("balance", "pass_on", "mutual", "gather_scatter", "scatter_gather"),
+    *("cycles_2", "cycles_3", "cycles_4", "cycles_5"),
+)
+_NEIGHBOUR_FEATURES = ("rule_score", "in_cp", "out_cp", "pass_on", "balance", "in_amount",
+                       "out_amount")  # fmt: skip
+FEATURE_COLUMNS: tuple[str, ...] = (
+    *_GRAPH_FEATURES,
+    "rule_score",
+    *(f"nbr_{d}_{name}" for d in ("in", "out") for name in _NEIGHBOUR_FEATURES),
+)
+
+ACCOUNT_FEATURES = pa.schema(
+    [pa.field("entity_id", pa.string(), nullable=False)]
+    + [pa.field(name, pa.float64()) for name in FEATURE_COLUMNS]
+    + [pa.field("run_id", pa.string())]
+)
+
+#: Per account: the rank the investigator's queue follows. ``risk`` combines the rule score
+#: with the triage model's score (equal to the rule score without a model); ``label`` is the
+#: decision in force (1 suspicious, 0 cleared), ``flagged`` the model's decision at its
+#: threshold (null without a model).
+TRIAGE = pa.schema(
+    [
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("risk", pa.float64()),
+        pa.field("rule_score", pa.float64()),
+        pa.field("model_score", pa.float64()),
+        pa.field("label", pa.int8()),
+        pa.field("decided_at", TS),
+        pa.field("new_evidence", pa.bool_()),  # evidence later than the decision
+        pa.field("flagged", pa.bool_()),
+        pa.field("run_id", pa.string()),
+    ]
+)
+
+#: The triage model of a run (at most one row): LightGBM's own text format, never a pickle.
+MODELS = pa.schema(
+    [
+        pa.field("run_id", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("n_labelled", pa.int64()),
+        pa.field("n_positive", pa.int64()),
+        pa.field("threshold", pa.float64()),
+        pa.field("parameters", pa.string()),  # JSON
+        pa.field("importances", pa.string()),  # JSON {feature: gain}
+        pa.field("metrics", pa.string()),  # JSON: out-of-fold figures on the training labels
+        pa.field("model", pa.large_string()),
+    ]
+)
 
 #: Tables written back by an analysis run (replaced as a whole by each run).
 RESULT_TABLES: dict[str, pa.Schema] = {
@@ -259,6 +319,9 @@ RESULT_TABLES: dict[str, pa.Schema] = {
     "evidence": EVIDENCE,
     "scores": SCORES,
     "links": LINKS,
+    "account_features": ACCOUNT_FEATURES,
+    "triage": TRIAGE,
+    "models": MODELS,
 }
 
 ALL_TABLES: dict[str, pa.Schema] = {

@@ -23,7 +23,7 @@ from engine.detect.typologies import FAMILIES, typology
 
 MAX_CARDS = 30
 #: Role of the context accounts of a case in ``cluster_members`` (shown, not members).
-CONTEXT = "context"
+CONTEXT = schema.CONTEXT_ROLE
 #: Evidence cards are written for the best-ranked clusters only (an analyst's reading list).
 MAX_CARD_CLUSTERS = 1000
 MAX_IDS = 500

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.detect.evidence import CONTEXT
+from engine.core.schema import CONTEXT_ROLE as CONTEXT
 from engine.queries.models import MAX_FLOWS, ClusterDetail
 from engine.queries.networks import NetworkQueries
 

@@ -20,6 +20,7 @@ action                        analyst  investigator  admin
 ``follow_money``              no       yes           yes
 ``export``                    no       yes           yes
 ``export_identified``         no       yes           yes
+``record_decision``           no       yes           yes
 ``manage_users``              no       no            yes
 ``view_audit``                no       no            yes
 ============================  =======  ============  =====
@@ -69,6 +70,7 @@ ACTIONS = (
     "follow_money",
     "export",
     "export_identified",
+    "record_decision",
     "view_benchmarks",
     "manage_users",
     "view_audit",
@@ -89,6 +91,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "follow_money": _INVESTIGATION,
     "export": _INVESTIGATION,
     "export_identified": _INVESTIGATION,
+    "record_decision": _INVESTIGATION,
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin"}),
 }

@@ -181,6 +181,35 @@ class AuditedSession:
                 reports.append(IngestReport(source, "", "refused", error=str(exc)))
         return reports
 
+    def decide(
+        self, entity_id: str, decision: str, reason: str, *, kind: str = "account",
+        members: list[str] | None = None, run_id: str | None = None,
+    ) -> int:  # fmt: skip
+        """Record an investigator's decision about an account or a case (``record_decision``);
+        one entry naming the decision, its reason and how many rows it stored."""
+        from engine.services.feedback import record_decision
+
+        self._require("record_decision")
+        rows = record_decision(
+            self.store, entity_id, decision, reason=reason, decided_by=self.user.name,
+            kind=kind, members=members or [], run_id=run_id,
+        )  # fmt: skip
+        target = f"cluster:{entity_id}" if kind == "case" else f"entity:{entity_id}"
+        self._record("record_decision", target, decision=decision, reason=reason,
+                     rows=rows.num_rows)  # fmt: skip
+        return rows.num_rows
+
+    def import_feedback(self, path: str | os.PathLike[str]) -> Any:
+        """Load a file of past decisions (``record_decision``); one entry with the outcome."""
+        from engine.services.feedback import import_feedback
+
+        self._require("record_decision")
+        report = import_feedback(self.store, path, decided_by=self.user.name)
+        self._record("feedback_import", f"batch:{report.batch_id}", source=report.source,
+                     status=report.status, accepted=report.accepted,
+                     rejected=report.rejected)  # fmt: skip
+        return report
+
     def cluster(self, cluster_id: int) -> ClusterDetail:
         """Open one cluster (``view_cluster``)."""
         self._require("view_cluster")

@@ -115,9 +115,10 @@ def analyze(
     seconds: dict[str, float] = {}
     with _stage("read", seconds, progress):
         tables = {name: store.read_table(name) for name in schema.INPUT_TABLES}
+        decisions = store.read_dispositions()
     analysis = analyze_tables(
         tables, resolution=resolution, seed=seed, suspects=suspects, progress=progress,
-        config=config, seconds=seconds,
+        config=config, seconds=seconds, decisions=decisions,
     )  # fmt: skip
     with _stage("write", seconds, progress):
         store.write_results(analysis.results)
@@ -133,11 +134,14 @@ def analyze_tables(
     progress: Progress | None = None,
     config: DetectionConfig | None = None,
     seconds: dict[str, float] | None = None,
+    decisions: pa.Table | None = None,
 ) -> Analysis:
     """The analysis of :func:`analyze` on canonical tables in memory (no store).
 
     Returns the result tables (``runs`` included), the run summary and the detection itself;
     benchmarks and tests use it to measure detection without a store round trip.
+    ``decisions`` (the store's dispositions) label accounts for the triage model
+    (:mod:`engine.triage`).
     """
     from algorithms.components import weakly_connected_components
     from engine.detect.cases import build_cases
@@ -167,6 +171,10 @@ def analyze_tables(
         pagerank = node_pagerank(com, suspect_nodes)
         cases = build_cases(frame, det.hits, com, pagerank if len(suspect_nodes) else None)
         results = result_tables(frame, det, com, cases, run_id, components, pagerank)
+    with _stage("triage", seconds, progress):
+        from engine.triage.run import triage_tables
+
+        results.update(triage_tables(frame, results, decisions, run_id, seed=seed))
     n_lab = com.labels[: frame.n_nodes]
     summary = RunSummary(
         run_id=run_id,

@@ -12,6 +12,8 @@ Semantics every backend guarantees (and ``tests/store/test_contract.py`` proves 
 * **Streamed batches.** :meth:`Store.write_stream` takes a batch as a sequence of chunks, with
   the same guarantees; a backend that can writes each chunk as it arrives, so a file larger
   than memory can be one batch.
+* **Atomic decisions.** :meth:`Store.write_dispositions` appends a set of investigators'
+  decisions as one unit, with who and when; they are never replaced by an analysis run.
 * **Whole result sets.** :meth:`Store.write_results` replaces the previous analysis results as
   one unit; readers see the old set or the new one, never a mixture.
 """
@@ -230,6 +232,23 @@ class Store(ABC):
     @abstractmethod
     def read_results(self, name: str) -> pa.Table:
         """Read one result table of the latest run (empty with its schema if none)."""
+
+    # -- investigators' decisions ------------------------------------------------------------
+
+    @abstractmethod
+    def write_dispositions(self, rows: pa.Table) -> int:
+        """Append decisions (the :data:`engine.store.dispositions.DISPOSITIONS` schema) as one
+        unit: all rows land or none. Returns the number of rows written.
+
+        Raises
+        ------
+        StoreError
+            If they could not be written; the store is unchanged.
+        """
+
+    @abstractmethod
+    def read_dispositions(self) -> pa.Table:
+        """Every decision recorded, in the order written (empty with its schema if none)."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ The graph (see docs/neo4j.md)::
     (:Cluster {cluster_id, rank, score, ...})<-[:MEMBER_OF {role, score}]-(:Account|:Party|:Trip)
     (:Party)-[:SAME_AS {score, evidence}]->(:Party)   and [:CO_TRAVELLED], [:LINKED {kind}]
     (:ResultTable {name, part, data})     Arrow IPC of each result table of the latest run
+    (:Disposition {disposition_id, entity_id, decision, ...})-[:ABOUT]->(:Account)
+                                          an investigator's decision (never cleared by a run)
 
 An ``:Account`` or ``:Party`` created only because a transfer or a holding names it has no
 ``batch_id``: it is a reference, not a row of the accounts or parties table, so a later row with
@@ -32,6 +34,8 @@ SCHEMA = (
     "CREATE INDEX mt_transfer_ts IF NOT EXISTS FOR ()-[r:TRANSFER]-() ON (r.ts)",
     "CREATE INDEX mt_rejected_batch IF NOT EXISTS FOR (r:Rejected) ON (r.batch_id)",
     "CREATE INDEX mt_result_name IF NOT EXISTS FOR (r:ResultTable) ON (r.name)",
+    "CREATE CONSTRAINT mt_disposition_id IF NOT EXISTS FOR (d:Disposition) "
+    "REQUIRE d.disposition_id IS UNIQUE",
 )
 
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
@@ -375,6 +379,32 @@ CREATE (:Cluster {cluster_id: $cluster_id[i], rank: $rank[i], score: $score[i],
                   outflow: $outflow[i], countries: $countries[i], flags: $flags[i],
                   summary: $summary[i], run_id: $run_id})
 """
+
+# -- investigators' decisions -------------------------------------------------------------------
+
+#: Append decisions; an account decision is also linked to its account when the account exists.
+#: ``decided_at_us`` is epoch microseconds (exact round trip of the Arrow timestamp).
+WRITE_DISPOSITIONS = """
+UNWIND $rows AS row
+CREATE (d:Disposition)
+SET d = row, d.written_at = datetime()
+WITH d, row
+OPTIONAL MATCH (a:Account {account_id: row.entity_id})
+WITH d, row, a WHERE row.entity_kind = 'account' AND a IS NOT NULL
+CREATE (d)-[:ABOUT]->(a)
+"""
+
+READ_DISPOSITIONS = """
+MATCH (d:Disposition)
+RETURN d.disposition_id AS disposition_id, d.entity_id AS entity_id,
+       d.entity_kind AS entity_kind, d.decision AS decision, d.reason AS reason,
+       d.decided_by AS decided_by, d.decided_at_us AS decided_at_us, d.case_id AS case_id,
+       d.run_id AS run_id, d.batch_id AS batch_id
+ORDER BY d.seq, d.written_at, d.disposition_id
+"""
+
+#: Highest write sequence number so far (decisions keep their write order across writes).
+DISPOSITION_SEQ = "MATCH (d:Disposition) RETURN coalesce(max(d.seq), 0) AS seq"
 
 # --- audit log ---
 # The audit chain of a Neo4j store (engine/security/neo4j_audit.py):

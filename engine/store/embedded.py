@@ -7,6 +7,7 @@ Layout of the folder::
                                (a large table in parts: <table>.1.parquet, ...; the manifest's
                                "files" names the first, "parts" all of them)
     results/<run>-<nonce>/     one folder per analysis run: <table>.parquet
+    dispositions/<ts>-<nonce>.parquet   investigators' decisions, one file per write
     .lock                      a file lock held by writers
 
 Why this is safe:
@@ -146,7 +147,8 @@ class EmbeddedStore(Store):
         referenced = {b["dir"] for b in manifest["batches"]}
         results = manifest.get("results") or {}
         referenced.update(results.get("history", []))
-        for sub in ("batches", "results"):
+        referenced.update(manifest.get("dispositions", []))
+        for sub in ("batches", "results", "dispositions"):
             folder = self.home / sub
             if not folder.is_dir():
                 continue
@@ -310,6 +312,42 @@ class EmbeddedStore(Store):
         if not results:
             return schema.empty(name)
         return pq.read_table(self.home / results["dir"] / f"{name}.parquet")
+
+    # -- investigators' decisions ------------------------------------------------------------
+
+    def write_dispositions(self, rows: pa.Table) -> int:
+        """Write the rows to a new Parquet file, then name it in the manifest (the commit)."""
+        from engine.store import dispositions
+
+        table = dispositions.conform(rows)
+        if table.num_rows == 0:
+            return 0
+        ids = table["disposition_id"]
+        with self._writing("the decisions"):
+            manifest = self._manifest()
+            known = self.read_dispositions()["disposition_id"]
+            if len(pc.unique(ids)) != len(ids) or pc.any(pc.is_in(ids, known)).as_py():
+                raise StoreError(f"{self.home}: the decisions repeat a disposition_id")
+            name = f"dispositions/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+            path = self.home / name
+            path.parent.mkdir(exist_ok=True)
+            try:
+                _write_parquet(table, path)
+                _fsync_dir(path.parent)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            manifest["dispositions"] = [*manifest.get("dispositions", []), name]
+            self._commit(manifest)
+        return table.num_rows
+
+    def read_dispositions(self) -> pa.Table:
+        from engine.store import dispositions
+
+        files = self._manifest().get("dispositions", [])
+        if not files:
+            return dispositions.empty()
+        return pa.concat_tables([pq.read_table(self.home / f) for f in files])
 
 
 def _parts_entry(dirname: str, files: Mapping[str, list[str]]) -> dict[str, Any]:

@@ -374,6 +374,44 @@ class Neo4jStore(Store):
         with pa.ipc.open_stream(pa.py_buffer(b"".join(parts))) as reader:
             return reader.read_all()
 
+    # -- investigators' decisions ------------------------------------------------------------
+
+    def write_dispositions(self, rows: pa.Table) -> int:
+        """Append the rows as ``(:Disposition)`` nodes in one transaction."""
+        from engine.store import dispositions
+
+        table = dispositions.conform(rows)
+        if table.num_rows == 0:
+            return 0
+        records = table.drop_columns(["decided_at"]).to_pylist()
+        micros = table["decided_at"].cast(pa.int64()).to_pylist()
+
+        def work(tx: Any) -> None:
+            seq = int(tx.run(cypher.DISPOSITION_SEQ).single()["seq"])
+            for i, (record, us) in enumerate(zip(records, micros, strict=True)):
+                record["decided_at_us"] = us
+                record["seq"] = seq + 1 + i
+            for offset in range(0, len(records), CHUNK_ROWS):
+                chunk = records[offset : offset + CHUNK_ROWS]
+                tx.run(cypher.WRITE_DISPOSITIONS, rows=chunk).consume()
+
+        self._write("writing the decisions", work)
+        return table.num_rows
+
+    def read_dispositions(self) -> pa.Table:
+        from engine.store import dispositions
+
+        with self._errors("reading the decisions"):
+            keys, values = self._read_columns(cypher.READ_DISPOSITIONS)
+        by_key = dict(zip(keys, values, strict=True))
+        arrays = []
+        for f in dispositions.DISPOSITIONS:
+            if f.name == "decided_at":
+                arrays.append(pa.array(by_key["decided_at_us"], pa.int64()).cast(f.type))
+            else:
+                arrays.append(pa.array(by_key[f.name], f.type))
+        return pa.Table.from_arrays(arrays, schema=dispositions.DISPOSITIONS)
+
     def run_transaction(self, what: str, work: Callable[[Any], Any], *, write: bool = True) -> Any:
         """Run ``work(tx)`` in one managed transaction of this store's database and return its
         result: retried on transient errors, driver errors turned into :class:`StoreError` /

@@ -29,6 +29,7 @@ EXPECTED = {
         "follow_money",
         "export",
         "export_identified",
+        "record_decision",
     },
     "admin": set(ACTIONS),
 }
