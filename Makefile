@@ -25,12 +25,13 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/moneytrail demo --scale $(DEMO_SCALE) --out $(DEMO_DIR) --port $(PORT)
 
-# Start what the tests need (Neo4j, Chromium); lint; smoke-run the quick benchmarks (no timing
+# Start what the tests need (Neo4j, Chromium); lint (ruff, import layers, mypy); smoke-run the quick benchmarks (no timing
 # assertions: it fails only if a case breaks); run the whole suite; stop Neo4j.
 test: setup browser
 	@$(MAKE) --no-print-directory neo4j-start
 	@set -a; [ -f "$(NEO4J_ENV_FILE)" ] && . "$(NEO4J_ENV_FILE)"; set +a; \
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports && \
+	$(VENV)/bin/mypy && \
 	$(VENV)/bin/moneytrail bench --quick --results $$(mktemp -d) && \
 	$(VENV)/bin/pytest -p no:cacheprovider --durations=20 $(PYTEST_ARGS); rc=$$?; \
 	$(MAKE) --no-print-directory neo4j-stop; exit $$rc
@@ -39,6 +40,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.core.errors import AccessDenied, InputError
-from engine.security.audit import AuditLog
+from engine.security.audit import open_audit_log
 from engine.security.auth import User
 from engine.services.audited import AuditedSession
 from engine.services.feedback import import_feedback, record_decision
@@ -120,7 +120,7 @@ def test_a_decision_needs_a_known_word_and_a_reason(store) -> None:
 
 
 def test_audited_decision_is_one_entry_and_needs_the_role(store) -> None:
-    log = AuditLog()
+    log = open_audit_log(store)  # the log kept with the store
     start = len(log.entries())
     AuditedSession(INVESTIGATOR, store).decide("A", "cleared", "known landlord")
     entries = log.entries()[start:]
@@ -150,5 +150,5 @@ def test_cli_import_and_list(store, tmp_path) -> None:
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("decided_at,entity_kind,entity_id,decision")
     assert sorted(line.split(",")[2] for line in lines[1:]) == ["A", "B"]
-    actions = [e["action"] for e in AuditLog().entries()]
+    actions = [e["action"] for e in open_audit_log(store).entries()]
     assert actions.count("feedback_import") == 2
