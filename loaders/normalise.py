@@ -269,8 +269,22 @@ class Converter:
             )
             if "amount_base" not in out or out["amount_base"].null_count:
                 self._amount_base(out, n)
+        if "amount_base" in out:
+            self._finite(out["amount_base"], "amount_base")
         if "channel" in out and not values.in_vocabulary(out["channel"], _CHANNELS):
             out["channel"] = values.map_values(out["channel"], _channel)
+
+    def _finite(self, arr: pa.Array, fname: str) -> None:
+        """Reject rows whose (converted) amount is infinite, not a number, or negative.
+
+        A given ``amount_base`` is checked as well as a converted one: 1e308 KWD is a finite
+        amount whose conversion overflows to infinity, which no analysis can weigh.
+        """
+        ok = pc.and_(pc.is_finite(arr), pc.greater_equal(arr, 0.0))
+        bad = ~np.asarray(pc.fill_null(ok, True).to_numpy(zero_copy_only=False), dtype=bool)
+        self._reject(
+            bad, fname, arr, f"{fname} must be a finite number, not negative (after conversion)"
+        )
 
     def _amount_base(self, out: dict[str, pa.Array], n: int) -> None:
         currency = out.get("currency", pa.nulls(n, pa.string()))

@@ -287,13 +287,14 @@ def _python_date(value: str) -> dt.date | None:
 def to_date(arr: pa.Array, formats: Sequence[str] = ()) -> tuple[pa.Array, np.ndarray]:
     """Parse dates to ``date32``; mask of values that are not dates."""
     t = arr.type
-    if pa.types.is_date(t):
-        return arr.cast(pa.date32()), np.zeros(len(arr), dtype=bool)
-    if pa.types.is_timestamp(t):
-        return arr.cast(NAIVE).cast(pa.date32()), np.zeros(len(arr), dtype=bool)
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        days = arr.cast(pa.date32()) if pa.types.is_date(t) else arr.cast(NAIVE).cast(pa.date32())
+        out = _bounded_date(days)
+        return out, _failed(days, out)
     s = clean_text(arr)
     try:
-        return s.cast(pa.date32()), np.zeros(len(s), dtype=bool)
+        out = _bounded_date(s.cast(pa.date32()))
+        return out, _failed(s, out)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
 
@@ -303,7 +304,24 @@ def to_date(arr: pa.Array, formats: Sequence[str] = ()) -> tuple[pa.Array, np.nd
     naive = _coalesce_formats(s, [*formats, *DEFAULT_TS_FORMATS], parse, NAIVE)
     out = naive.cast(pa.date32())
     out = _python_fallback(s, out, _python_date, pa.date32())
+    out = _bounded_date(out)
     return out, _failed(s, out)
+
+
+#: Dates Python can represent (years 1-9999): ``0000-01-01`` is not a birth date, and a
+#: stored one would stop every consumer that converts it (entity view, export, Neo4j ingest).
+_DATE_BOUNDS = (
+    pa.scalar(dt.date(1, 1, 1), pa.date32()),
+    pa.scalar(dt.date(9999, 12, 31), pa.date32()),
+)
+
+
+def _bounded_date(out: pa.Array) -> pa.Array:
+    """``out`` with dates outside :data:`_DATE_BOUNDS` set to null (vectorised)."""
+    inside = pc.and_(pc.greater_equal(out, _DATE_BOUNDS[0]), pc.less_equal(out, _DATE_BOUNDS[1]))
+    if pc.all(inside).as_py() is not False:
+        return out
+    return pc.if_else(inside, out, pa.scalar(None, pa.date32()))
 
 
 def map_values(arr: pa.Array, fn: Callable[[str], str | None]) -> pa.Array:
