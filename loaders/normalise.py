@@ -205,6 +205,9 @@ class Converter:
 
     def _parse(self, fname: str, arr: pa.Array, ftype: pa.DataType) -> pa.Array:
         m = self.mapping
+        if pa.types.is_timestamp(ftype) or pa.types.is_date(ftype):
+            for mask, reason in values.impossible_times(arr, m.date_formats):
+                self._reject(mask, fname, arr, reason)
         if pa.types.is_timestamp(ftype):
             try:
                 out, failed = values.to_timestamp(
