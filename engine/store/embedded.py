@@ -43,7 +43,7 @@ from filelock import FileLock, Timeout
 
 from engine.core import schema
 from engine.core.errors import StoreError, StoreUnavailable
-from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store
+from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store, readable_dates
 from engine.store.batchwriter import BatchWriter, KnownKeys, key_array, parquet_writer
 
 MANIFEST = "manifest.json"
@@ -348,7 +348,7 @@ def _read_files(files: list[Path], columns: list[str] | None, name: str) -> pa.T
     if not files:
         return table_schema.empty_table()
     parts = [pq.read_table(f, columns=columns, memory_map=True) for f in files]
-    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    return readable_dates(pa.concat_tables(parts) if len(parts) > 1 else parts[0])
 
 
 def _batches_table(batches: list[dict[str, Any]]) -> pa.Table:
