@@ -165,6 +165,20 @@ class BatchReceipt:
         return sum(self.duplicates.values())
 
 
+@dataclass(frozen=True)
+class RemovalReceipt:
+    """What :meth:`Store.remove_batch` took out: rows per table, and quarantined rows."""
+
+    batch_id: str
+    source: str
+    removed: Mapping[str, int]
+    rejected: int
+
+    @property
+    def rows_removed(self) -> int:
+        return sum(self.removed.values())
+
+
 class Store(ABC):
     """A place where moneytrail keeps canonical tables, batches and analysis results."""
 
@@ -209,6 +223,22 @@ class Store(ABC):
     @abstractmethod
     def has_batch(self, batch_id: str) -> bool:
         """Whether a batch with this content hash has been written."""
+
+    @abstractmethod
+    def remove_batch(self, batch_id: str) -> RemovalReceipt:
+        """Take back one batch: the rows it stored, its quarantined rows and its record.
+
+        Atomic like :meth:`write_batch`: all of it goes or nothing does. Rows a later batch
+        skipped as duplicates of this one were never stored by that batch, so they go too
+        (ingest that file again to get them back). Analysis results are left as they were
+        until the next ``analyze``. Afterwards the batch is unknown, so the same file can be
+        ingested again.
+
+        Raises
+        ------
+        StoreError
+            If no batch has this id, or the removal could not be done (store unchanged).
+        """
 
     @abstractmethod
     def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:

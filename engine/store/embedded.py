@@ -43,7 +43,15 @@ from filelock import FileLock, Timeout
 
 from engine.core import schema
 from engine.core.errors import StoreError, StoreUnavailable
-from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store, readable_dates
+from engine.store.base import (
+    Batch,
+    BatchInfo,
+    BatchReceipt,
+    Chunk,
+    RemovalReceipt,
+    Store,
+    readable_dates,
+)
 from engine.store.batchwriter import BatchWriter, KnownKeys, key_array, parquet_writer
 
 MANIFEST = "manifest.json"
@@ -230,6 +238,21 @@ class EmbeddedStore(Store):
             return BatchReceipt(
                 info.batch_id, "written", outcome.written, outcome.duplicates, outcome.rejected
             )
+
+    def remove_batch(self, batch_id: str) -> RemovalReceipt:
+        """Drop the batch from the manifest (the single commit), then delete its folder."""
+        with self._writing(f"the removal of batch {batch_id}"):
+            manifest = self._manifest()
+            entries = [b for b in manifest["batches"] if b["batch_id"] == batch_id]
+            if not entries:
+                raise StoreError(f"{self.home}: no batch {batch_id!r}")
+            (entry,) = entries
+            manifest["batches"] = [b for b in manifest["batches"] if b["batch_id"] != batch_id]
+            self._commit(manifest)
+            self._key_cache.clear()
+            shutil.rmtree(self.home / entry["dir"], ignore_errors=True)
+        removed = {name: int(n) for name, n in entry["rows"].items() if int(n)}
+        return RemovalReceipt(batch_id, entry["source"], removed, int(entry["rejected"]))
 
     def _extend_key_cache(
         self, before: int, after: int, new_keys: Mapping[str, tuple[pa.Array, np.ndarray] | None]

@@ -34,7 +34,7 @@ from engine.core import schema
 from engine.core.config import Neo4jSettings
 from engine.core.errors import StoreError, StoreUnavailable
 from engine.store import cypher
-from engine.store.base import Batch, BatchReceipt, Store
+from engine.store.base import Batch, BatchReceipt, RemovalReceipt, Store
 from engine.store.embedded import first_occurrences, key_array
 
 #: Rows per UNWIND statement inside a batch's transaction.
@@ -280,6 +280,42 @@ class Neo4jStore(Store):
             return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
         written, duplicates = outcome
         return BatchReceipt(batch.batch_id, "written", written, duplicates, rejected.num_rows)
+
+    def remove_batch(self, batch_id: str) -> RemovalReceipt:
+        """Take the batch back in one server transaction (see :mod:`engine.store.cypher`)."""
+
+        def work(tx: Any) -> RemovalReceipt | None:
+            info = tx.run(cypher.BATCH_INFO, batch_id=batch_id).single()
+            if info is None:
+                return None
+            removed: dict[str, int] = {}
+            accounts: set[str] = set()
+            parties: set[str] = set()
+            for name, text in (("transactions", cypher.REMOVE_TRANSFERS),
+                               ("travel", cypher.REMOVE_TRIPS)):  # fmt: skip
+                record = tx.run(text, batch_id=batch_id).single()
+                removed[name] = int(record["n"])
+                accounts.update(record["touched"])
+            record = tx.run(cypher.REMOVE_HOLDINGS, batch_id=batch_id).single()
+            removed["holdings"] = int(record["n"])
+            parties.update(record["parties"])
+            accounts.update(record["accounts"])
+            for name, text, keys in (("accounts", cypher.REMOVE_ACCOUNT_ROWS, accounts),
+                                     ("parties", cypher.REMOVE_PARTY_ROWS, parties)):  # fmt: skip
+                record = tx.run(text, batch_id=batch_id).single()
+                removed[name] = int(record["n"])
+                keys.update(record["touched"])
+            tx.run(cypher.DROP_BARE_ACCOUNTS, keys=sorted(accounts)).consume()
+            tx.run(cypher.DROP_BARE_PARTIES, keys=sorted(parties)).consume()
+            rejected = int(tx.run(cypher.REMOVE_REJECTED, batch_id=batch_id).single()["n"])
+            tx.run(cypher.REMOVE_BATCH, batch_id=batch_id).consume()
+            kept = {name: n for name, n in removed.items() if n}
+            return RemovalReceipt(batch_id, info["source"], kept, rejected)
+
+        receipt = self._write(f"the removal of batch {batch_id}", work)
+        if receipt is None:
+            raise StoreError(f"{self.describe()}: no batch {batch_id!r}")
+        return receipt
 
     def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
         if name not in _READ:
