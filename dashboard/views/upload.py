@@ -94,3 +94,43 @@ else:
         hide_index=True,
         width="stretch",
     )
+
+st.subheader("Rejected rows of a batch")
+refused = batches[batches["rows_rejected"] > 0] if not batches.empty else batches
+if refused.empty:
+    st.caption("No batch has rejected rows.")
+else:
+    import io
+
+    import pyarrow.compute as pc
+
+    from engine.services.ingest import export_rejected
+
+    refused = refused.sort_values("uploaded_at", ascending=False)
+    labels = {
+        row.batch_id: f"{row.source} · {row.uploaded_at:%Y-%m-%d %H:%M} · "
+        f"{row.rows_rejected:,} rejected · {row.batch_id[:12]}"
+        for row in refused.itertuples()
+    }
+    chosen = st.selectbox(
+        "Batch", list(labels), format_func=labels.__getitem__, key="rejected_batch"
+    )
+    rejected = state.workbench().table("rejected")
+    rows = rejected.filter(pc.equal(rejected["batch_id"], chosen)).sort_by("row")
+    st.dataframe(
+        rows.select(["row", "field", "value", "reason"]).to_pandas(),
+        hide_index=True,
+        width="stretch",
+    )
+    buffer = io.BytesIO()
+    export_rejected(rows, buffer)
+    source = str(refused.set_index("batch_id").loc[chosen, "source"])
+    st.download_button(
+        f"Download these {rows.num_rows:,} rejected rows with reasons",
+        buffer.getvalue(),
+        file_name=f"rejected-{source}.csv",
+        mime="text/csv",
+        key=f"history-rejected-{chosen}",
+        on_click=state.rejected_downloaded,
+        args=(str(chosen),),
+    )
