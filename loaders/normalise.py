@@ -71,7 +71,6 @@ COUNTRY_NAMES = {
     "malaysia": "MY", "indonesia": "ID", "china": "CN", "canada": "CA", "brazil": "BR",
     "russia": "RU", "poland": "PL", "portugal": "PT", "malta": "MT", "cyprus": "CY",
 }  # fmt: skip
-_ALPHA2 = re.compile(r"^[A-Z]{2}$")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 #: Fields whose key may be derived from the row's content when the source has no id column.
@@ -89,9 +88,21 @@ def _vocabulary(words: dict[str, tuple[str, ...]], default: str | None):  # type
     return normalise
 
 
+def _iso_countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (from pycountry's copy of the standard), plus ``XK``: Kosovo
+    has no ISO code yet, but its IBANs, the EU and SWIFT use XK."""
+    import pycountry
+
+    return frozenset({c.alpha_2 for c in pycountry.countries} | {"XK"})
+
+
+#: Every country code a row may carry: two letters alone (``XQ``, ``ZZ``) are not a country.
+ISO_COUNTRIES = _iso_countries()
+
+
 def iban_country(account_id: str | None) -> str | None:
-    """The country of an IBAN (its first two letters); None for anything else."""
-    if account_id and _IBAN.match(account_id):
+    """The country of an IBAN (its first two letters, if a country); None for anything else."""
+    if account_id and _IBAN.match(account_id) and account_id[:2] in ISO_COUNTRIES:
         return account_id[:2]
     return None
 
@@ -101,7 +112,8 @@ def _country(value: str) -> str | None:
     named = COUNTRY_NAMES.get(text.lower())
     if named is not None:
         return named
-    return text.upper() if _ALPHA2.match(text.upper()) else None
+    code = text.upper()
+    return code if code in ISO_COUNTRIES else None
 
 
 def _currency(value: str) -> str | None:
@@ -111,7 +123,7 @@ def _currency(value: str) -> str | None:
     return CURRENCY_NAMES.get(text.lower())
 
 
-_NOT_ISO = pa.array(["UK", "EL"], pa.string())  # common, but not ISO 3166 (GB, GR)
+_ISO_CODES = pa.array(sorted(ISO_COUNTRIES), pa.string())  # "UK", "EL" are names here (GB, GR)
 _CHANNELS = pa.array(schema.CHANNELS, pa.string())
 _MODES = pa.array(schema.TRAVEL_MODES, pa.string())
 _channel = _vocabulary(CHANNEL_WORDS, "other")
@@ -165,7 +177,7 @@ class Converter:
             rules(out, n)
         for fname in COUNTRY_FIELDS & set(out):
             column = out[fname]
-            if not values.all_match(column, "^[A-Z]{2}$") or values.any_in(column, _NOT_ISO):
+            if not values.in_vocabulary(column, _ISO_CODES):
                 out[fname] = self._vocab(out[fname], fname, _country, "unknown country code")
         derivable = DERIVABLE_IDS.get(name)
         for f in table_schema:
