@@ -68,8 +68,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+#: The store holds names, birth dates and passport numbers: only its owner may read it.
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def _private(path: Path, text: bool = False):  # type: ignore[no-untyped-def]
+    """Open ``path`` for writing, created owner-only (whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    return os.fdopen(fd, "w", encoding="utf-8") if text else os.fdopen(fd, "wb")
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    with open(path, "wb") as handle:
+    with _private(path) as handle:
         with parquet_writer(handle, table.schema) as writer:  # type: ignore[arg-type]
             writer.write_table(table)
         handle.flush()
@@ -94,7 +105,10 @@ class EmbeddedStore(Store):
     def __init__(self, home: str | os.PathLike[str]) -> None:
         self.home = Path(home)
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            self.home.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+            info = self.home.stat()
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.chmod(self.home, info.st_mode & 0o700)  # older stores were world-readable
             probe = self.home / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             probe.touch()
             probe.unlink()
@@ -102,7 +116,7 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(
                 f"cannot use the data folder: {exc.strerror}", address=str(self.home)
             ) from exc
-        self._lock = FileLock(str(self.home / ".lock"), timeout=LOCK_TIMEOUT)
+        self._lock = FileLock(str(self.home / ".lock"), timeout=LOCK_TIMEOUT, mode=FILE_MODE)
         self._key_cache: dict[str, tuple[int, KnownKeys]] = {}
 
     def describe(self) -> str:
@@ -130,7 +144,7 @@ class EmbeddedStore(Store):
         """Atomically replace the manifest (the single commit point of every write)."""
         manifest["generation"] = int(manifest.get("generation", 0)) + 1
         tmp = self.home / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with _private(tmp, text=True) as handle:
             json.dump(manifest, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
@@ -196,7 +210,8 @@ class EmbeddedStore(Store):
             dirname = f"batches/{info.batch_id[:16]}-{uuid.uuid4().hex[:8]}"
             final = self.home / dirname
             tmp = final.with_name(final.name + ".tmp")
-            tmp.mkdir(parents=True)
+            tmp.parent.mkdir(exist_ok=True, mode=FOLDER_MODE)
+            tmp.mkdir(mode=FOLDER_MODE)
             writer = BatchWriter(
                 tmp,
                 info.batch_id,
@@ -314,7 +329,8 @@ class EmbeddedStore(Store):
             dirname = f"results/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
             final = self.home / dirname
             tmp = final.with_name(final.name + ".tmp")
-            tmp.mkdir(parents=True)
+            tmp.parent.mkdir(exist_ok=True, mode=FOLDER_MODE)
+            tmp.mkdir(mode=FOLDER_MODE)
             try:
                 for name, table_schema in schema.RESULT_TABLES.items():
                     table = tables.get(name)
