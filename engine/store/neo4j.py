@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from engine.core import schema
 from engine.core.config import Neo4jSettings
-from engine.core.errors import StoreError, StoreUnavailable
+from engine.core.errors import ConfigError, StoreError, StoreUnavailable
 from engine.store import cypher
 from engine.store.base import Batch, BatchReceipt, RemovalReceipt, Store
 from engine.store.embedded import first_occurrences, key_array
@@ -107,6 +107,11 @@ class Neo4jStore(Store):
     ) -> None:
         import neo4j
 
+        if _has_credentials(settings.uri):
+            raise ConfigError(
+                f"NEO4J_URI {redact_uri(settings.uri)} carries a user name or password: give "
+                "them in NEO4J_USER and NEO4J_PASSWORD instead (an address is shown in messages)"
+            )
         self.settings = settings
         self.timeout = float(timeout or os.environ.get("MONEYTRAIL_NEO4J_TIMEOUT") or 600)
         self._neo4j = neo4j
@@ -144,7 +149,7 @@ class Neo4jStore(Store):
         return int(records[0]["n"]) == 2
 
     def describe(self) -> str:
-        return f"Neo4j at {self.settings.uri}, database {self.settings.database}"
+        return f"Neo4j at {redact_uri(self.settings.uri)}, database {self.settings.database}"
 
     def close(self) -> None:
         driver = getattr(self, "_driver", None)
@@ -155,7 +160,7 @@ class Neo4jStore(Store):
     def _errors(self, what: str) -> Iterator[None]:
         """Turn driver errors into StoreUnavailable / StoreError naming the address."""
         exc_mod = self._neo4j.exceptions
-        address = f"{self.settings.uri} (database {self.settings.database})"
+        address = f"{redact_uri(self.settings.uri)} (database {self.settings.database})"
         try:
             yield
         except exc_mod.AuthError as exc:
@@ -353,7 +358,7 @@ class Neo4jStore(Store):
             at = np.searchsorted(sorted_ids, ids)
             if len(at) and (at.max() >= len(sorted_ids) or (sorted_ids[at] != ids).any()):
                 raise StoreError(
-                    f"{self.settings.uri}: accounts changed while the graph was read; try again"
+                    f"{redact_uri(self.settings.uri)}: accounts changed while the graph was read; try again"
                 )
             return names.take(pa.array(at))
 
@@ -420,6 +425,30 @@ class Neo4jStore(Store):
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _has_credentials(uri: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return False
+    return bool(parts.username or parts.password)
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` without user name, password and query (``bolt://***@host:7687``), for messages."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<an unreadable NEO4J_URI>"
+    hidden = "***@" if parts.username or parts.password else ""
+    return f"{parts.scheme}://{hidden}{host}{port}{parts.path}"
 
 
 def _first_line(exc: BaseException) -> str:
