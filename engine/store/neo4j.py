@@ -72,6 +72,10 @@ PAGE = 100_000
 PROJECTION_COLUMNS = frozenset({"src_account", "dst_account", "amount_base", "ts", "tx_id"})
 
 
+#: Times a batch is written again after a concurrent writer's commit took some of its keys.
+WRITE_CONFLICT_RETRIES = 3
+
+
 class Neo4jStore(Store):
     """A store in a Neo4j 5 database reached over Bolt (``bolt://``, ``neo4j://``, ``+s``).
 
@@ -219,11 +223,22 @@ class Neo4jStore(Store):
             result_transformer_=collect,
         )
 
-    def _write(self, what: str, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(tx)`` as one managed write transaction (retried on transient errors)."""
+    def _write(self, what: str, work: Callable[[Any], Any], conflicts: int = 0) -> Any:
+        """Run ``work(tx)`` as one managed write transaction (retried on transient errors).
+
+        ``conflicts``: how often to run it again when a uniqueness constraint refuses the
+        commit (a concurrent writer stored the same keys first); ``work`` then sees their rows
+        and counts them as duplicates.
+        """
         unit = self._neo4j.unit_of_work(timeout=self.timeout)(work)
         with self._errors(what), self._driver.session(database=self.settings.database) as s:
-            return s.execute_write(unit)
+            for attempt in range(conflicts + 1):
+                try:
+                    return s.execute_write(unit)
+                except self._neo4j.exceptions.ConstraintError:
+                    if attempt == conflicts:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- input data --------------------------------------------------------------------------
 
@@ -280,7 +295,7 @@ class Neo4jStore(Store):
             tx.run(cypher.CREATE_BATCH, props=props).consume()
             return written, duplicates
 
-        outcome = self._write(f"batch {batch.source}", work)
+        outcome = self._write(f"batch {batch.source}", work, conflicts=WRITE_CONFLICT_RETRIES)
         if outcome is None:
             return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
         written, duplicates = outcome
