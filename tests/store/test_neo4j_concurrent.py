@@ -59,7 +59,7 @@ def test_the_same_batch_from_two_writers_lands_once():
 
 def test_two_files_sharing_rows_count_the_shared_ones_as_duplicates():
     first, second, store = _race(
-        [batch("one", ROWS), batch("two", ROWS[5_000:] + [("x", "A", "B", 1.0, 0)])]
+        [batch("one", ROWS), batch("two", [*ROWS[5_000:], ("x", "A", "B", 1.0, 0)])]
     )
     try:
         assert not isinstance(first, Exception) and not isinstance(second, Exception), (
