@@ -223,6 +223,7 @@ def _csv_chunks(
     skipped: list[int] = []
 
     refused: list[InputError] = []
+    recoded = 0  # rows of an undeclared encoding that are not UTF-8, decoded as Latin-1
 
     # UTF-8 text read through Arrow as Latin-1 (bytes checked row by row below), else as is.
     utf8 = tf.encoding in ("auto", "utf-8", "utf-8-sig")
@@ -297,6 +298,9 @@ def _csv_chunks(
                 table, invalid = _decode_chunk(batch, tf.encoding, latin)
             else:
                 table, invalid = pa.Table.from_batches([batch]), {}
+            if invalid and tf.encoding == "auto":  # no encoding declared: such rows are Latin-1
+                recoded += int(np.logical_or.reduce(list(invalid.values())).sum())
+                invalid = {}
             if invalid:
                 bad = np.zeros(k, dtype=bool)
                 for column_name, mask in invalid.items():
@@ -313,6 +317,11 @@ def _csv_chunks(
             if progress is not None:
                 progress(min(position, total), total)
             yield table, rows
+        if recoded:
+            tf.notes.append(
+                f"{recoded:,} rows are not UTF-8 text: read as Latin-1 (ISO-8859-1), the rest as "
+                "UTF-8 (set encoding in a mapping file if that is wrong)"
+            )
     except pa.ArrowInvalid as exc:
         if refused:
             raise refused[0] from exc

@@ -191,3 +191,16 @@ def test_an_element_with_100k_attributes_is_refused_at_once(write):
     with pytest.raises(InputError, match=r"100,000 attributes") as caught:
         load_file(write("attrs.xml", xml), batch_id="b")
     assert caught.value.file == "attrs.xml" and caught.value.row == 1
+
+
+def test_one_latin1_byte_does_not_turn_a_utf8_file_into_mojibake(write):
+    """The whole file used to be read again as Latin-1, so every UTF-8 name became 'JosÃ©'
+    (issue 17, item 10); now only the row that is not UTF-8 is read as Latin-1."""
+    utf8 = "party_id,name,city\np1,José Müller,Zürich\np2,Łukasz Żak,Łódź\n".encode()
+    stray = "p3,Renée,Genève\n".encode("latin-1")
+    result = load_file(write("parties.csv", utf8 + stray + "p4,Ana,Köln\n".encode()), batch_id="b")
+    names = result.tables["parties"]["name"].to_pylist()
+    assert names == ["José Müller", "Łukasz Żak", "Renée", "Ana"]
+    assert result.tables["parties"]["city"].to_pylist()[-1] == "Köln"
+    assert result.rejected.num_rows == 0
+    assert any("1 rows are not UTF-8" in note and "Latin-1" in note for note in result.notes)
