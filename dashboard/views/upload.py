@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import guard
+from dashboard.widgets.text import md
 from engine.core.errors import MoneytrailError
 
 guard("upload")
@@ -35,22 +36,22 @@ if st.button("Ingest", type="primary", disabled=not files, key="ingest"):
 for report in st.session_state.get("last_upload") or []:
     name, status = report.get("source"), report.get("status")
     if status == "refused":
-        st.error(f"**{name}**: refused: {report.get('error')}")
+        st.error(f"**{md(name)}**: refused: {md(report.get('error'))}")
         continue
     text = (
-        f"**{name}**: {status} · {report.get('format', '')} {report.get('kind', '')} · "
+        f"**{md(name)}**: {status} · {report.get('format', '')} {report.get('kind', '')} · "
         f"{report.get('accepted', 0):,} rows accepted · {report.get('duplicate', 0):,} duplicates"
         f" · {report.get('rejected', 0):,} rejected"
     )
     (st.info if status == "duplicate" else st.success)(text)
     for note in report.get("notes") or []:
-        st.caption(note)
+        st.caption(md(note))
     reasons = report.get("reasons") or {}
     if reasons:
         st.markdown(
             "Rejected rows by reason:\n"
             + "\n".join(
-                f"- {reason}: {count:,}"
+                f"- {md(reason)}: {count:,}"
                 for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])
             )
         )
