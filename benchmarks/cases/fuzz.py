@@ -79,12 +79,14 @@ class FuzzResult:
     #: mojibake of a UTF-8 name. ``conflicts_unflagged``: a repeated key with another amount
     #: kept without a quarantine entry (issue 17, item 7).
     probes: int = 0
+    probe_crashes: int = 0
     wrong_acceptances: int = 0
     conflicts_unflagged: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     seconds: float = 0.0
     targets: Counter = field(default_factory=Counter)
+    probe_targets: Counter = field(default_factory=Counter)
     crash_kinds: Counter = field(default_factory=Counter)
     examples: list[tuple[str, str, bytes]] = field(default_factory=list)
 
@@ -204,10 +206,10 @@ def fuzz_loader(
             path = folder / probe.filename
             path.write_bytes(probe.generate(rng))
             result.probes += 1
-            result.targets[probe.name] += 1
+            result.probe_targets[probe.name] += 1
             outcome = _try(load_file, path, probe, use_alarm)
             if isinstance(outcome, str):
-                result.crashes += 1
+                result.probe_crashes += 1
                 result.hangs += outcome == "hang"
                 result.crash_kinds[outcome.split("\n")[0]] += 1
                 continue
@@ -297,7 +299,7 @@ def fuzz_loaders(ctx: BenchContext) -> list[Measurement]:
     out = []
     for r in results:
         top = "; ".join(f"{k} x{v}" for k, v in r.crash_kinds.most_common(3))
-        mix = ", ".join(f"{k} {v:,}" for k, v in sorted(r.targets.items()))
+        mix = ", ".join(f"{k} {v:,}" for k, v in sorted((r.targets + r.probe_targets).items()))
         out.append(
             Measurement(
                 "fuzz_loaders",
@@ -312,6 +314,7 @@ def fuzz_loaders(ctx: BenchContext) -> list[Measurement]:
                     "hangs": r.hangs,
                     "handler_errors": r.handler_errors,
                     "probes": r.probes,
+                    "probe_crashes": r.probe_crashes,
                     "wrong_acceptances": r.wrong_acceptances,
                     "conflicts_unflagged": r.conflicts_unflagged,
                     "rows_loaded": r.rows_loaded,
