@@ -37,6 +37,7 @@ def _root() -> None:
 COMMAND_MODULES = (
     "engine.commands.generate",
     "engine.commands.ingest",
+    "engine.commands.batches",
     "engine.commands.analyze",
     "engine.commands.clusters",
     "engine.commands.dashboard",

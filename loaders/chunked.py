@@ -85,13 +85,15 @@ def _attempts(
     except NotUTF8 as exc:
         if tf.format != "csv":
             raise InputError("not valid UTF-8 text", file=tf.name) from exc
-        if tf.encoding != "auto":
-            # Read again with bytes checked row by row, so only the bad rows are refused.
-            yield RESTART, None
-            try:
-                yield from _run(replace(tf, binary=True), plan, batch_id, progress, notes)
-                return
-            except NotUTF8 as again:
+        # Read again with bytes checked row by row: with a declared encoding only the bad rows
+        # are refused; without one they are read as Latin-1, so one stray byte does not turn
+        # every other row's UTF-8 into mojibake.
+        yield RESTART, None
+        try:
+            yield from _run(replace(tf, binary=True), plan, batch_id, progress, notes)
+            return
+        except NotUTF8 as again:
+            if tf.encoding != "auto":
                 raise InputError("not valid UTF-8 text", file=tf.name) from again
     latin = replace(
         tf, encoding="latin-1", notes=[*tf.notes, "not UTF-8 text: read as Latin-1 (ISO-8859-1)"]

@@ -292,7 +292,7 @@ def load_goaml(
             currency = currency or (element.text or "").strip() or None
             continue
         buffer.row += 1
-        report.transaction(tree(element), currency)
+        report.transaction(tree(element, name, buffer.row), currency)
     if buffer.row == 0:
         from engine.core.errors import InputError
 

@@ -256,15 +256,15 @@ def load_iso20022(
         if tag == "Acct":
             parent = element.getparent()
             if parent is not None and local(parent.tag) == "Stmt":
-                messages.statement_acct(tree(element))
+                messages.statement_acct(tree(element, name, buffer.row + 1))
         elif tag == "GrpHdr":
-            messages.header(tree(element))
+            messages.header(tree(element, name, buffer.row + 1))
         else:
             buffer.row += 1
             if tag == "Ntry":
-                messages.entry(tree(element))
+                messages.entry(tree(element, name, buffer.row))
             else:
-                messages.transfer(tree(element))
+                messages.transfer(tree(element, name, buffer.row))
     if buffer.row == 0:
         what = "statement entries (Ntry)" if fmt == "camt053" else "transfers (CdtTrfTxInf)"
         raise InputError(f"no {what} found", file=name)

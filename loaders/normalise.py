@@ -71,7 +71,6 @@ COUNTRY_NAMES = {
     "malaysia": "MY", "indonesia": "ID", "china": "CN", "canada": "CA", "brazil": "BR",
     "russia": "RU", "poland": "PL", "portugal": "PT", "malta": "MT", "cyprus": "CY",
 }  # fmt: skip
-_ALPHA2 = re.compile(r"^[A-Z]{2}$")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$")
 _ALPHA3 = re.compile(r"^[A-Z]{3}$")
 #: Fields whose key may be derived from the row's content when the source has no id column.
@@ -89,9 +88,21 @@ def _vocabulary(words: dict[str, tuple[str, ...]], default: str | None):  # type
     return normalise
 
 
+def _iso_countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (from pycountry's copy of the standard), plus ``XK``: Kosovo
+    has no ISO code yet, but its IBANs, the EU and SWIFT use XK."""
+    import pycountry
+
+    return frozenset({c.alpha_2 for c in pycountry.countries} | {"XK"})
+
+
+#: Every country code a row may carry: two letters alone (``XQ``, ``ZZ``) are not a country.
+ISO_COUNTRIES = _iso_countries()
+
+
 def iban_country(account_id: str | None) -> str | None:
-    """The country of an IBAN (its first two letters); None for anything else."""
-    if account_id and _IBAN.match(account_id):
+    """The country of an IBAN (its first two letters, if a country); None for anything else."""
+    if account_id and _IBAN.match(account_id) and account_id[:2] in ISO_COUNTRIES:
         return account_id[:2]
     return None
 
@@ -101,7 +112,8 @@ def _country(value: str) -> str | None:
     named = COUNTRY_NAMES.get(text.lower())
     if named is not None:
         return named
-    return text.upper() if _ALPHA2.match(text.upper()) else None
+    code = text.upper()
+    return code if code in ISO_COUNTRIES else None
 
 
 def _currency(value: str) -> str | None:
@@ -111,7 +123,7 @@ def _currency(value: str) -> str | None:
     return CURRENCY_NAMES.get(text.lower())
 
 
-_NOT_ISO = pa.array(["UK", "EL"], pa.string())  # common, but not ISO 3166 (GB, GR)
+_ISO_CODES = pa.array(sorted(ISO_COUNTRIES), pa.string())  # "UK", "EL" are names here (GB, GR)
 _CHANNELS = pa.array(schema.CHANNELS, pa.string())
 _MODES = pa.array(schema.TRAVEL_MODES, pa.string())
 _channel = _vocabulary(CHANNEL_WORDS, "other")
@@ -165,7 +177,7 @@ class Converter:
             rules(out, n)
         for fname in COUNTRY_FIELDS & set(out):
             column = out[fname]
-            if not values.all_match(column, "^[A-Z]{2}$") or values.any_in(column, _NOT_ISO):
+            if not values.in_vocabulary(column, _ISO_CODES):
                 out[fname] = self._vocab(out[fname], fname, _country, "unknown country code")
         derivable = DERIVABLE_IDS.get(name)
         for f in table_schema:
@@ -205,6 +217,9 @@ class Converter:
 
     def _parse(self, fname: str, arr: pa.Array, ftype: pa.DataType) -> pa.Array:
         m = self.mapping
+        if pa.types.is_timestamp(ftype) or pa.types.is_date(ftype):
+            for mask, reason in values.impossible_times(arr, m.date_formats):
+                self._reject(mask, fname, arr, reason)
         if pa.types.is_timestamp(ftype):
             try:
                 out, failed = values.to_timestamp(
@@ -269,8 +284,22 @@ class Converter:
             )
             if "amount_base" not in out or out["amount_base"].null_count:
                 self._amount_base(out, n)
+        if "amount_base" in out:
+            self._finite(out["amount_base"], "amount_base")
         if "channel" in out and not values.in_vocabulary(out["channel"], _CHANNELS):
             out["channel"] = values.map_values(out["channel"], _channel)
+
+    def _finite(self, arr: pa.Array, fname: str) -> None:
+        """Reject rows whose (converted) amount is infinite, not a number, or negative.
+
+        A given ``amount_base`` is checked as well as a converted one: 1e308 KWD is a finite
+        amount whose conversion overflows to infinity, which no analysis can weigh.
+        """
+        ok = pc.and_(pc.is_finite(arr), pc.greater_equal(arr, 0.0))
+        bad = ~np.asarray(pc.fill_null(ok, True).to_numpy(zero_copy_only=False), dtype=bool)
+        self._reject(
+            bad, fname, arr, f"{fname} must be a finite number, not negative (after conversion)"
+        )
 
     def _amount_base(self, out: dict[str, pa.Array], n: int) -> None:
         currency = out.get("currency", pa.nulls(n, pa.string()))

@@ -185,6 +185,9 @@ def open_stream(
     elif options is not None and options.format in ("csv", "parquet", "jsonl"):
         container = options.format
     if container == "xml":
+        from loaders.xmlsafe import check_prolog
+
+        check_prolog(path, name)  # a DOCTYPE is refused as such, wherever the prolog ends
         xml_format = sniff_xml(head)
         if xml_format is None:
             raise InputError(

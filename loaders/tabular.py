@@ -113,6 +113,16 @@ def _csv_header(path: Path, name: str, encoding: str, delimiter: str | None, ski
     return _dedupe(header), encoding, delimiter
 
 
+def unreadable(exc: OSError, path: Path, name: str) -> InputError:
+    """An InputError for a file the OS or a decompressor cannot read (a truncated or fake
+    ``.gz``), naming the file as the user gave it and never the server's path."""
+    message = exc.strerror or str(exc) or type(exc).__name__
+    message = message.replace(str(path), name)
+    codec = _compression(path)
+    what = f"cannot read as a {codec} file" if codec else "cannot read"
+    return InputError(f"{what}: {message}", file=name)
+
+
 def open_tabular(
     path: Path, fmt: str, name: str, *, encoding: str = "auto", delimiter: str | None = None,
     skip_rows: int = 0,
@@ -122,8 +132,17 @@ def open_tabular(
     Raises
     ------
     InputError
-        If the file is empty or not of that format.
+        If the file is empty, not of that format, or cannot be read (decompressed).
     """
+    try:
+        return _open_tabular(path, fmt, name, encoding, delimiter, skip_rows)
+    except OSError as exc:
+        raise unreadable(exc, path, name) from exc
+
+
+def _open_tabular(
+    path: Path, fmt: str, name: str, encoding: str, delimiter: str | None, skip_rows: int
+) -> TabularFile:
     if fmt == "csv":
         header, encoding, delimiter = _csv_header(path, name, encoding, delimiter, skip_rows)
         return TabularFile(path, fmt, header, name, encoding, delimiter, skip_rows)
@@ -144,7 +163,7 @@ def open_tabular(
                     break
                 try:
                     obj = json.loads(line)
-                except (ValueError, UnicodeDecodeError):
+                except (ValueError, UnicodeDecodeError, RecursionError):
                     continue
                 if isinstance(obj, dict):
                     columns.extend(k for k in obj if k not in columns)
@@ -204,6 +223,7 @@ def _csv_chunks(
     skipped: list[int] = []
 
     refused: list[InputError] = []
+    recoded = 0  # rows of an undeclared encoding that are not UTF-8, decoded as Latin-1
 
     # UTF-8 text read through Arrow as Latin-1 (bytes checked row by row below), else as is.
     utf8 = tf.encoding in ("auto", "utf-8", "utf-8-sig")
@@ -278,6 +298,9 @@ def _csv_chunks(
                 table, invalid = _decode_chunk(batch, tf.encoding, latin)
             else:
                 table, invalid = pa.Table.from_batches([batch]), {}
+            if invalid and tf.encoding == "auto":  # no encoding declared: such rows are Latin-1
+                recoded += int(np.logical_or.reduce(list(invalid.values())).sum())
+                invalid = {}
             if invalid:
                 bad = np.zeros(k, dtype=bool)
                 for column_name, mask in invalid.items():
@@ -294,6 +317,11 @@ def _csv_chunks(
             if progress is not None:
                 progress(min(position, total), total)
             yield table, rows
+        if recoded:
+            tf.notes.append(
+                f"{recoded:,} rows are not UTF-8 text: read as Latin-1 (ISO-8859-1), the rest as "
+                "UTF-8 (set encoding in a mapping file if that is wrong)"
+            )
     except pa.ArrowInvalid as exc:
         if refused:
             raise refused[0] from exc
@@ -308,9 +336,12 @@ def _csv_chunks(
             raise Retype from exc
         raise InputError(f"cannot parse as CSV: {message}", file=tf.name) from exc
     except OSError as exc:
-        raise InputError(f"cannot read: {exc}", file=tf.name) from exc
+        raise unreadable(exc, tf.path, tf.name) from exc
     finally:
         fh.close()
+
+
+DEEP_JSON = "invalid JSON: nested too deeply"
 
 
 def _json_value(value: object) -> str | None:
@@ -359,13 +390,21 @@ def _jsonl_chunks(
                         number, "(row)", line.decode("utf-8", "replace"), f"invalid JSON: {exc}"
                     )
                     continue
+                except RecursionError:
+                    rejects.add_one(number, "(row)", line.decode("utf-8", "replace"), DEEP_JSON)
+                    continue
                 if not isinstance(obj, dict):
                     rejects.add_one(
                         number, "(row)", line.decode("utf-8", "replace"), "not a JSON object"
                     )
                     continue
-                for c in columns:
-                    data[c].append(_json_value(obj.get(c)))
+                try:
+                    values = [_json_value(obj.get(c)) for c in columns]
+                except RecursionError:
+                    rejects.add_one(number, "(row)", line.decode("utf-8", "replace"), DEEP_JSON)
+                    continue
+                for c, value in zip(columns, values, strict=True):
+                    data[c].append(value)
                 rows.append(number)
                 if len(rows) >= CHUNK_ROWS:
                     yield _json_table(data, columns), np.asarray(rows, dtype=np.int64)
@@ -377,7 +416,7 @@ def _jsonl_chunks(
             if progress is not None:
                 progress(total, total)
     except OSError as exc:
-        raise InputError(f"cannot read: {exc}", file=tf.name) from exc
+        raise unreadable(exc, tf.path, tf.name) from exc
 
 
 def _json_table(data: dict[str, list[str | None]], columns: list[str]) -> pa.Table:

@@ -10,6 +10,7 @@ the few rows left) used, so clean files pay almost nothing for validation.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -287,13 +288,14 @@ def _python_date(value: str) -> dt.date | None:
 def to_date(arr: pa.Array, formats: Sequence[str] = ()) -> tuple[pa.Array, np.ndarray]:
     """Parse dates to ``date32``; mask of values that are not dates."""
     t = arr.type
-    if pa.types.is_date(t):
-        return arr.cast(pa.date32()), np.zeros(len(arr), dtype=bool)
-    if pa.types.is_timestamp(t):
-        return arr.cast(NAIVE).cast(pa.date32()), np.zeros(len(arr), dtype=bool)
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        days = arr.cast(pa.date32()) if pa.types.is_date(t) else arr.cast(NAIVE).cast(pa.date32())
+        out = _bounded_date(days)
+        return out, _failed(days, out)
     s = clean_text(arr)
     try:
-        return s.cast(pa.date32()), np.zeros(len(s), dtype=bool)
+        out = _bounded_date(s.cast(pa.date32()))
+        return out, _failed(s, out)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
 
@@ -303,7 +305,98 @@ def to_date(arr: pa.Array, formats: Sequence[str] = ()) -> tuple[pa.Array, np.nd
     naive = _coalesce_formats(s, [*formats, *DEFAULT_TS_FORMATS], parse, NAIVE)
     out = naive.cast(pa.date32())
     out = _python_fallback(s, out, _python_date, pa.date32())
+    out = _bounded_date(out)
     return out, _failed(s, out)
+
+
+#: Dates Python can represent (years 1-9999): ``0000-01-01`` is not a birth date, and a
+#: stored one would stop every consumer that converts it (entity view, export, Neo4j ingest).
+_DATE_BOUNDS = (
+    pa.scalar(dt.date(1, 1, 1), pa.date32()),
+    pa.scalar(dt.date(9999, 12, 31), pa.date32()),
+)
+
+
+def _bounded_date(out: pa.Array) -> pa.Array:
+    """``out`` with dates outside :data:`_DATE_BOUNDS` set to null (vectorised)."""
+    inside = pc.and_(pc.greater_equal(out, _DATE_BOUNDS[0]), pc.less_equal(out, _DATE_BOUNDS[1]))
+    if pc.all(inside).as_py() is not False:
+        return out
+    return pc.if_else(inside, out, pa.scalar(None, pa.date32()))
+
+
+#: Year-first dates (ISO 8601 and ``2025/02/28``) and the day-first ones of the default formats.
+_YEAR_FIRST = r"^[+-]?(?P<y>\d{4,6})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+_DAY_FIRST = r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})"
+#: A UTC offset after a time of day (``10:00+02:00``, ``10:00:00.5-0530``).
+_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?P<sign>[+-])(?P<h>\d{2}):?(?P<mi>\d{2})?$"
+OFFSET_REASON = "UTC offset out of range (hours 00-23, minutes 00-59)"
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_FIELD_RE = {"Y": r"(?P<y>\d{4})", "m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})"}
+
+
+def _format_pattern(fmt: str) -> str | None:
+    """A regular expression capturing year, month and day of text written with ``fmt``.
+
+    None when ``fmt`` lacks one of ``%Y``, ``%m`` and ``%d`` (nothing to check).
+    """
+    out, seen, i = ["^"], set(), 0
+    while i < len(fmt) and len(seen) < 3:
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            if code in _FIELD_RE and code not in seen:
+                out.append(_FIELD_RE[code])
+                seen.add(code)
+            else:
+                out.append(".*?")
+            i += 2
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(out) if len(seen) == 3 else None
+
+
+def _ints(parts: pa.StructArray, name: str) -> np.ndarray:
+    column = pc.struct_field(parts, name)
+    return np.asarray(pc.fill_null(column.cast(pa.int64()), 0).to_numpy(zero_copy_only=False))
+
+
+def _no_such_day(s: pa.Array, pattern: str) -> np.ndarray:
+    """Rows whose text matches ``pattern`` with a real month but a day that month lacks."""
+    if not pc.any(pc.match_substring_regex(s, pattern)).as_py():
+        return np.zeros(len(s), dtype=bool)
+    parts = pc.extract_regex(s, pattern)
+    year, month, day = _ints(parts, "y"), _ints(parts, "m"), _ints(parts, "d")
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    real_month = (month >= 1) & (month <= 12)
+    last = _DAYS_IN_MONTH[np.where(real_month, month, 0)] + (leap & (month == 2))
+    matched = ~nulls_mask(parts)
+    return matched & real_month & ((day < 1) | (day > last))
+
+
+def impossible_times(arr: pa.Array, formats: Sequence[str] = ()) -> list[tuple[np.ndarray, str]]:
+    """Masks of text dates that the parsers would silently move, each with its reason.
+
+    Arrow's parsers carry an overflowing day into the next month (``2025-02-30`` becomes
+    2 March, ``2025-02-29`` 1 March) and accept any two-digit offset (``+25:00``); such a
+    value is a typing error, not a time, so the row must be refused rather than moved.
+    """
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return []
+    s = clean_text(arr)
+    if s.null_count == len(s):
+        return []
+    patterns = [p for p in (_format_pattern(f) for f in formats) if p]
+    bad_day = np.zeros(len(s), dtype=bool)
+    for pattern in (*patterns, _YEAR_FIRST, _DAY_FIRST):
+        bad_day |= _no_such_day(s, pattern)
+    out = [(bad_day, "no such day in that month")]
+    if pc.any(pc.match_substring_regex(s, _OFFSET)).as_py():
+        parts = pc.extract_regex(s, _OFFSET)
+        hours, minutes = _ints(parts, "h"), _ints(parts, "mi")
+        wrong = (minutes >= 60) | (hours >= 24)  # what ISO 8601 allows, and Arrow's CSV reader
+        out.append((~nulls_mask(parts) & wrong, OFFSET_REASON))
+    return out
 
 
 def map_values(arr: pa.Array, fn: Callable[[str], str | None]) -> pa.Array:

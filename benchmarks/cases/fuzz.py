@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.cases.fuzz_inputs import TARGETS, Target, mutate
+from benchmarks.cases.fuzz_inputs import PROBES, TARGETS, Probe, Target, mutate
 from benchmarks.harness import BenchContext, Measurement, case
 from engine.core import schema
 from engine.core.errors import InputError
@@ -39,7 +39,20 @@ from engine.core.errors import InputError
 FULL_INPUTS = 10_000
 QUICK_INPUTS = 300
 HANG_SECONDS = 20
-TOTALS = ("inputs", "loaded", "rejected_cleanly", "crashes", "hangs", "handler_errors")
+TOTALS = (
+    "inputs",
+    "loaded",
+    "rejected_cleanly",
+    "crashes",
+    "hangs",
+    "handler_errors",
+    "probes",
+    "wrong_acceptances",
+    "conflicts_unflagged",
+)
+#: Probe files (issue 17's classes of input) per loader and run, on top of the fuzzed inputs.
+PROBES_PER_LOADER = 200
+QUICK_PROBES = 40
 
 LOADERS = sorted({t.loader for t in TARGETS})
 
@@ -60,10 +73,20 @@ class FuzzResult:
     crashes: int = 0
     hangs: int = 0
     handler_errors: int = 0
+    #: Probe files fed, and accepted values that should have been refused: a POISON row of a
+    #: probe, a file that should have been refused whole, or (in any loaded input) an amount
+    #: that is not finite or negative, a date outside years 1-9999, an unknown country code,
+    #: mojibake of a UTF-8 name. ``conflicts_unflagged``: a repeated key with another amount
+    #: kept without a quarantine entry (issue 17, item 7).
+    probes: int = 0
+    probe_crashes: int = 0
+    wrong_acceptances: int = 0
+    conflicts_unflagged: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     seconds: float = 0.0
     targets: Counter = field(default_factory=Counter)
+    probe_targets: Counter = field(default_factory=Counter)
     crash_kinds: Counter = field(default_factory=Counter)
     examples: list[tuple[str, str, bytes]] = field(default_factory=list)
 
@@ -76,9 +99,69 @@ def _alarm(_signum, _frame):  # pragma: no cover - only on a hang
     raise _Hang()
 
 
-def fuzz_loader(loader: str, n: int, seed: int, folder: Path) -> FuzzResult:
+def wrong_values(loaded) -> int:  # type: ignore[no-untyped-def]
+    """Accepted values no loader may accept, in any loaded input (see :class:`FuzzResult`)."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from loaders.normalise import COUNTRY_FIELDS, ISO_COUNTRIES
+
+    wrong = 0
+    first, last = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    codes = pa.array(sorted(ISO_COUNTRIES), pa.string())
+    for name, table in loaded.tables.items():
+        if table.num_rows == 0:
+            continue
+        for column in ("amount", "amount_base"):
+            if name == "transactions" and column in table.column_names:
+                ok = pc.and_(pc.is_finite(table[column]), pc.greater_equal(table[column], 0.0))
+                wrong += table.num_rows - int(pc.sum(pc.fill_null(ok, True).cast("int64")).as_py())
+        for column_field in table.schema:
+            values = table[column_field.name]
+            if pa.types.is_date32(column_field.type) and values.null_count < len(values):
+                low, high = pc.min_max(values).values()
+                wrong += int(not (first <= low.as_py() and high.as_py() <= last))
+            elif column_field.name in COUNTRY_FIELDS and values.null_count < len(values):
+                known = pc.or_(pc.is_null(values), pc.is_in(values, value_set=codes))
+                wrong += int(pc.sum(pc.invert(pc.fill_null(known, True)).cast("int64")).as_py())
+            elif column_field.name == "name" and "\u00c3" in "".join(
+                v or "" for v in values.to_pylist()
+            ):
+                wrong += 1  # UTF-8 read as Latin-1
+    return wrong
+
+
+def probe_verdict(probe: Probe, loaded) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """``(wrong acceptances, unflagged conflicts)`` of one probe's outcome (None: refused)."""
+    if loaded is None:
+        return 0, 0
+    if probe.refuse:
+        return 1, 0
+    wrong = wrong_values(loaded)
+    conflicts = 0
+    for name, table in loaded.tables.items():
+        key = {"transactions": "tx_id", "parties": "party_id", "travel": "record_id"}.get(name)
+        if key is None or table.num_rows == 0:
+            continue
+        keys = table[key].to_pylist()
+        wrong += sum(1 for k in keys if k == "POISON")
+        if name == "transactions":
+            amounts = [a for k, a in zip(keys, table["amount"].to_pylist(), strict=True)
+                       if k == "dupPOISON"]  # fmt: skip
+            flagged = "dupPOISON" in loaded.rejected["value"].to_pylist() or any(
+                str(v).startswith("dupPOISON") for v in loaded.rejected["value"].to_pylist()
+            )
+            conflicts += int(len(set(amounts)) > 1 and not flagged)
+    return wrong, conflicts
+
+
+def fuzz_loader(
+    loader: str, n: int, seed: int, folder: Path, probe_count: int = PROBES_PER_LOADER
+) -> FuzzResult:
     """Feed ``n`` inputs, round-robin over the loader's targets, each generated (1 in 4) or
-    mutated (3 in 4)."""
+    mutated (3 in 4); then ``probe_count`` probe files (issue 17's classes of input)."""
     from loaders.registry import load_file
 
     targets = [t for t in TARGETS if t.loader == loader]
@@ -116,6 +199,23 @@ def fuzz_loader(loader: str, n: int, seed: int, folder: Path) -> FuzzResult:
                 result.loaded += 1
                 result.rows_loaded += outcome.rows_accepted
                 result.rows_quarantined += outcome.rejected.num_rows
+                result.wrong_acceptances += int(wrong_values(outcome) > 0)
+        probes = [p for p in PROBES if p.loader == loader]
+        for i in range(probe_count if probes else 0):
+            probe = probes[i % len(probes)]
+            path = folder / probe.filename
+            path.write_bytes(probe.generate(rng))
+            result.probes += 1
+            result.probe_targets[probe.name] += 1
+            outcome = _try(load_file, path, probe, use_alarm)
+            if isinstance(outcome, str):
+                result.probe_crashes += 1
+                result.hangs += outcome == "hang"
+                result.crash_kinds[outcome.split("\n")[0]] += 1
+                continue
+            wrong, conflicts = probe_verdict(probe, outcome)
+            result.wrong_acceptances += int(wrong > 0)
+            result.conflicts_unflagged += int(conflicts > 0)
     finally:
         sys.unraisablehook = previous_hook
         if use_alarm:
@@ -153,10 +253,12 @@ def _scratch() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
-def fuzz_one(loader: str, n: int, seed: int, crash_dir: str | None) -> FuzzResult:
+def fuzz_one(
+    loader: str, n: int, seed: int, crash_dir: str | None, probes: int = PROBES_PER_LOADER
+) -> FuzzResult:
     """Fuzz one loader in a scratch folder; save crashing inputs under ``crash_dir``."""
     with tempfile.TemporaryDirectory(prefix="moneytrail-fuzz-", dir=_scratch()) as folder:
-        result = fuzz_loader(loader, n, seed, Path(folder))
+        result = fuzz_loader(loader, n, seed, Path(folder), probes)
     if crash_dir is not None and result.examples:
         out = Path(crash_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -167,18 +269,23 @@ def fuzz_one(loader: str, n: int, seed: int, crash_dir: str | None) -> FuzzResul
 
 
 def run_fuzz(
-    n: int, seed: int, crash_dir: Path | None = None, workers: int = 1
+    n: int,
+    seed: int,
+    crash_dir: Path | None = None,
+    workers: int = 1,
+    probes: int = PROBES_PER_LOADER,
 ) -> list[FuzzResult]:
-    """Fuzz every loader with ``n`` inputs each, in ``workers`` processes."""
+    """Fuzz every loader with ``n`` inputs and ``probes`` probe files each, in ``workers``
+    processes."""
     crash = str(crash_dir) if crash_dir else None
     if workers <= 1:
-        return [fuzz_one(loader, n, seed, crash) for loader in LOADERS]
+        return [fuzz_one(loader, n, seed, crash, probes) for loader in LOADERS]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(fuzz_one, loader, n, seed, crash) for loader in LOADERS]
+        futures = [pool.submit(fuzz_one, loader, n, seed, crash, probes) for loader in LOADERS]
         return [f.result() for f in futures]
 
 
@@ -187,11 +294,12 @@ def fuzz_loaders(ctx: BenchContext) -> list[Measurement]:
     """Fuzz every loader with generated and mutated files: loaded, rejected cleanly, crashes."""
     n = QUICK_INPUTS if ctx.quick else FULL_INPUTS
     workers = 1 if ctx.quick else min(2, os.cpu_count() or 1)
-    results = run_fuzz(n, ctx.seed, ctx.workdir / "fuzz-crashes", workers=workers)
+    probes = QUICK_PROBES if ctx.quick else PROBES_PER_LOADER
+    results = run_fuzz(n, ctx.seed, ctx.workdir / "fuzz-crashes", workers, probes)
     out = []
     for r in results:
         top = "; ".join(f"{k} x{v}" for k, v in r.crash_kinds.most_common(3))
-        mix = ", ".join(f"{k} {v:,}" for k, v in sorted(r.targets.items()))
+        mix = ", ".join(f"{k} {v:,}" for k, v in sorted((r.targets + r.probe_targets).items()))
         out.append(
             Measurement(
                 "fuzz_loaders",
@@ -205,6 +313,10 @@ def fuzz_loaders(ctx: BenchContext) -> list[Measurement]:
                     "crashes": r.crashes,
                     "hangs": r.hangs,
                     "handler_errors": r.handler_errors,
+                    "probes": r.probes,
+                    "probe_crashes": r.probe_crashes,
+                    "wrong_acceptances": r.wrong_acceptances,
+                    "conflicts_unflagged": r.conflicts_unflagged,
                     "rows_loaded": r.rows_loaded,
                     "rows_quarantined": r.rows_quarantined,
                     "inputs_per_s": r.inputs / r.seconds if r.seconds else 0.0,
@@ -219,7 +331,8 @@ def fuzz_loaders(ctx: BenchContext) -> list[Measurement]:
             f"all {len(results)} loaders: {sum(r.inputs for r in results):,} inputs",
             sum(r.seconds for r in results),
             {key: sum(getattr(r, key) for r in results) for key in TOTALS},
-            "a crash is any exception other than InputError, a schema-breaking result or a hang",
+            "a crash is any exception other than InputError, a schema-breaking result or a hang; "
+            "a wrong acceptance is a loaded value no loader may accept (see FuzzResult)",
         )
     )
     return out

@@ -438,3 +438,162 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         else:
             out[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
     return bytes(out)
+
+
+# -- issue 17: the classes of input that once broke the loaders or slipped through ----------
+#
+# Each run feeds every loader these as well: poison amounts (inf, NaN, negative, 1e308 in
+# KWD/GBP/BTC), times before 1970 and impossible dates and offsets, birth dates in year 0,
+# unknown country codes, repeated keys with other content, JSON nested too deeply, truncated
+# and fake .gz files, one Latin-1 byte in UTF-8, XML elements with 100k attributes and a
+# DOCTYPE behind a 70 KB comment. A *probe* is a file whose rows marked POISON must not be
+# accepted (or which must be refused as a whole); accepting one is a *wrong acceptance*.
+
+POISON_AMOUNTS = [("inf", "EUR", ""), ("100", "EUR", "nan"), ("100", "EUR", "-inf"),
+                  ("100", "EUR", "-5"), ("1e308", "KWD", ""), ("1.6e308", "GBP", ""),
+                  ("1e308", "BTC", "")]  # fmt: skip
+POISON_TIMES = ["2025-02-30T10:00:00Z", "2025-04-31T10:00:00Z", "2025-02-29",
+                "2025-02-28T10:00:00+25:00", "1900-02-29T00:00:00Z", "0000-01-01T00:00:00Z"]  # fmt: skip
+POISON_DATES = ["0000-01-01", "2025-02-30", "1981-02-29", "1980-04-31"]
+POISON_COUNTRIES = ["XQ", "ZZ", "QQ"]
+#: Legitimate values that must still be accepted (before 1970, leap days, wide offsets).
+GOOD_TIMES = ["1965-03-01T12:00:00Z", "2024-02-29T23:00:00+14:00", "1969-12-31T23:59:59Z"]
+HOSTILE.extend([*POISON_TIMES, "1e308", "1.6e308", "-5", "XQ", "ZZ", "KWD", "BTC",
+                "![x](http://127.0.0.1:9/b.png)"])  # fmt: skip
+
+
+def _gz(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data, mtime=0)
+
+
+def gen_canonical_csv_gz(rng: random.Random) -> bytes:
+    return _gz(gen_canonical_csv(rng))
+
+
+def gen_canonical_jsonl_gz(rng: random.Random) -> bytes:
+    return _gz(gen_canonical_jsonl(rng))
+
+
+def gen_deep_jsonl(rng: random.Random) -> bytes:
+    depth = rng.choice([1_000, 50_000, 200_000])
+    good = gen_canonical_jsonl(rng)
+    deep = ('{"tx_id": ' + "[" * depth + "]" * depth + "}\n").encode()
+    return deep + good if rng.random() < 0.5 else good + deep
+
+
+def gen_attributes_xml(rng: random.Random) -> bytes:
+    n = rng.choice([300, 20_000, 100_000])
+    attributes = " ".join(f'a{i}="1"' for i in range(n))
+    body = gen_goaml(rng).decode()
+    return body.replace("<report>", f"<report><x {attributes}/>", 1).encode()
+
+
+def _poison_csv(rng: random.Random, mark: str) -> tuple[list[str], list[list[str]]]:
+    header = ["tx_id", "ts", "src_account", "dst_account", "amount", "currency", "amount_base"]
+    rows = [[f"ok{i}", rng.choice([_ts(rng), *GOOD_TIMES]), "A1", "A2", _amount(rng), "EUR", ""]
+            for i in range(rng.randint(1, 10))]  # fmt: skip
+    kind = rng.randrange(4)
+    if kind == 0:
+        amount, currency, base = rng.choice(POISON_AMOUNTS)
+        rows.append([mark, _ts(rng), "A1", "A2", amount, currency, base])
+    elif kind == 1:
+        rows.append([mark, rng.choice(POISON_TIMES), "A1", "A2", "5", "EUR", ""])
+    elif kind == 2:  # a conflicting repeat: the second row (other amount) is the poison
+        rows.append([f"dup{mark}", _ts(rng), "A1", "A2", "10", "EUR", ""])
+        rows.append([f"dup{mark}", _ts(rng), "A1", "A2", "99999", "EUR", ""])
+    else:
+        rows.append([mark, _ts(rng), "A1", "A2", rng.choice(["inf", "nan", "-1"]), "EUR", ""])
+    rng.shuffle(rows)
+    return header, rows
+
+
+def probe_transactions_csv(rng: random.Random) -> bytes:
+    return _csv(*_poison_csv(rng, "POISON"), rng)
+
+
+def probe_transactions_jsonl(rng: random.Random) -> bytes:
+    import json
+
+    header, rows = _poison_csv(rng, "POISON")
+    return "".join(json.dumps(dict(zip(header, r, strict=True))) + "\n" for r in rows).encode()
+
+
+def probe_transactions_gz(rng: random.Random) -> bytes:
+    return _gz(probe_transactions_csv(rng))
+
+
+def probe_parties_csv(rng: random.Random) -> bytes:
+    header = ["party_id", "name", "birth_date", "nationality"]
+    rows = [[f"p{i}", "Nadia Karim", rng.choice(["1980-05-06", "1950-01-01", "2000-02-29"]), "SY"]
+            for i in range(rng.randint(1, 8))]  # fmt: skip
+    if rng.random() < 0.5:
+        rows.append(["POISON", "Eve", rng.choice(POISON_DATES), "SY"])
+    else:
+        rows.append(["POISON", "Eve", "1980-05-06", rng.choice(POISON_COUNTRIES)])
+    rng.shuffle(rows)
+    return _csv(header, rows, rng)
+
+
+def probe_latin1_byte(rng: random.Random) -> bytes:
+    """UTF-8 names and one Latin-1 row: no accepted name may come back as mojibake."""
+    good = "party_id,name\n" + "".join(f"p{i},José Müller {i}\n" for i in range(rng.randint(1, 9)))
+    return good.encode() + "p99,Renée\n".encode("latin-1")
+
+
+def probe_goaml(rng: random.Random) -> bytes:
+    body = gen_goaml(rng).decode()
+    # every amount here is refused (overflowing on conversion, infinite or negative)
+    amount, currency, _ = rng.choice([*POISON_AMOUNTS[4:], ("inf", "EUR", ""), ("-3", "EUR", "")])
+    date = rng.choice([*POISON_TIMES, "2024-01-01T00:00:00"])
+    poison = (
+        f"<transaction><transactionnumber>POISON</transactionnumber>"
+        f"<date_transaction>{date}</date_transaction><amount_local>{amount}</amount_local>"
+        "<t_from><from_account><iban>A</iban></from_account></t_from>"
+        "<t_to><to_account><iban>B</iban></to_account></t_to></transaction>"
+    )
+    body = body.replace("<currency_code_local>EUR<", f"<currency_code_local>{currency}<", 1)
+    return body.replace("</report>", poison + "</report>").encode()
+
+
+def probe_hidden_doctype(rng: random.Random) -> bytes:
+    """A DOCTYPE behind a long comment: the whole file must be refused."""
+    comment = "<!-- <report> " + "x" * rng.choice([100, 70_000, 300_000]) + " -->"
+    root = rng.choice(["report", "Document"])
+    return (f'<?xml version="1.0"?>{comment}<!DOCTYPE {root} [<!ENTITY e "boom">]>'
+            f"<{root}><transaction><transactionnumber>&e;</transactionnumber></transaction>"
+            f"</{root}>").encode()  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A file that must be refused whole (``refuse``) or whose POISON rows must be refused."""
+
+    name: str
+    loader: str
+    filename: str
+    generate: Callable[[random.Random], bytes]
+    refuse: bool = False
+    format: str = "auto"
+    kind: str | None = None
+
+
+TARGETS.extend([
+    Target("canonical_csv_gz", "canonical", "transactions.csv.gz", gen_canonical_csv_gz),
+    Target("canonical_jsonl_gz", "canonical", "transactions.jsonl.gz", gen_canonical_jsonl_gz),
+    Target("deep_jsonl", "canonical", "transactions.jsonl", gen_deep_jsonl),
+    Target("goaml_attributes", "goaml", "report.xml", gen_attributes_xml),
+])  # fmt: skip
+PROBES = [
+    Probe("poison_csv", "canonical", "transactions.csv", probe_transactions_csv),
+    Probe("poison_jsonl", "canonical", "transactions.jsonl", probe_transactions_jsonl),
+    Probe("poison_gz", "canonical", "transactions.csv.gz", probe_transactions_gz),
+    Probe("poison_parties", "canonical", "parties.csv", probe_parties_csv),
+    Probe("latin1_byte", "canonical", "parties.csv", probe_latin1_byte),
+    Probe("poison_mapped", "mapped", "export.csv", probe_transactions_csv, kind="transactions"),
+    Probe("poison_goaml", "goaml", "report.xml", probe_goaml),
+    Probe("hidden_doctype", "goaml", "report.xml", probe_hidden_doctype, refuse=True),
+    Probe("hidden_doctype_iso", "iso20022", "statement.xml", probe_hidden_doctype, refuse=True,
+          format="camt053"),
+]  # fmt: skip

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import audit, guard
+from dashboard.widgets.text import md
 from engine.core.errors import ConfigError
 from engine.security import auth
 from engine.security.audit import open_audit_log
@@ -49,10 +50,10 @@ def users_tab(admin: auth.User) -> None:
                     raise ConfigError("the two passwords differ")
                 directory.add(name.strip(), role, None if oidc else password, oidc=oidc)
             except ConfigError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 audit("manage_users", f"user:{name.strip()}", change="add", role=role, oidc=oidc)
-                st.success(f"Added {name.strip()} ({role}).")
+                st.success(f"Added {md(name.strip())} ({role}).")
                 st.rerun()
 
     if not users:
@@ -89,7 +90,7 @@ def audit_tab() -> None:
     if result.ok:
         st.success(f"Chain intact: {result.entries:,} entries. Head `{result.head_hash[:16]}…`")
     else:
-        st.error(f"Tampering or damage detected. {result}")
+        st.error(f"Tampering or damage detected. {md(result)}")
     cols = st.columns(4)
     user = cols[0].text_input("User", key="audit_user").strip() or None
     action = cols[1].text_input("Action", key="audit_action").strip() or None

@@ -9,6 +9,7 @@ from dashboard.auth import audit, guard
 from dashboard.widgets import charts, geo
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.network import network_picture
+from dashboard.widgets.text import md
 
 guard("view_cluster")
 v = state.version()
@@ -37,9 +38,9 @@ info = detail.info
 
 st.title(f"Cluster {cluster_id}")
 flags = info.get("flags") or []
-st.markdown(" ".join(f":red-badge[{f}]" for f in flags) or ":gray-badge[no red flags]")
+st.markdown(" ".join(f":red-badge[{md(f)}]" for f in flags) or ":gray-badge[no red flags]")
 if info.get("summary"):
-    st.write(info["summary"])
+    st.markdown(md(info["summary"]))
 cols = st.columns(6)
 cols[0].metric("Rank", info.get("rank"))
 cols[1].metric("Score", f"{info.get('score') or 0:.2f}")
@@ -70,7 +71,7 @@ with tabs[0]:
     chosen = st.session_state.get("tapped")
     if chosen:
         c1, c2, c3 = st.columns([3, 1, 1])
-        c1.markdown(f"Selected: **{chosen}**")
+        c1.markdown(f"Selected: **{md(chosen)}**")
         if c2.button("Open entity", key="open-tapped"):
             state.open_entity(chosen)
         if c3.button("Follow the money", key="follow-tapped"):
@@ -90,18 +91,18 @@ with tabs[3]:
     else:
         st.plotly_chart(geo.route_map(routes))
     if missing:
-        st.caption(f"Places without coordinates: {', '.join(missing)}")
+        st.caption(f"Places without coordinates: {md(', '.join(missing))}")
 with tabs[4]:
     if detail.evidence.empty:
         st.info("No evidence recorded.")
     for card in detail.evidence.itertuples():
         with st.container(border=True):
             st.markdown(
-                f"**{card.pattern}** · weight {card.weight or 0:.2f} · _{card.source or ''}_"
+                f"**{md(card.pattern)}** · weight {card.weight or 0:.2f} · _{md(card.source or '')}_"
             )
-            st.write(card.description or "")
+            st.markdown(md(card.description or ""))
             st.caption(
-                f"entities: {', '.join(card.entity_ids if card.entity_ids is not None else [])} · "
+                f"entities: {md(', '.join(card.entity_ids if card.entity_ids is not None else []))} · "
                 f"transactions: {len(card.tx_ids) if card.tx_ids is not None else 0} · "
                 f"travel records: {len(card.record_ids) if card.record_ids is not None else 0}"
             )

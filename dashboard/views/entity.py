@@ -9,6 +9,7 @@ from dashboard.auth import audit, guard
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.entity_picker import entity_picker
 from dashboard.widgets.network import network_picture
+from dashboard.widgets.text import md
 
 guard("view_entity")
 st.title("Entity")
@@ -24,11 +25,11 @@ audit("view_entity", f"entity:{entity_id}", once=True)
 try:
     detail = state.entity_detail(v, entity_id)
 except KeyError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 
-st.header(detail.label)
-st.caption(f"{detail.kind} · {detail.entity_id}")
+st.header(md(detail.label))
+st.caption(f"{md(detail.kind)} · {md(detail.entity_id)}")
 if detail.attributes:
     st.json(
         {k: str(val) for k, val in detail.attributes.items() if k != "batch_id"}, expanded=False

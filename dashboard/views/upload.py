@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import guard
+from dashboard.widgets.text import md
 from engine.core.errors import MoneytrailError
 
 guard("upload")
@@ -35,22 +36,22 @@ if st.button("Ingest", type="primary", disabled=not files, key="ingest"):
 for report in st.session_state.get("last_upload") or []:
     name, status = report.get("source"), report.get("status")
     if status == "refused":
-        st.error(f"**{name}**: refused: {report.get('error')}")
+        st.error(f"**{md(name)}**: refused: {md(report.get('error'))}")
         continue
     text = (
-        f"**{name}**: {status} · {report.get('format', '')} {report.get('kind', '')} · "
+        f"**{md(name)}**: {status} · {report.get('format', '')} {report.get('kind', '')} · "
         f"{report.get('accepted', 0):,} rows accepted · {report.get('duplicate', 0):,} duplicates"
         f" · {report.get('rejected', 0):,} rejected"
     )
     (st.info if status == "duplicate" else st.success)(text)
     for note in report.get("notes") or []:
-        st.caption(note)
+        st.caption(md(note))
     reasons = report.get("reasons") or {}
     if reasons:
         st.markdown(
             "Rejected rows by reason:\n"
             + "\n".join(
-                f"- {reason}: {count:,}"
+                f"- {md(reason)}: {count:,}"
                 for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])
             )
         )
@@ -93,4 +94,44 @@ else:
         ],
         hide_index=True,
         width="stretch",
+    )
+
+st.subheader("Rejected rows of a batch")
+refused = batches[batches["rows_rejected"] > 0] if not batches.empty else batches
+if refused.empty:
+    st.caption("No batch has rejected rows.")
+else:
+    import io
+
+    import pyarrow.compute as pc
+
+    from engine.services.ingest import export_rejected
+
+    refused = refused.sort_values("uploaded_at", ascending=False)
+    labels = {
+        row.batch_id: f"{row.source} · {row.uploaded_at:%Y-%m-%d %H:%M} · "
+        f"{row.rows_rejected:,} rejected · {row.batch_id[:12]}"
+        for row in refused.itertuples()
+    }
+    chosen = st.selectbox(
+        "Batch", list(labels), format_func=labels.__getitem__, key="rejected_batch"
+    )
+    rejected = state.workbench().table("rejected")
+    rows = rejected.filter(pc.equal(rejected["batch_id"], chosen)).sort_by("row")
+    st.dataframe(
+        rows.select(["row", "field", "value", "reason"]).to_pandas(),
+        hide_index=True,
+        width="stretch",
+    )
+    buffer = io.BytesIO()
+    export_rejected(rows, buffer)
+    source = str(refused.set_index("batch_id").loc[chosen, "source"])
+    st.download_button(
+        f"Download these {rows.num_rows:,} rejected rows with reasons",
+        buffer.getvalue(),
+        file_name=f"rejected-{source}.csv",
+        mime="text/csv",
+        key=f"history-rejected-{chosen}",
+        on_click=state.rejected_downloaded,
+        args=(str(chosen),),
     )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import audit, guard
+from dashboard.widgets.text import md
 
 
 def entity_picker(label: str, key: str, default: str | None = None) -> str | None:
@@ -21,7 +22,7 @@ def entity_picker(label: str, key: str, default: str | None = None) -> str | Non
     hits = state.search(state.version(), text)
     audit("search", text, once=f"search:{key}", hits=len(hits))
     if hits.empty:
-        st.warning(f"Nothing matches {text!r}.")
+        st.warning(f"Nothing matches {md(repr(text))}.")
         return None
     ids = hits["entity_id"].tolist()
     labels = dict(zip(ids, hits["kind"] + ": " + hits["label"], strict=True))

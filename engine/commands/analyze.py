@@ -43,6 +43,8 @@ def analyze(
             f"{summary.n_accounts:,} accounts, {summary.n_clusters:,} clusters "
             f"in {sum(summary.seconds.values()):.1f} s ({opened.describe()})"
         )
+        for reason, rows in summary.set_aside.items():
+            console.print(f"[yellow]warning[/yellow]: {rows:,} rows of {reason}")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,13 +8,17 @@ import typer
 
 from engine.commands.options import HomeOption, StoreOption
 
+#: Largest upload in megabytes (Streamlit's server.maxUploadSize; its own default is 200).
+MAX_UPLOAD_MB = 100
+
 
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     """The ``streamlit run`` command line for the dashboard (headless, no telemetry)."""
     import sys
     from importlib import resources
 
-    app = resources.files("dashboard").joinpath("app.py")
+    # server.py wraps app.py in a guard for uploads and metrics (see dashboard/server.py)
+    app = resources.files("dashboard").joinpath("server.py")
     return [
         sys.executable,
         "-m",
@@ -28,6 +32,7 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
         "--server.fileWatcherType=none",
         "--client.toolbarMode=minimal",
         "--theme.base=light",
+        f"--server.maxUploadSize={MAX_UPLOAD_MB}",
     ]
 
 

@@ -22,6 +22,7 @@ action                        analyst  investigator  admin
 ``export_identified``         no       yes           yes
 ``record_decision``           no       yes           yes
 ``manage_users``              no       no            yes
+``remove_batch``              no       no            yes
 ``view_audit``                no       no            yes
 ============================  =======  ============  =====
 
@@ -74,6 +75,7 @@ ACTIONS = (
     "view_benchmarks",
     "manage_users",
     "view_audit",
+    "remove_batch",
 )
 
 _ALL = frozenset(ROLES)
@@ -94,6 +96,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record_decision": _INVESTIGATION,
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin"}),
+    "remove_batch": frozenset({"admin"}),
 }
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")

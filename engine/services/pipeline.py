@@ -51,6 +51,8 @@ class RunSummary:
     seconds: dict[str, float] = field(default_factory=dict)
     patterns: dict[str, int] = field(default_factory=dict)  # instances found per pattern
     n_links: int = 0
+    #: Rows the analysis could not weigh, by reason (see :mod:`engine.services.screen`).
+    set_aside: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -149,12 +151,13 @@ def analyze_tables(
     from engine.detect.evidence import result_tables
     from engine.detect.frame import build_frame
     from engine.detect.run import detect, identity_edges
+    from engine.services.screen import screen
 
     seconds = {} if seconds is None else seconds
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     with _stage("graph", seconds, progress):
-        tables = canonical_order(tables)
+        tables, set_aside = screen(canonical_order(tables))
         frame = build_frame(**tables, config=config or DetectionConfig(hub_degree=HUB_DEGREE))
     with _stage("detect", seconds, progress):
         det = detect(frame)
@@ -187,6 +190,7 @@ def analyze_tables(
         seconds=seconds,
         patterns={h.pattern: len(h) for h in det.hits},
         n_links=results["links"].num_rows,
+        set_aside=set_aside,
     )
     results["runs"] = pa.Table.from_pylist(
         [

@@ -41,6 +41,31 @@ REJECTED = "rejected"
 Chunk = tuple[str, "pa.Table | None"]
 
 
+_FIRST_DAY = pa.scalar(dt.date(1, 1, 1), pa.date32())
+_LAST_DAY = pa.scalar(dt.date(9999, 12, 31), pa.date32())
+
+
+def readable_dates(table: pa.Table) -> pa.Table:
+    """``table`` with ``date32`` values outside years 1-9999 made missing.
+
+    Loaders refuse such dates, but a store written before they did may hold one (a birth date
+    in year 0), and converting it to a Python date stops the entity view, the export and the
+    Neo4j ingest with an OverflowError. O(rows) per date column; untouched when all are fine.
+    """
+    import pyarrow.compute as pc
+
+    for index, column in enumerate(table.schema):
+        if not pa.types.is_date32(column.type) or table.column(index).null_count == table.num_rows:
+            continue
+        values = table.column(index)
+        inside = pc.and_(pc.greater_equal(values, _FIRST_DAY), pc.less_equal(values, _LAST_DAY))
+        if pc.all(inside).as_py() is not False:
+            continue
+        cleared = pc.if_else(pc.fill_null(inside, True), values, pa.scalar(None, pa.date32()))
+        table = table.set_column(index, column.with_nullable(True), cleared)
+    return table
+
+
 @dataclass(frozen=True)
 class BatchInfo:
     """Everything about a batch except its rows (see :class:`Batch` for the fields)."""
@@ -142,6 +167,20 @@ class BatchReceipt:
         return sum(self.duplicates.values())
 
 
+@dataclass(frozen=True)
+class RemovalReceipt:
+    """What :meth:`Store.remove_batch` took out: rows per table, and quarantined rows."""
+
+    batch_id: str
+    source: str
+    removed: Mapping[str, int]
+    rejected: int
+
+    @property
+    def rows_removed(self) -> int:
+        return sum(self.removed.values())
+
+
 class Store(ABC):
     """A place where moneytrail keeps canonical tables, batches and analysis results."""
 
@@ -186,6 +225,22 @@ class Store(ABC):
     @abstractmethod
     def has_batch(self, batch_id: str) -> bool:
         """Whether a batch with this content hash has been written."""
+
+    @abstractmethod
+    def remove_batch(self, batch_id: str) -> RemovalReceipt:
+        """Take back one batch: the rows it stored, its quarantined rows and its record.
+
+        Atomic like :meth:`write_batch`: all of it goes or nothing does. Rows a later batch
+        skipped as duplicates of this one were never stored by that batch, so they go too
+        (ingest that file again to get them back). Analysis results are left as they were
+        until the next ``analyze``. Afterwards the batch is unknown, so the same file can be
+        ingested again.
+
+        Raises
+        ------
+        StoreError
+            If no batch has this id, or the removal could not be done (store unchanged).
+        """
 
     @abstractmethod
     def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:

@@ -58,6 +58,83 @@ CREATE (r:Rejected)
 SET r = row
 """
 
+# -- taking a batch back (one transaction, in this order) -----------------------------------
+#
+# Rows carry the batch_id of the batch that stored them. An account or party row that other
+# batches' transfers or holdings still point at becomes a bare reference again (its properties
+# and batch_id cleared, as if only referenced); one nothing points at is deleted, as are the
+# bare references only this batch's transfers, holdings and trips created.
+
+BATCH_INFO = """
+MATCH (b:Batch {batch_id: $batch_id}) USING INDEX SEEK b:Batch(batch_id)
+RETURN b.source AS source, b.rows_rejected AS rejected
+"""
+
+REMOVE_TRANSFERS = """
+MATCH (s:Account)-[r:TRANSFER]->(d:Account) WHERE r.batch_id = $batch_id
+WITH r, s.account_id AS src, d.account_id AS dst
+DELETE r
+WITH collect(src) + collect(dst) AS ends, count(*) AS n
+RETURN n, [k IN ends WHERE k IS NOT NULL] AS touched
+"""
+
+REMOVE_HOLDINGS = """
+MATCH (p:Party)-[h:HOLDS]->(a:Account) WHERE h.batch_id = $batch_id
+WITH h, p.party_id AS party, a.account_id AS account
+DELETE h
+RETURN count(*) AS n, collect(party) AS parties, collect(account) AS accounts
+"""
+
+REMOVE_TRIPS = """
+MATCH (t:Trip) WHERE t.batch_id = $batch_id
+OPTIONAL MATCH (a:Account)-[:PAID]->(t)
+WITH t, collect(a.account_id) AS payers
+DETACH DELETE t
+WITH collect(payers) AS all, count(*) AS n
+RETURN n, reduce(out = [], p IN all | out + p) AS touched
+"""
+
+REMOVE_ACCOUNT_ROWS = """
+MATCH (a:Account) WHERE a.batch_id = $batch_id
+WITH a, a.account_id AS key
+SET a.institution = null, a.country = null, a.opened = null, a.kind = null, a.batch_id = null
+RETURN count(*) AS n, collect(key) AS touched
+"""
+
+REMOVE_PARTY_ROWS = """
+MATCH (p:Party) WHERE p.batch_id = $batch_id
+WITH p, p.party_id AS key
+SET p.kind = null, p.name = null, p.birth_date = null, p.nationality = null,
+    p.id_document_type = null, p.id_document_number = null, p.phone = null, p.email = null,
+    p.address = null, p.city = null, p.country = null, p.batch_id = null
+RETURN count(*) AS n, collect(key) AS touched
+"""
+
+DROP_BARE_ACCOUNTS = """
+UNWIND $keys AS key
+MATCH (a:Account {account_id: key}) USING INDEX SEEK a:Account(account_id)
+WITH a WHERE a.batch_id IS NULL AND NOT (a)--()
+DELETE a
+"""
+
+DROP_BARE_PARTIES = """
+UNWIND $keys AS key
+MATCH (p:Party {party_id: key}) USING INDEX SEEK p:Party(party_id)
+WITH p WHERE p.batch_id IS NULL AND NOT (p)--()
+DELETE p
+"""
+
+REMOVE_REJECTED = """
+MATCH (r:Rejected {batch_id: $batch_id}) USING INDEX SEEK r:Rejected(batch_id)
+DELETE r
+RETURN count(*) AS n
+"""
+
+REMOVE_BATCH = """
+MATCH (b:Batch {batch_id: $batch_id}) USING INDEX SEEK b:Batch(batch_id)
+DELETE b
+"""
+
 # -- keys already stored (inside the batch's own transaction) --------------------------------
 #
 # Every lookup (here and in the result write-back) forces a seek of its index (USING INDEX SEEK): a plan made while the store was

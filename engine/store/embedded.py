@@ -44,7 +44,15 @@ from filelock import FileLock, Timeout
 
 from engine.core import schema
 from engine.core.errors import StoreError, StoreUnavailable
-from engine.store.base import Batch, BatchInfo, BatchReceipt, Chunk, Store
+from engine.store.base import (
+    Batch,
+    BatchInfo,
+    BatchReceipt,
+    Chunk,
+    RemovalReceipt,
+    Store,
+    readable_dates,
+)
 from engine.store.batchwriter import BatchWriter, KnownKeys, parquet_writer
 from engine.store.keys import key_array
 
@@ -60,8 +68,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+#: The store holds names, birth dates and passport numbers: only its owner may read it.
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def _private(path: Path, text: bool = False):  # type: ignore[no-untyped-def]
+    """Open ``path`` for writing, created owner-only (whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    return os.fdopen(fd, "w", encoding="utf-8") if text else os.fdopen(fd, "wb")
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    with open(path, "wb") as handle:
+    with _private(path) as handle:
         with parquet_writer(handle, table.schema) as writer:  # type: ignore[arg-type]
             writer.write_table(table)
         handle.flush()
@@ -80,7 +99,10 @@ class EmbeddedStore(Store):
 
             lock_timeout = Settings.from_env().lock_timeout
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            self.home.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+            info = self.home.stat()
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.chmod(self.home, info.st_mode & 0o700)  # older stores were world-readable
             probe = self.home / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             probe.touch()
             probe.unlink()
@@ -88,7 +110,7 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(
                 f"cannot use the data folder: {exc.strerror}", address=str(self.home)
             ) from exc
-        self._lock = FileLock(str(self.home / ".lock"), timeout=lock_timeout)
+        self._lock = FileLock(str(self.home / ".lock"), timeout=lock_timeout, mode=FILE_MODE)
         self._key_cache: dict[str, tuple[int, KnownKeys]] = {}
 
     def describe(self) -> str:
@@ -116,7 +138,7 @@ class EmbeddedStore(Store):
         """Atomically replace the manifest (the single commit point of every write)."""
         manifest["generation"] = int(manifest.get("generation", 0)) + 1
         tmp = self.home / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with _private(tmp, text=True) as handle:
             json.dump(manifest, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
@@ -183,7 +205,8 @@ class EmbeddedStore(Store):
             dirname = f"batches/{info.batch_id[:16]}-{uuid.uuid4().hex[:8]}"
             final = self.home / dirname
             tmp = final.with_name(final.name + ".tmp")
-            tmp.mkdir(parents=True)
+            tmp.parent.mkdir(exist_ok=True, mode=FOLDER_MODE)
+            tmp.mkdir(mode=FOLDER_MODE)
             writer = BatchWriter(
                 tmp,
                 info.batch_id,
@@ -225,6 +248,21 @@ class EmbeddedStore(Store):
             return BatchReceipt(
                 info.batch_id, "written", outcome.written, outcome.duplicates, outcome.rejected
             )
+
+    def remove_batch(self, batch_id: str) -> RemovalReceipt:
+        """Drop the batch from the manifest (the single commit), then delete its folder."""
+        with self._writing(f"the removal of batch {batch_id}"):
+            manifest = self._manifest()
+            entries = [b for b in manifest["batches"] if b["batch_id"] == batch_id]
+            if not entries:
+                raise StoreError(f"{self.home}: no batch {batch_id!r}")
+            (entry,) = entries
+            manifest["batches"] = [b for b in manifest["batches"] if b["batch_id"] != batch_id]
+            self._commit(manifest)
+            self._key_cache.clear()
+            shutil.rmtree(self.home / entry["dir"], ignore_errors=True)
+        removed = {name: int(n) for name, n in entry["rows"].items() if int(n)}
+        return RemovalReceipt(batch_id, entry["source"], removed, int(entry["rejected"]))
 
     def _extend_key_cache(
         self, before: int, after: int, new_keys: Mapping[str, tuple[pa.Array, np.ndarray] | None]
@@ -286,7 +324,8 @@ class EmbeddedStore(Store):
             dirname = f"results/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
             final = self.home / dirname
             tmp = final.with_name(final.name + ".tmp")
-            tmp.mkdir(parents=True)
+            tmp.parent.mkdir(exist_ok=True, mode=FOLDER_MODE)
+            tmp.mkdir(mode=FOLDER_MODE)
             try:
                 for name, table_schema in schema.RESULT_TABLES.items():
                     table = tables.get(name)
@@ -379,7 +418,7 @@ def _read_files(files: list[Path], columns: list[str] | None, name: str) -> pa.T
     if not files:
         return table_schema.empty_table()
     parts = [pq.read_table(f, columns=columns, memory_map=True) for f in files]
-    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    return readable_dates(pa.concat_tables(parts) if len(parts) > 1 else parts[0])
 
 
 def _batches_table(batches: list[dict[str, Any]]) -> pa.Table:

@@ -31,9 +31,9 @@ import pyarrow.compute as pc
 
 from engine.core import schema
 from engine.core.config import Neo4jSettings
-from engine.core.errors import StoreError, StoreUnavailable
+from engine.core.errors import ConfigError, StoreError, StoreUnavailable
 from engine.store import cypher
-from engine.store.base import Batch, BatchReceipt, Store
+from engine.store.base import Batch, BatchReceipt, RemovalReceipt, Store
 from engine.store.keys import first_occurrences, key_array
 
 #: Rows per UNWIND statement inside a batch's transaction.
@@ -71,6 +71,10 @@ PAGE = 100_000
 PROJECTION_COLUMNS = frozenset({"src_account", "dst_account", "amount_base", "ts", "tx_id"})
 
 
+#: Times a batch is written again after a concurrent writer's commit took some of its keys.
+WRITE_CONFLICT_RETRIES = 3
+
+
 class Neo4jStore(Store):
     """A store in a Neo4j 5 database reached over Bolt (``bolt://``, ``neo4j://``, ``+s``).
 
@@ -106,6 +110,11 @@ class Neo4jStore(Store):
     ) -> None:
         import neo4j
 
+        if _has_credentials(settings.uri):
+            raise ConfigError(
+                f"NEO4J_URI {redact_uri(settings.uri)} carries a user name or password: give "
+                "them in NEO4J_USER and NEO4J_PASSWORD instead (an address is shown in messages)"
+            )
         self.settings = settings
         if timeout is None:
             from engine.core.config import Settings
@@ -147,7 +156,7 @@ class Neo4jStore(Store):
         return int(records[0]["n"]) == 2
 
     def describe(self) -> str:
-        return f"Neo4j at {self.settings.uri}, database {self.settings.database}"
+        return f"Neo4j at {redact_uri(self.settings.uri)}, database {self.settings.database}"
 
     def close(self) -> None:
         driver = getattr(self, "_driver", None)
@@ -158,7 +167,7 @@ class Neo4jStore(Store):
     def _errors(self, what: str) -> Iterator[None]:
         """Turn driver errors into StoreUnavailable / StoreError naming the address."""
         exc_mod = self._neo4j.exceptions
-        address = f"{self.settings.uri} (database {self.settings.database})"
+        address = f"{redact_uri(self.settings.uri)} (database {self.settings.database})"
         try:
             yield
         except exc_mod.AuthError as exc:
@@ -217,11 +226,22 @@ class Neo4jStore(Store):
             result_transformer_=collect,
         )
 
-    def _write(self, what: str, work: Callable[[Any], Any]) -> Any:
-        """Run ``work(tx)`` as one managed write transaction (retried on transient errors)."""
+    def _write(self, what: str, work: Callable[[Any], Any], conflicts: int = 0) -> Any:
+        """Run ``work(tx)`` as one managed write transaction (retried on transient errors).
+
+        ``conflicts``: how often to run it again when a uniqueness constraint refuses the
+        commit (a concurrent writer stored the same keys first); ``work`` then sees their rows
+        and counts them as duplicates.
+        """
         unit = self._neo4j.unit_of_work(timeout=self.timeout)(work)
         with self._errors(what), self._driver.session(database=self.settings.database) as s:
-            return s.execute_write(unit)
+            for attempt in range(conflicts + 1):
+                try:
+                    return s.execute_write(unit)
+                except self._neo4j.exceptions.ConstraintError:
+                    if attempt == conflicts:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- input data --------------------------------------------------------------------------
 
@@ -278,11 +298,47 @@ class Neo4jStore(Store):
             tx.run(cypher.CREATE_BATCH, props=props).consume()
             return written, duplicates
 
-        outcome = self._write(f"batch {batch.source}", work)
+        outcome = self._write(f"batch {batch.source}", work, conflicts=WRITE_CONFLICT_RETRIES)
         if outcome is None:
             return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
         written, duplicates = outcome
         return BatchReceipt(batch.batch_id, "written", written, duplicates, rejected.num_rows)
+
+    def remove_batch(self, batch_id: str) -> RemovalReceipt:
+        """Take the batch back in one server transaction (see :mod:`engine.store.cypher`)."""
+
+        def work(tx: Any) -> RemovalReceipt | None:
+            info = tx.run(cypher.BATCH_INFO, batch_id=batch_id).single()
+            if info is None:
+                return None
+            removed: dict[str, int] = {}
+            accounts: set[str] = set()
+            parties: set[str] = set()
+            for name, text in (("transactions", cypher.REMOVE_TRANSFERS),
+                               ("travel", cypher.REMOVE_TRIPS)):  # fmt: skip
+                record = tx.run(text, batch_id=batch_id).single()
+                removed[name] = int(record["n"])
+                accounts.update(record["touched"])
+            record = tx.run(cypher.REMOVE_HOLDINGS, batch_id=batch_id).single()
+            removed["holdings"] = int(record["n"])
+            parties.update(record["parties"])
+            accounts.update(record["accounts"])
+            for name, text, keys in (("accounts", cypher.REMOVE_ACCOUNT_ROWS, accounts),
+                                     ("parties", cypher.REMOVE_PARTY_ROWS, parties)):  # fmt: skip
+                record = tx.run(text, batch_id=batch_id).single()
+                removed[name] = int(record["n"])
+                keys.update(record["touched"])
+            tx.run(cypher.DROP_BARE_ACCOUNTS, keys=sorted(accounts)).consume()
+            tx.run(cypher.DROP_BARE_PARTIES, keys=sorted(parties)).consume()
+            rejected = int(tx.run(cypher.REMOVE_REJECTED, batch_id=batch_id).single()["n"])
+            tx.run(cypher.REMOVE_BATCH, batch_id=batch_id).consume()
+            kept = {name: n for name, n in removed.items() if n}
+            return RemovalReceipt(batch_id, info["source"], kept, rejected)
+
+        receipt = self._write(f"the removal of batch {batch_id}", work)
+        if receipt is None:
+            raise StoreError(f"{self.describe()}: no batch {batch_id!r}")
+        return receipt
 
     def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
         if name not in _READ:
@@ -320,7 +376,7 @@ class Neo4jStore(Store):
             at = np.searchsorted(sorted_ids, ids)
             if len(at) and (at.max() >= len(sorted_ids) or (sorted_ids[at] != ids).any()):
                 raise StoreError(
-                    f"{self.settings.uri}: accounts changed while the graph was read; try again"
+                    f"{redact_uri(self.settings.uri)}: accounts changed while the graph was read; try again"
                 )
             return names.take(pa.array(at))
 
@@ -425,6 +481,30 @@ class Neo4jStore(Store):
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _has_credentials(uri: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return False
+    return bool(parts.username or parts.password)
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` without user name, password and query (``bolt://***@host:7687``), for messages."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<an unreadable NEO4J_URI>"
+    hidden = "***@" if parts.username or parts.password else ""
+    return f"{parts.scheme}://{hidden}{host}{port}{parts.path}"
 
 
 def _first_line(exc: BaseException) -> str:

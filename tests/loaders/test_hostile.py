@@ -162,3 +162,45 @@ def test_a_file_of_mostly_garbage_is_refused_not_quarantined_forever(write, monk
 def test_json_array_is_refused_with_a_hint(write):
     with pytest.raises(InputError, match="JSON Lines"):
         load_file(write("export.json", '[{"a": 1},\n {"a": 2}]'), batch_id="b")
+
+
+def test_a_long_comment_does_not_hide_a_doctype(write):
+    """A regular expression over the first 64 KiB missed a DOCTYPE after a 70 KB comment that
+    itself looked like it held the root element (issue 17, item 8)."""
+    hidden = '<?xml version="1.0"?><!-- <report> ' + "x" * 70_000 + " -->\n" + BILLION_LAUGHS[22:]
+    assert "<!DOCTYPE" in hidden and hidden.index("<!DOCTYPE") > 65_536
+    for fmt in ("auto", "goaml"):
+        with pytest.raises(InputError, match="DOCTYPE"):
+            load_file(write("hidden.xml", hidden), format=fmt, batch_id="b")
+
+
+def test_a_long_comment_before_a_real_report_is_fine(write):
+    from tests.loaders.goaml_sample import GOAML
+
+    body = GOAML.split("?>", 1)[1]
+    text = '<?xml version="1.0"?>\n<!-- ' + "note " * 20_000 + "-->\n<?pi x?>" + body
+    result = load_file(write("long-comment.xml", text), format="goaml", batch_id="b")
+    assert result.tables["transactions"].num_rows > 0
+
+
+def test_an_element_with_100k_attributes_is_refused_at_once(write):
+    """lxml copies attributes in quadratic time: 100k of them took minutes (issue 17, 8)."""
+    attributes = " ".join(f'a{i}="1"' for i in range(100_000))
+    xml = f"<report><transaction {attributes}><transactionnumber>t</transactionnumber>"
+    xml += "</transaction></report>"
+    with pytest.raises(InputError, match=r"100,000 attributes") as caught:
+        load_file(write("attrs.xml", xml), batch_id="b")
+    assert caught.value.file == "attrs.xml" and caught.value.row == 1
+
+
+def test_one_latin1_byte_does_not_turn_a_utf8_file_into_mojibake(write):
+    """The whole file used to be read again as Latin-1, so every UTF-8 name became 'JosÃ©'
+    (issue 17, item 10); now only the row that is not UTF-8 is read as Latin-1."""
+    utf8 = "party_id,name,city\np1,José Müller,Zürich\np2,Łukasz Żak,Łódź\n".encode()
+    stray = "p3,Renée,Genève\n".encode("latin-1")
+    result = load_file(write("parties.csv", utf8 + stray + "p4,Ana,Köln\n".encode()), batch_id="b")
+    names = result.tables["parties"]["name"].to_pylist()
+    assert names == ["José Müller", "Łukasz Żak", "Renée", "Ana"]
+    assert result.tables["parties"]["city"].to_pylist()[-1] == "Köln"
+    assert result.rejected.num_rows == 0
+    assert any("1 rows are not UTF-8" in note and "Latin-1" in note for note in result.notes)

@@ -395,3 +395,73 @@ def test_huge_fields_and_lines_are_refused_or_quarantined(tmp_path):
             if r and len(r) > 10_000
         ]
         assert long_refs == []
+
+
+# -- hostile files that once ended in a traceback (issue 17, item 8) -------------------------
+
+
+def _hostile_files(folder: Path) -> dict[str, Path]:
+    """Files that each once stopped the loaders with something other than an InputError."""
+    import gzip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    deep = folder / "deep.jsonl"
+    deep.write_text('{"tx_id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    packed = gzip.compress(HEADER.encode() + b"t1,2024-01-01T00:00:00Z,A,B,1,EUR,wire,x\n" * 20_000)
+    truncated = folder / "truncated.csv.gz"
+    truncated.write_bytes(packed[: len(packed) // 2])
+    late = folder / "late.csv.gz"  # header fine, the stream breaks after many rows
+    late.write_bytes(packed[: len(packed) * 9 // 10])
+    fake = folder / "fake.csv.gz"
+    fake.write_bytes(HEADER.encode() + b"t1,2024-01-01T00:00:00Z,A,B,1,EUR,wire,x\n")
+    return {"deep": deep, "truncated": truncated, "late": late, "fake": fake}
+
+
+@pytest.mark.parametrize("kind", ["deep", "truncated", "late", "fake"])
+def test_hostile_file_ends_in_an_input_error_naming_it_without_server_paths(tmp_path, kind):
+    path = _hostile_files(tmp_path / "in")[kind]
+    with pytest.raises(InputError) as caught:
+        ingest_file(EmbeddedStore(tmp_path / "store"), path)
+    assert caught.value.file == path.name
+    assert str(tmp_path) not in str(caught.value)
+
+
+def test_deep_json_line_is_one_rejected_row_and_the_rest_loads(tmp_path):
+    path = tmp_path / "tx.jsonl"
+    good = '{"tx_id": "t1", "ts": "2024-01-01T00:00:00Z", "src_account": "A", '
+    good += '"dst_account": "B", "amount": 5, "currency": "EUR"}\n'
+    path.write_text(good + '{"tx_id": ' + "[" * 50_000 + "]" * 50_000 + "}\n", encoding="utf-8")
+    report = ingest_file(EmbeddedStore(tmp_path / "store"), path)
+    assert report.accepted == 1 and report.rejected == 1
+    assert report.reasons == {"invalid JSON: nested too deeply": 1}
+
+
+def test_one_hostile_file_does_not_stop_the_others_of_the_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    hostile = _hostile_files(tmp_path / "in")
+    good = write_csv(tmp_path / "in" / "good.csv", 10)
+    files = [*map(str, hostile.values()), str(good)]
+    result = CliRunner().invoke(app, ["ingest", *files, "--home", str(tmp_path / "store")])
+    assert result.exit_code == 2, result.output  # refused files: exit 2, never a traceback
+    assert isinstance(result.exception, SystemExit)
+    for path in hostile.values():
+        assert f"{path.name}: refused" in result.output
+    assert EmbeddedStore(tmp_path / "store").count("transactions") == 10
+
+
+def test_dashboard_upload_of_a_hostile_file_is_refused_and_audited(tmp_path, monkeypatch):
+    from engine.security.auth import User
+    from engine.services.audited import AuditedSession
+
+    monkeypatch.setenv("MONEYTRAIL_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
+    session = AuditedSession(User("ana", "analyst"), EmbeddedStore(tmp_path / "store"))
+    for path in _hostile_files(tmp_path / "in").values():
+        with pytest.raises(InputError):
+            session.ingest(path, source_name=path.name)
+    refused = AuditLog(tmp_path / "audit.jsonl").entries(action="upload_refused")
+    assert [e["target"] for e in refused] == ["deep.jsonl", "truncated.csv.gz", "late.csv.gz",
+                                              "fake.csv.gz"]  # fmt: skip
+    assert all(str(tmp_path) not in e["details"]["error"] for e in refused)
