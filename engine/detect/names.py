@@ -33,23 +33,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import OSA, Indel
 
 from engine.detect.frame import CACHE_SIZE, fold
 
 #: Words that are not names: Arabic articles (free-standing after a hyphen or space) and the
 #: patronymic links of Arabic, Somali and Maghrebi names.
 PARTICLES = frozenset({"al", "el", "l", "ul", "bin", "ben", "ibn", "bn", "bint", "binti", "ould"})
-#: A token shares fewer than this many letters cannot be fuzzily matched (typos in ``Ali``
+#: A token of fewer than this many letters is not fuzzily matched (typos in ``Ali``
 #: make another name).
-FUZZY_MIN_LEN = 5
-#: Levenshtein similarity of two romanised tokens that counts as one token with a typo.
-FUZZY_MIN_SIMILARITY = 0.8
+FUZZY_MIN_LEN = 4
+#: Similarity (optimal string alignment: an edit or a swap of two neighbours is one step) of two
+#: romanised tokens that counts as one token with a typo.
+FUZZY_MIN_SIMILARITY = 0.75
 #: A token held by at least this share of the records (and at least :data:`COMMON_MIN_COUNT`)
 #: is *common*: a match resting on one common token alone is capped at :data:`COMMON_CAP`.
 COMMON_SHARE = 0.002
 COMMON_MIN_COUNT = 10
 COMMON_CAP = 0.5
+#: The weight of an initial (``M.``): it tells little, and matches any word it begins.
+INITIAL_WEIGHT = 1.0
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _ARABIC_ARTICLE = re.compile(r"(?<!\w)ال(?=\w{2,})")
@@ -115,8 +118,8 @@ def word_end(word: str, abjad: bool) -> str:
     silent h after them) or ``c`` (a consonant); for a word romanised from Arabic script, whose
     short vowels are not written, ``c`` means "a consonant or a short vowel" (``?``).
 
-    It tells apart what the consonant skeleton folds together: Rahim / Rahimi / Rahima,
-    Haddad / Haddadi, Daniel / Daniela, Maria / Omar.
+    It tells apart what the consonant skeleton folds together: Rahim / Rahimi,
+    Haddad / Haddadi, Ahmad / Ahmadi.
     """
     w = word[:-1] if len(word) > 3 and word[-1] == "h" and word[-2] in "aeiou" else word
     if len(w) > 4 and w[-1] == "e" and w[-2] not in "aeiouy":
@@ -127,14 +130,12 @@ def word_end(word: str, abjad: bool) -> str:
 
 
 def ends_match(x: str, y: str) -> bool:
-    """Whether two word ends (:func:`word_end`) can be one name's: equal, or an unwritten
-    Arabic-script ending (``?``) or a silent final ``e`` against a consonant or a short
-    ``a``."""
-    if x == y:
+    """Whether two word ends (:func:`word_end`) can be one name's: equal, or a consonant, a
+    short ``a``, a silent ``e`` or an unwritten Arabic-script ending (``?``) against each other
+    (Ibrahim / Ibrahima); a final ``i`` or ``u`` is a suffix of its own (Rahimi, Haddadi)."""
+    if x == y or {x, y} <= {"a", "c", "e", "?"}:
         return True
-    if x in "?e":
-        return y in "cae?"
-    return y in "?e" and x in "ca"
+    return False
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ class NameTokens:
 @lru_cache(maxsize=CACHE_SIZE)
 def name_tokens(name: str | None) -> NameTokens:
     """Words and keys of a name (cached); particles dropped, ``abd`` joined to the next word."""
-    words = [w for w in romanise(name).split() if token_key(w)]
+    abjad = bool(name and _ARABIC.search(name))
+    words = [w for w in romanise(name).split() if token_key(w) or (len(w) == 1 and not abjad)]
     out: list[str] = []
     i = 0
     while i < len(words):
@@ -173,8 +175,7 @@ def name_tokens(name: str | None) -> NameTokens:
         else:
             out.append(words[i])
             i += 1
-    abjad = bool(name and _ARABIC.search(name))
-    return NameTokens(tuple(out), tuple(token_key(w) for w in out),
+    return NameTokens(tuple(out), tuple(_word_key(w) for w in out),
                       tuple(word_end(w, abjad) for w in out), abjad)  # fmt: skip
 
 
@@ -185,6 +186,11 @@ def _alike(a: NameTokens, i: int, b: NameTokens, j: int) -> bool:
     if not ends_match(a.ends[i], b.ends[j]):
         return False
     return a.abjad or b.abjad or Indel.normalized_similarity(a.words[i], b.words[j]) >= 0.5
+
+
+def _word_key(word: str) -> str:
+    """:func:`token_key`, and ``m.`` for a single letter (an initial, never a particle)."""
+    return f"{word}." if len(word) == 1 else token_key(word)
 
 
 def name_key(name: str | None) -> str:
@@ -236,18 +242,19 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
     -----
     Keys are matched exactly (as multisets), then a word of one name against two adjacent
     words of the other written as one (either order), then the rest fuzzily (romanised words of
-    at least :data:`FUZZY_MIN_LEN` letters with Levenshtein similarity ≥
-    :data:`FUZZY_MIN_SIMILARITY`, at 0.8 of their weight), and single letters as initials (0.3).
+    at least :data:`FUZZY_MIN_LEN` letters with OSA similarity ≥
+    :data:`FUZZY_MIN_SIMILARITY`, at 0.8 of their weight), and single letters as initials of
+    a word (weight :data:`INITIAL_WEIGHT`; the word counts 0.7 of its weight).
     With ``cov`` the matched share of a name's token weight, the score is
     ``0.75 max(cov_a, cov_b) + 0.25 min(cov_a, cov_b)``: a name with a word missing (a partial
     record) still scores high, an extra unmatched word on both sides does not. Fuzzy and initial
-    matches alone never make a match, and a match resting on one common key alone is capped at
-    :data:`COMMON_CAP`. O(len(a) · len(b)).
+    matches alone never make a match, and a match resting on one common key and nothing else
+    is capped at :data:`COMMON_CAP`. O(len(a) · len(b)).
     """
     if not a.keys or not b.keys:
         return 0.0
-    wa = [stats.weight(k) for k in a.keys]
-    wb = [stats.weight(k) for k in b.keys]
+    wa = [INITIAL_WEIGHT if len(w) == 1 else stats.weight(k) for w, k in zip(a.words, a.keys)]
+    wb = [INITIAL_WEIGHT if len(w) == 1 else stats.weight(k) for w, k in zip(b.words, b.keys)]
     free_a = list(range(len(a.keys)))
     free_b = list(range(len(b.keys)))
     got_a = got_b = 0.0
@@ -278,16 +285,17 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
                     break
     if not anchors:
         return 0.0
+    fuzzy = False
     for i in list(free_a):  # typos and initials
         wi, best = a.words[i], None
         for j in free_b:
             wj = b.words[j]
             if len(wi) == 1 or len(wj) == 1:
-                if wi[0] == wj[0]:
-                    best = (j, 0.3)
+                if wi[0] == wj[0] and len(wi) != len(wj):
+                    best = (j, -1.0)
                     break
             elif min(len(wi), len(wj)) >= FUZZY_MIN_LEN and (
-                Levenshtein.normalized_similarity(wi, wj) >= FUZZY_MIN_SIMILARITY
+                OSA.normalized_similarity(wi, wj) >= FUZZY_MIN_SIMILARITY
             ):
                 best = (j, 0.8)
                 break
@@ -295,10 +303,15 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
             j, f = best
             free_a.remove(i)
             free_b.remove(j)
-            got_a += f * wa[i]
-            got_b += f * wb[j]
+            if f < 0:  # an initial: all of the initial, 0.7 of the word it abbreviates
+                got_a += wa[i] if len(wi) == 1 else 0.7 * wa[i]
+                got_b += wb[j] if len(b.words[j]) == 1 else 0.7 * wb[j]
+            else:
+                got_a += f * wa[i]
+                got_b += f * wb[j]
+            fuzzy = True
     ca, cb = got_a / sum(wa), got_b / sum(wb)
     score = 0.75 * max(ca, cb) + 0.25 * min(ca, cb)
-    if len(anchors) == 1 and stats.common(next(iter(anchors))):
+    if len(anchors) == 1 and not fuzzy and stats.common(next(iter(anchors))):
         score = min(score, COMMON_CAP)
     return min(score, 1.0)

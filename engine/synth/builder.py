@@ -82,6 +82,7 @@ class Builder:
         self.truth_trip: list[tuple[np.ndarray, str, str | None, str, str | None]] = []
         self.placeholders: dict[str, int] = {}
         self.party_noise: list[tuple[np.ndarray, np.ndarray]] = []
+        self.namesakes: list[tuple[np.ndarray, np.ndarray]] = []  # (party, namesake of)
         self.airlines: dict[str, int] | None = None  # carrier -> airline account, once known
         self._cash = -1
 

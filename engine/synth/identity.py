@@ -16,7 +16,7 @@ import numpy as np
 from engine.synth import names
 from engine.synth.builder import NO_DATE, Builder
 
-NAME_NOISE = ("translit", "ascii", "typo", "swap")
+NAME_NOISE = ("translit", "ascii", "typo", "swap", "script", "partial")
 
 
 @cache
@@ -29,7 +29,29 @@ def _has_accents(name: str) -> bool:
     return names.strip_accents(name) != name
 
 
-def _apply(first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generator) -> str:
+@cache
+def _native(name: str, nationality: str | None) -> str | None:
+    return names.native_name(name, nationality)
+
+
+def _apply(
+    first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generator, nat: str | None
+) -> tuple[str, tuple[str, ...]]:
+    """The name with ``kinds`` of noise applied, and the kinds that could be."""
+    if "partial" in kinds:
+        first, last = names.partial(first, last, rng)
+    if "script" in kinds:
+        first_n, last_n = _native(first, nat), _native(last, nat) if last else ""
+        if first_n is not None and last_n is not None:  # native spelling: no romanisation noise
+            kinds = tuple(k for k in kinds if k in ("script", "partial", "swap"))
+            if "swap" in kinds:
+                return f"{last_n} {first_n}".strip(), kinds
+            return f"{first_n} {last_n}".strip(), kinds
+        kinds = tuple(k for k in kinds if k != "script")
+    return _romanised(first, last, kinds, rng), kinds
+
+
+def _romanised(first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generator) -> str:
     if "translit" in kinds:
         first, last = names.transliterate(first, rng), names.transliterate(last, rng)
     if "ascii" in kinds:
@@ -45,16 +67,24 @@ def _apply(first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generat
 
 
 def noisy_names(
-    b: Builder, first: np.ndarray, last: np.ndarray, boost: float = 1.0
+    b: Builder,
+    first: np.ndarray,
+    last: np.ndarray,
+    boost: float = 1.0,
+    nationality: np.ndarray | None = None,
+    script: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Name variants of ``first last`` and the noise kinds applied (comma-joined, maybe empty).
 
     ``translit`` applies only to names with romanisation variants and ``ascii`` only to names
-    with diacritics, at the configured rates; ``boost`` scales the other rates.
+    with diacritics, at the configured rates; ``boost`` scales the other rates. ``script`` is
+    the share written in the native script of ``nationality`` where it has one
+    (:func:`engine.synth.names.native_name`).
     """
     rng, p = b.rng, b.p
     n = len(first)
-    u = rng.random((4, n))
+    u = rng.random((6, n))
+    nat = np.full(n, None, object) if nationality is None else np.asarray(nationality, object)
     variants = np.fromiter(
         (_has_variants(f) or _has_variants(s) for f, s in zip(first, last, strict=True)), bool, n
     )
@@ -67,13 +97,15 @@ def noisy_names(
             accents & (u[1] < p.noise_ascii),
             u[2] < p.noise_typo * boost,
             u[3] < p.noise_swap * boost,
+            (u[4] < script) & np.isin(nat, list(names.SCRIPT_OF)),
+            u[5] < p.noise_partial * boost,
         ]
     )
     out = first + " " + last
     labels = np.full(n, "", dtype=object)
     for i in np.flatnonzero(flags.any(axis=0)):
         kinds = tuple(k for k, f in zip(NAME_NOISE, flags[:, i], strict=True) if f)
-        out[i] = _apply(first[i], last[i], kinds, rng)
+        out[i], kinds = _apply(first[i], last[i], kinds, rng, nat[i])
         labels[i] = ",".join(kinds)
     return out, labels
 
@@ -117,7 +149,8 @@ def duplicate_parties(b: Builder, parties: np.ndarray) -> np.ndarray:
                   "address", "city", "country", "culture")
     }  # fmt: skip
     n = len(parties)
-    name, name_noise = noisy_names(b, cols["first"], cols["last"], boost=1.5)
+    name, name_noise = noisy_names(b, cols["first"], cols["last"], boost=1.5,
+                                   nationality=cols["nationality"], script=b.p.script_kyc)  # fmt: skip
     birth, birth_noise = noisy_births(b, b.party_column("birth")[parties])
     drop_doc = rng.random(n) < 0.4
     new = b.add_parties(
@@ -147,13 +180,15 @@ def manifest_identities(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Traveller name, birth date, nationality and noise kinds for each travel record.
 
-    Air manifests write names in capitals (not counted as noise).
+    Air manifests write names in capitals (not counted as noise); ``script_manifest`` of the
+    records of people whose nationality writes another script are written in it.
     """
     first = b.party_column("first")[persons]
     last = b.party_column("last")[persons]
-    name, name_noise = noisy_names(b, first, last)
+    nationality = b.party_column("nationality")[persons]
+    name, name_noise = noisy_names(b, first, last, nationality=nationality,
+                                   script=b.p.script_manifest)  # fmt: skip
     birth, birth_noise = noisy_births(b, b.party_column("birth")[persons])
     air = np.flatnonzero(modes == "air")
     name[air] = np.array([s.upper() for s in name[air]], dtype=object)
-    nationality = b.party_column("nationality")[persons]
     return name, birth, nationality, _join(name_noise, birth_noise)

@@ -29,7 +29,7 @@ _DEFAULT_STREETS = ("Main Road", "Market Street", "Station Road", "Central Avenu
 
 
 def _culture(nationality: np.ndarray) -> np.ndarray:
-    lookup = {cc: v[2] for cc, v in geo.COUNTRIES.items()}
+    lookup = {cc: v[2] for cc, v in geo.COUNTRIES.items()} | names.CULTURE_OF
     return np.array([lookup[c] for c in nationality], dtype=object)
 
 
@@ -51,6 +51,10 @@ def add_people(
     """Create ``n`` people living in ``country`` (scalars or arrays); returns party indices.
 
     ``surname``, ``address`` and ``phone`` force those values (a family, a shared flat).
+    People of patronymic cultures often carry a father's name; ``namesake_share`` of them take
+    the name and birth year of another person of their culture (a namesake, in the truth);
+    ``script_kyc`` of the KYC records of people whose nationality writes another script are
+    written in it.
     """
     rng = b.rng
     country = _obj(country, n)
@@ -65,14 +69,18 @@ def add_people(
         m = len(sel)
         first[sel] = np.where(female[sel], _pick(female_pool, m, rng), _pick(male_pool, m, rng))
         last[sel] = _pick(surnames, m, rng)
+        if cul in names.PATRONYMIC:
+            father = sel[rng.random(m) < 0.4]
+            first[father] = first[father] + " " + _pick(male_pool, len(father), rng)
     if surname is not None:
         given = _obj(surname, n)
         last = np.where(given == None, last, given)  # noqa: E711 - elementwise on objects
-    full = first + " " + last
     start_year = b.p.start.year
     lo = (np.datetime64(f"{start_year - age[1]}-01-01") - np.datetime64(EPOCH)).astype(int)
     hi = (np.datetime64(f"{start_year - age[0]}-01-01") - np.datetime64(EPOCH)).astype(int)
     birth = rng.integers(lo, hi, n).astype(np.int32)
+    _namesakes(b, first, last, birth, culture, surname is None)
+    full = _kyc_names(b, first, last, nationality)
     if city is None:
         city = np.empty(n, dtype=object)
         for cc in np.unique(country):
@@ -122,6 +130,56 @@ def add_people(
         country=country,
         culture=culture,
     )
+
+
+def _namesakes(b: Builder, first: np.ndarray, last: np.ndarray, birth: np.ndarray,
+               culture: np.ndarray, surnames: bool) -> None:  # fmt: skip
+    """Give ``namesake_share`` of the people (in place) the name and birth year of another of
+    their culture in this call, keeping their own day of the year; noted for the truth."""
+    rng = b.rng
+    share = b.p.namesake_share
+    if share <= 0 or len(first) < 2:
+        return
+    who, like = [], []
+    for cul in np.unique(culture):
+        sel = np.flatnonzero(culture == cul)
+        k = int(rng.binomial(len(sel), share)) if len(sel) >= 2 else 0
+        if not k:
+            continue
+        r = rng.choice(sel, k, replace=False)
+        d = sel[rng.integers(0, len(sel), k)]
+        ok = r != d
+        who.append(r[ok])
+        like.append(d[ok])
+    if not who:
+        return
+    r, d = np.concatenate(who), np.concatenate(like)
+    first[r] = first[d]
+    if surnames:
+        last[r] = last[d]
+    days = birth.astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
+    moved = years[d].astype("datetime64[D]") + np.minimum(day_of_year[r], 364)
+    birth[r] = moved.astype(np.int64).astype(np.int32)
+    base = b.n_parties
+    b.namesakes.append((base + r, base + d))
+
+
+def _kyc_names(b: Builder, first: np.ndarray, last: np.ndarray,
+               nationality: np.ndarray) -> np.ndarray:  # fmt: skip
+    """KYC names: ``first last``, or in the native script of the nationality for
+    ``script_kyc`` of the people whose nationality writes another script."""
+    full = first + " " + last
+    rate = b.p.script_kyc
+    if rate <= 0:
+        return full
+    scripted = np.isin(nationality, list(names.SCRIPT_OF)) & (b.rng.random(len(first)) < rate)
+    for i in np.flatnonzero(scripted):
+        native = names.native_name(f"{first[i]} {last[i]}", nationality[i])
+        if native is not None and nationality[i] != "VN":  # Vietnamese: the pool's own form
+            full[i] = native
+    return full
 
 
 ORG_WORDS = {
