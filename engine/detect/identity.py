@@ -161,10 +161,14 @@ def _swapped(days: np.ndarray) -> np.ndarray:
 
 
 def _pair_key(skel: str) -> str:
-    """The two longest skeleton tokens, sorted ('' when the name has fewer than two)."""
-    toks = sorted((skel or "").split(), key=len, reverse=True)[:2]
-    return "|".join(sorted(toks)) if len(toks) == 2 else ""
+    """The name's sorted keys ('' when it has fewer than two): a block of one name in any
+    order, script or common romanisation (records without a birth date need the whole name)."""
+    return skel if " " in (skel or "") else ""
 
+
+#: Name blocks are limited to ``max_block`` / this: a full name held by many records is too
+#: common to compare them all on it alone (birth date and document blocks still pair them).
+NAME_BLOCK_SHARE = 8
 
 #: Blocking key kinds, in the high bits of the int64 key (birth, swapped birth share one kind).
 _BIRTH, _DOC, _NAME = 1, 2, 3
@@ -175,7 +179,7 @@ def _keys(
     r: Records, with_swapped: bool, doc_code: np.ndarray, name_code: np.ndarray
 ) -> pd.DataFrame:
     """Blocking keys ``(key, i)`` of one side as int64: birth date (and its day/month swap),
-    document, and the name key (two longest skeleton tokens with the nationality). ``doc_code``
+    document, and the name key (all the name's token keys, sorted, with the nationality). ``doc_code``
     and ``name_code`` are codes shared by both sides (-1 when empty)."""
     idx = np.arange(r.n, dtype=np.int64)
     keys, ids = [], []
@@ -213,17 +217,25 @@ def _name_keys(r: Records) -> np.ndarray:
     return out
 
 
+def _small_blocks(k: pd.DataFrame, max_block: int) -> pd.DataFrame:
+    """The keys of blocks no larger than ``max_block`` (name keys: ``max_block /
+    NAME_BLOCK_SHARE``)."""
+    size = k.groupby("key")["i"].transform("size").to_numpy()
+    name = (k["key"].to_numpy() >> _KIND_SHIFT) == _NAME
+    return k[size <= np.where(name, max(max_block // NAME_BLOCK_SHARE, 2), max_block)]
+
+
 def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -> np.ndarray:
     """Pairs ``(i, j)`` sharing a blocking key; keys held by more than ``max_block`` records of
-    either side are dropped (a common birth date alone does not make a block)."""
+    either side are dropped (a common birth date alone does not make a block), name keys held
+    by more than ``max_block / NAME_BLOCK_SHARE``."""
     if not left.n or not right.n:
         return np.zeros((0, 2), np.int64)
     ldoc, rdoc = _shared_codes(left.doc, right.doc)
     lname, rname = _shared_codes(_name_keys(left), _name_keys(right))
     lk = _keys(left, True, ldoc, lname)
     rk = _keys(right, False, rdoc, rname)
-    rk = rk[rk.groupby("key")["i"].transform("size") <= max_block]
-    lk = lk[lk.groupby("key")["i"].transform("size") <= max_block]
+    lk, rk = _small_blocks(lk, max_block), _small_blocks(rk, max_block)
     m = lk.merge(rk, on="key", suffixes=("_l", "_r"))
     key = m["i_l"].to_numpy(np.int64) * right.n + m["i_r"].to_numpy(np.int64)
     if same:

@@ -133,9 +133,7 @@ def ends_match(x: str, y: str) -> bool:
     """Whether two word ends (:func:`word_end`) can be one name's: equal, or a consonant, a
     short ``a``, a silent ``e`` or an unwritten Arabic-script ending (``?``) against each other
     (Ibrahim / Ibrahima); a final ``i`` or ``u`` is a suffix of its own (Rahimi, Haddadi)."""
-    if x == y or {x, y} <= {"a", "c", "e", "?"}:
-        return True
-    return False
+    return x == y or {x, y} <= {"a", "c", "e", "?"}
 
 
 @dataclass(frozen=True)
@@ -235,6 +233,13 @@ class TokenStats:
         return self.df.get(key, 0) >= self.common_count
 
 
+def _weights(t: NameTokens, stats: TokenStats) -> list[float]:
+    return [
+        INITIAL_WEIGHT if len(w) == 1 else stats.weight(k)
+        for w, k in zip(t.words, t.keys, strict=True)
+    ]
+
+
 def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
     """How alike two names are, in 0..1 (0 when they share no key, exactly or as a compound).
 
@@ -253,12 +258,12 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
     """
     if not a.keys or not b.keys:
         return 0.0
-    wa = [INITIAL_WEIGHT if len(w) == 1 else stats.weight(k) for w, k in zip(a.words, a.keys)]
-    wb = [INITIAL_WEIGHT if len(w) == 1 else stats.weight(k) for w, k in zip(b.words, b.keys)]
+    wa = _weights(a, stats)
+    wb = _weights(b, stats)
     free_a = list(range(len(a.keys)))
     free_b = list(range(len(b.keys)))
     got_a = got_b = 0.0
-    anchors: set[str] = set()
+    anchors: list[str] = []  # keys matched exactly or as compounds
     for i in list(free_a):  # exact keys
         k = a.keys[i]
         for j in free_b:
@@ -267,7 +272,7 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
                 free_b.remove(j)
                 got_a += wa[i]
                 got_b += wb[j]
-                anchors.add(k)
+                anchors.append(k)
                 break
     for x, y, wx, wy, fx, fy, to_a in ((a, b, wa, wb, free_a, free_b, True),
                                        (b, a, wb, wa, free_b, free_a, False)):  # fmt: skip
@@ -281,7 +286,7 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
                     fy.remove(j1)
                     gx, gy = wx[i], wy[j0] + wy[j1]
                     got_a, got_b = (got_a + gx, got_b + gy) if to_a else (got_a + gy, got_b + gx)
-                    anchors.add(jk)
+                    anchors.append(jk)
                     break
     if not anchors:
         return 0.0
@@ -312,6 +317,6 @@ def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
             fuzzy = True
     ca, cb = got_a / sum(wa), got_b / sum(wb)
     score = 0.75 * max(ca, cb) + 0.25 * min(ca, cb)
-    if len(anchors) == 1 and not fuzzy and stats.common(next(iter(anchors))):
+    if len(anchors) == 1 and not fuzzy and stats.common(anchors[0]):
         score = min(score, COMMON_CAP)
     return min(score, 1.0)
