@@ -73,13 +73,15 @@ def noisy_names(
     boost: float = 1.0,
     nationality: np.ndarray | None = None,
     script: float = 0.0,
+    kyc: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Name variants of ``first last`` and the noise kinds applied (comma-joined, maybe empty).
 
     ``translit`` applies only to names with romanisation variants and ``ascii`` only to names
     with diacritics, at the configured rates; ``boost`` scales the other rates. ``script`` is
     the share written in the native script of ``nationality`` where it has one
-    (:func:`engine.synth.names.native_name`).
+    (:func:`engine.synth.names.native_name`). The ``script`` label means "written in another
+    script than the person's KYC record ``kyc``" (romanised when the KYC record is native).
     """
     rng, p = b.rng, b.p
     n = len(first)
@@ -102,10 +104,15 @@ def noisy_names(
         ]
     )
     out = first + " " + last
+    kyc_native = np.zeros(n, bool) if kyc is None else np.asarray(kyc, object) != out
     labels = np.full(n, "", dtype=object)
-    for i in np.flatnonzero(flags.any(axis=0)):
+    for i in np.flatnonzero(flags.any(axis=0) | kyc_native):
         kinds = tuple(k for k, f in zip(NAME_NOISE, flags[:, i], strict=True) if f)
         out[i], kinds = _apply(first[i], last[i], kinds, rng, nat[i])
+        if ("script" in kinds) == kyc_native[i]:  # the KYC record's script: not a variant
+            kinds = tuple(k for k in kinds if k != "script")
+        elif kyc_native[i]:
+            kinds = (*kinds, "script")
         labels[i] = ",".join(kinds)
     return out, labels
 
@@ -150,7 +157,8 @@ def duplicate_parties(b: Builder, parties: np.ndarray) -> np.ndarray:
     }  # fmt: skip
     n = len(parties)
     name, name_noise = noisy_names(b, cols["first"], cols["last"], boost=1.5,
-                                   nationality=cols["nationality"], script=b.p.script_kyc)  # fmt: skip
+                                   nationality=cols["nationality"], script=b.p.script_kyc,
+                                   kyc=b.party_column("name")[parties])  # fmt: skip
     birth, birth_noise = noisy_births(b, b.party_column("birth")[parties])
     drop_doc = rng.random(n) < 0.4
     new = b.add_parties(
@@ -187,7 +195,8 @@ def manifest_identities(
     last = b.party_column("last")[persons]
     nationality = b.party_column("nationality")[persons]
     name, name_noise = noisy_names(b, first, last, nationality=nationality,
-                                   script=b.p.script_manifest)  # fmt: skip
+                                   script=b.p.script_manifest,
+                                   kyc=b.party_column("name")[persons])  # fmt: skip
     birth, birth_noise = noisy_births(b, b.party_column("birth")[persons])
     air = np.flatnonzero(modes == "air")
     name[air] = np.array([s.upper() for s in name[air]], dtype=object)

@@ -79,7 +79,8 @@ def add_people(
     lo = (np.datetime64(f"{start_year - age[1]}-01-01") - np.datetime64(EPOCH)).astype(int)
     hi = (np.datetime64(f"{start_year - age[0]}-01-01") - np.datetime64(EPOCH)).astype(int)
     birth = rng.integers(lo, hi, n).astype(np.int32)
-    _namesakes(b, first, last, birth, culture, surname is None)
+    if surname is None:  # a family's surname is given: no namesakes among relatives
+        _namesakes(b, first, last, birth, culture)
     full = _kyc_names(b, first, last, nationality)
     if city is None:
         city = np.empty(n, dtype=object)
@@ -133,7 +134,7 @@ def add_people(
 
 
 def _namesakes(b: Builder, first: np.ndarray, last: np.ndarray, birth: np.ndarray,
-               culture: np.ndarray, surnames: bool) -> None:  # fmt: skip
+               culture: np.ndarray) -> None:  # fmt: skip
     """Give ``namesake_share`` of the people (in place) the name and birth year of another of
     their culture in this call, keeping their own day of the year; noted for the truth."""
     rng = b.rng
@@ -146,17 +147,15 @@ def _namesakes(b: Builder, first: np.ndarray, last: np.ndarray, birth: np.ndarra
         k = int(rng.binomial(len(sel), share)) if len(sel) >= 2 else 0
         if not k:
             continue
-        r = rng.choice(sel, k, replace=False)
-        d = sel[rng.integers(0, len(sel), k)]
-        ok = r != d
-        who.append(r[ok])
-        like.append(d[ok])
+        k = min(k, len(sel) // 2)
+        pick = rng.choice(sel, 2 * k, replace=False)  # receivers and donors apart: no chains
+        who.append(pick[:k])
+        like.append(pick[k:])
     if not who:
         return
     r, d = np.concatenate(who), np.concatenate(like)
     first[r] = first[d]
-    if surnames:
-        last[r] = last[d]
+    last[r] = last[d]
     days = birth.astype("datetime64[D]")
     years = days.astype("datetime64[Y]")
     day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
