@@ -23,12 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from engine.detect.frame import CACHE_SIZE, Frame, digits, fold, map_distinct
 from engine.detect.hits import SOURCES, Hits, from_groups
-from engine.detect.names import NameTokens, TokenStats, name_key, name_tokens, romanise, similarity
+from engine.detect.names import TokenStats, name_key, name_tokens, romanise, similarity
 
 _SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 #: How strongly each shared identifier points at a network (an address is often innocently
@@ -278,28 +278,47 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
 
 def _name_similarity(left: Records, right: Records, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The name part of :func:`compare` for pairs ``(i, j)``, scored once per distinct pair of
-    names (a person's many travel records and namesakes repeat the same pairs); pairs whose
-    names share no key, not even as a compound, score 0 without being compared."""
+    names (a person's many travel records and namesakes repeat the same pairs). Pairs whose
+    names share no token key score 0 without being compared (a sparse product over a name ×
+    key matrix finds them, so only pairs sharing a key reach Python); a compound written split
+    on one record and joined on the other is matched in :func:`~engine.detect.names.similarity`
+    when the names share another key as well."""
     lc, rc = _shared_codes(left.name, right.name)  # '' gets -1: no tokens, scores 0
     base = int(max(lc.max(initial=-1), rc.max(initial=-1))) + 2
     key = (lc[i] + 1) * base + (rc[j] + 1)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     a, b = i[first], j[first]
     stats = _token_stats(left, right)
-    lt, rt = np.asarray(left.toks, object), np.asarray(right.toks, object)
     sim = np.zeros(len(a))
-    reach: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
-    for k, (x, y) in enumerate(zip(lt[a].tolist(), rt[b].tolist(), strict=True)):
-        rx, jx = reach.get(id(x)) or reach.setdefault(id(x), _reach(x))
-        ry, jy = reach.get(id(y)) or reach.setdefault(id(y), _reach(y))
-        if rx.isdisjoint(ry) and rx.isdisjoint(jy) and jx.isdisjoint(ry):
-            continue
-        sim[k] = similarity(x, y, stats)
+    if not len(a):
+        return sim[inverse.ravel()]
+    la, rb = lc[a], rc[b]
+    toks = np.empty(base - 1, object)  # per code of the shared vocabulary
+    toks[lc[lc >= 0]] = np.asarray(left.toks, object)[lc >= 0]
+    toks[rc[rc >= 0]] = np.asarray(right.toks, object)[rc >= 0]
+    keys = _key_matrix(toks)
+    ok = (la >= 0) & (rb >= 0)
+    shared = np.zeros(len(a), bool)
+    if ok.any():
+        hit = keys[la[ok]].multiply(keys[rb[ok]]).sum(axis=1)
+        shared[np.flatnonzero(ok)] = np.asarray(hit).ravel() > 0
+    for k in np.flatnonzero(shared).tolist():
+        sim[k] = similarity(toks[la[k]], toks[rb[k]], stats)
     return sim[inverse.ravel()]
 
 
-def _reach(t: NameTokens) -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(t.keys), frozenset(k for k, _ in t.joined)
+def _key_matrix(toks: np.ndarray) -> csr_matrix:
+    """0/1 matrix (name × key) of the names' token keys."""
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for n, t in enumerate(toks.tolist()):
+        if t is not None:
+            for k in set(t.keys):
+                rows.append(n)
+                cols.append(vocab.setdefault(k, len(vocab)))
+    shape = (len(toks), max(len(vocab), 1))
+    return csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
 
 
 def _token_stats(left: Records, right: Records) -> TokenStats:

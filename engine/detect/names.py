@@ -222,6 +222,8 @@ class TokenStats:
         self.df = df
         self.common_count = max(COMMON_MIN_COUNT, COMMON_SHARE * self.n)
         self._w: dict[str, float] = {}
+        #: token weights per name (``id`` → (name, weights)), filled by :func:`similarity`
+        self.memo: dict[int, tuple[NameTokens, list[float]]] = {}
 
     def weight(self, key: str) -> float:
         w = self._w.get(key)
@@ -234,10 +236,12 @@ class TokenStats:
 
 
 def _weights(t: NameTokens, stats: TokenStats) -> list[float]:
-    return [
-        INITIAL_WEIGHT if len(w) == 1 else stats.weight(k)
-        for w, k in zip(t.words, t.keys, strict=True)
-    ]
+    got = stats.memo.get(id(t))
+    if got is None or got[0] is not t:
+        w = [INITIAL_WEIGHT if len(x) == 1 else stats.weight(k)
+             for x, k in zip(t.words, t.keys, strict=True)]  # fmt: skip
+        got = stats.memo[id(t)] = (t, w)
+    return got[1]
 
 
 def similarity(a: NameTokens, b: NameTokens, stats: TokenStats) -> float:
