@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from engine.detect.frame import Frame, map_distinct
 from engine.detect.identity import Links, resolve_parties, resolve_travellers
-from engine.detect.names import last_key, name_key, name_tokens
+from engine.detect.names import name_key, name_tokens
 
 
 def traveller_links(frame: Frame) -> Links:
@@ -75,15 +75,23 @@ def _upper(text: str | None) -> str:
 
 
 def _surname_keys(name: str | None) -> list[str]:
-    """Keys of a name's words of three letters or more (shorter ones are initials, ``Le``)."""
-    t = name_tokens(name)
-    return [k for w, k in zip(t.words, t.keys, strict=True) if len(w) >= 3]
+    """A name's romanised words of three letters or more (shorter ones are initials, ``Le``).
+
+    Words, not the skeleton keys of :mod:`engine.detect.names`: keys fold Peter / Petra and
+    Hassan / Hussein together, too coarse to call people relatives on a surname alone."""
+    return [w for w in name_tokens(name).words if len(w) >= 3]
+
+
+def _last_word(name: str | None) -> str:
+    words = name_tokens(name).words
+    return words[-1] if words else ""
 
 
 def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """Accounts whose owner's surname (last token of the KYC name) is one of the traveller's
-    name tokens (manifests swap the order) and whose nationality is the traveller's; tokens
-    compared by their keys, so a surname written in two scripts or romanisations is one."""
+    name tokens (manifests swap the order) and whose nationality is the traveller's; names
+    romanised first, so a surname in another script is not empty (but a surname in two
+    scripts is two)."""
     if not frame.travel.num_rows or not len(frame.holding_pairs[0]):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     travel = frame.travel
@@ -91,7 +99,7 @@ def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     toks = map_distinct(travel.column("traveller_name"), _surname_keys)
     recs = pd.DataFrame({"sn": toks, "nat": nat, "r": np.arange(travel.num_rows)}).explode("sn")
     recs = recs.dropna(subset=["sn"])
-    psn = map_distinct(frame.parties.column("name"), last_key)
+    psn = map_distinct(frame.parties.column("name"), _last_word)
     pnat = map_distinct(frame.parties.column("nationality"), _upper)
     party, node, owner = frame.holding_pairs
     holders = pd.DataFrame({"sn": psn[party[owner]], "nat": pnat[party[owner]], "n": node[owner]})

@@ -35,11 +35,24 @@ def _native(name: str, nationality: str | None) -> str | None:
 
 
 def _apply(
-    first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generator, nat: str | None
+    first: str,
+    father: str,
+    last: str,
+    kinds: tuple[str, ...],
+    rng: np.random.Generator,
+    nat: str | None,
+    name_rng: np.random.Generator,
 ) -> tuple[str, tuple[str, ...]]:
-    """The name with ``kinds`` of noise applied, and the kinds that could be."""
+    """The name with ``kinds`` of noise applied, and the kinds that could be.
+
+    The romanisation noise draws from ``rng`` as it always did, whatever else applies; partial
+    names and scripts draw from ``name_rng`` (the rest of the world stays as it was)."""
+    roman_kinds = tuple(k for k in kinds if k not in ("script", "partial"))
+    out = _romanised(first, last, roman_kinds, rng, father, name_rng)
+    first = f"{first} {father}" if father else first
     if "partial" in kinds:
-        first, last = names.partial(first, last, rng)
+        first, last = names.partial(first, last, name_rng)
+        out = _romanised(first, last, roman_kinds, name_rng)
     if "script" in kinds:
         first_n, last_n = _native(first, nat), _native(last, nat) if last else ""
         if first_n is not None and last_n is not None:  # native spelling: no romanisation noise
@@ -48,10 +61,19 @@ def _apply(
                 return f"{last_n} {first_n}".strip(), kinds
             return f"{first_n} {last_n}".strip(), kinds
         kinds = tuple(k for k in kinds if k != "script")
-    return _romanised(first, last, kinds, rng), kinds
+    return out, kinds
 
 
-def _romanised(first: str, last: str, kinds: tuple[str, ...], rng: np.random.Generator) -> str:
+def _romanised(
+    first: str,
+    last: str,
+    kinds: tuple[str, ...],
+    rng: np.random.Generator,
+    father: str = "",
+    aside: np.random.Generator | None = None,
+) -> str:
+    """``first last`` with romanisation noise; a ``father``'s name (after the given name) is
+    varied with ``aside``, so the draws from ``rng`` are those of a name without it."""
     if "translit" in kinds:
         first, last = names.transliterate(first, rng), names.transliterate(last, rng)
     if "ascii" in kinds:
@@ -61,6 +83,13 @@ def _romanised(first: str, last: str, kinds: tuple[str, ...], rng: np.random.Gen
             first = names.typo(first, rng)
         else:
             last = names.typo(last, rng)
+    if father:
+        aside = aside or rng
+        if "translit" in kinds:
+            father = names.transliterate(father, aside)
+        if "ascii" in kinds:
+            father = names.ascii_fold(father, aside)
+        first = f"{first} {father}"
     if "swap" in kinds:
         return f"{last.upper() if rng.random() < 0.5 else last} {first}"
     return f"{first} {last}"
@@ -74,6 +103,7 @@ def noisy_names(
     nationality: np.ndarray | None = None,
     script: float = 0.0,
     kyc: np.ndarray | None = None,
+    father: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Name variants of ``first last`` and the noise kinds applied (comma-joined, maybe empty).
 
@@ -85,7 +115,7 @@ def noisy_names(
     """
     rng, p = b.rng, b.p
     n = len(first)
-    u = rng.random((6, n))
+    u = np.concatenate([rng.random((4, n)), b.name_rng.random((2, n))])
     nat = np.full(n, None, object) if nationality is None else np.asarray(nationality, object)
     variants = np.fromiter(
         (_has_variants(f) or _has_variants(s) for f, s in zip(first, last, strict=True)), bool, n
@@ -103,12 +133,15 @@ def noisy_names(
             u[5] < p.noise_partial * boost,
         ]
     )
+    fathers = np.full(n, "", object) if father is None else np.where(father == None, "", father)  # noqa: E711
     out = first + " " + last
+    has = fathers != ""
+    out[has] = first[has] + " " + fathers[has] + " " + last[has]
     kyc_native = np.zeros(n, bool) if kyc is None else np.asarray(kyc, object) != out
     labels = np.full(n, "", dtype=object)
     for i in np.flatnonzero(flags.any(axis=0) | kyc_native):
         kinds = tuple(k for k, f in zip(NAME_NOISE, flags[:, i], strict=True) if f)
-        out[i], kinds = _apply(first[i], last[i], kinds, rng, nat[i])
+        out[i], kinds = _apply(first[i], fathers[i], last[i], kinds, rng, nat[i], b.name_rng)
         if ("script" in kinds) == kyc_native[i]:  # the KYC record's script: not a variant
             kinds = tuple(k for k in kinds if k != "script")
         elif kyc_native[i]:
@@ -152,13 +185,14 @@ def duplicate_parties(b: Builder, parties: np.ndarray) -> np.ndarray:
     rng = b.rng
     cols = {
         c: b.party_column(c)[parties]
-        for c in ("first", "last", "nationality", "doc_type", "doc_no", "phone", "email",
+        for c in ("first", "father", "last", "nationality", "doc_type", "doc_no", "phone", "email",
                   "address", "city", "country", "culture")
     }  # fmt: skip
     n = len(parties)
     name, name_noise = noisy_names(b, cols["first"], cols["last"], boost=1.5,
                                    nationality=cols["nationality"], script=b.p.script_kyc,
-                                   kyc=b.party_column("name")[parties])  # fmt: skip
+                                   kyc=b.party_column("name")[parties],
+                                   father=cols["father"])  # fmt: skip
     birth, birth_noise = noisy_births(b, b.party_column("birth")[parties])
     drop_doc = rng.random(n) < 0.4
     new = b.add_parties(
@@ -166,6 +200,7 @@ def duplicate_parties(b: Builder, parties: np.ndarray) -> np.ndarray:
         person=b.party_column("person")[parties],
         kind="person",
         first=cols["first"],
+        father=cols["father"],
         last=cols["last"],
         name=name,
         birth=birth,
@@ -196,7 +231,8 @@ def manifest_identities(
     nationality = b.party_column("nationality")[persons]
     name, name_noise = noisy_names(b, first, last, nationality=nationality,
                                    script=b.p.script_manifest,
-                                   kyc=b.party_column("name")[persons])  # fmt: skip
+                                   kyc=b.party_column("name")[persons],
+                                   father=b.party_column("father")[persons])  # fmt: skip
     birth, birth_noise = noisy_births(b, b.party_column("birth")[persons])
     air = np.flatnonzero(modes == "air")
     name[air] = np.array([s.upper() for s in name[air]], dtype=object)

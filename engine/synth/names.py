@@ -271,5 +271,12 @@ def typo(name: str, rng: np.random.Generator) -> str:
     return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 
+def noise_signature(name: str) -> str:
+    """How many words of ``name`` have romanisation variants, and whether it has diacritics:
+    two names with one signature draw alike from the random generator when noised."""
+    n = sum(token in _VARIANTS for token in name.split(" "))
+    return f"{n}{int(strip_accents(name) != name)}"
+
+
 def has_variants(name: str) -> bool:
     return any(token in _VARIANTS for token in name.split(" "))
