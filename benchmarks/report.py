@@ -78,12 +78,16 @@ SECTIONS = (
     ),
     Section(
         "4. Detection quality on the generator's ground truth",
-        ("detection", "worlds"),
+        ("detection", "worlds", "er"),
         "The detectors never read the ground truth; it is used only here to score them. "
         "Per pattern: **recall** = planted instances recalled / planted; **precision** = "
         "detected instances that are mostly planted / detected. Account level: precision, "
         "recall and F1 of the accounts in the top-N clusters and of every flagged account; "
-        "**share_top_planted** = precision of the top-N clusters.",
+        "**share_top_planted** = precision of the top-N clusters. Entity resolution (**er/**): "
+        "traveller → party precision per link and recall per linkable record, overall, per "
+        "native script of the person's nationality and per kind of name variant on the record "
+        "(**cross_script**: written in another script than the KYC record), links to "
+        "namesakes, and links whose names share no token key without an equal document.",
     ),
     Section(
         "5. External data",

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from anyascii import anyascii
 
 from engine.core import schema
 from engine.detect.config import DAY_US, DetectionConfig
@@ -41,6 +42,7 @@ def codes_of(values: pa.Array | pa.ChunkedArray, vocab: dict[str, int]) -> np.nd
 
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+_MARKS = re.compile(r"['`]")
 _NOT_DIGIT = re.compile(r"\D")
 #: Distinct strings remembered by :func:`fold` and :func:`digits` (names, addresses and phones
 #: repeat across rows and detectors; a bound keeps a long-lived dashboard process small).
@@ -49,13 +51,16 @@ CACHE_SIZE = 1 << 20
 
 @lru_cache(maxsize=CACHE_SIZE)
 def fold(text: str | None) -> str:
-    """Lower-case ASCII letters and digits of ``text``: accents stripped, punctuation spaced.
+    """Lower-case ASCII letters and digits of ``text``, whatever its script: transliterated with
+    ``anyascii`` (``'Nguyễn Văn Đức'`` → ``'nguyen van duc'``, ``'Мухаммед'`` → ``'mukhammed'``,
+    ``'محمد'`` → ``'mhmd'``), apostrophes and the marks of hamza and ayn dropped, other
+    punctuation spaced.
 
     Cached: detectors fold the same names and places over and over."""
     if not text:
         return ""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NOT_WORD.sub(" ", ascii_text.lower()).strip()
+    ascii_text = _MARKS.sub("", anyascii(unicodedata.normalize("NFC", text)).lower())
+    return _NOT_WORD.sub(" ", ascii_text).strip()
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -205,9 +210,12 @@ class Frame:
 
     @cached_property
     def party_surname(self) -> np.ndarray:
-        """Per party a code of its surname (last token of the folded name), -1 if unknown."""
+        """Per party a code of its surname (the key of the last word of its name, so one surname
+        in two scripts or romanisations is one; :mod:`engine.detect.names`), -1 if unknown."""
+        from engine.detect.names import last_key  # names builds on fold, defined here
+
         vocab: dict[str, int] = {}
-        last = map_distinct(self.parties.column("name"), lambda n: (fold(n).split() or [""])[-1])
+        last = map_distinct(self.parties.column("name"), last_key)
         codes = np.array([vocab.setdefault(t, len(vocab)) if t else -1 for t in last], np.int64)
         return codes
 

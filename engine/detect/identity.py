@@ -2,10 +2,11 @@
 
 Travellers on manifests are linked to the parties banks know (KYC), and parties to each other
 (the same person at two banks), by *blocking* (only records sharing a birth date, a document
-number or a name key are compared) and *fuzzy comparison* with ``rapidfuzz`` (names folded to
-ASCII, token order ignored for swapped surname/given name, a consonant skeleton for
-transliterations such as Mohammed / Muhammad / Mohamed), birth dates (also with day and month
-swapped), documents and nationality. Each link carries its score and the evidence behind it.
+number or a name key are compared) and *comparison* of names across scripts and romanisations
+(:mod:`engine.detect.names`: transliterated, token keys for Mohammed / Muhammad / محمد,
+particles, compounds and order swaps, token weights from this data), birth dates (also with day
+and month swapped), documents and nationality. Each link carries its score and the evidence
+behind it, with the names as the records wrote them.
 
 People who share a phone, e-mail, address or identity document under different names are
 flagged (document reuse is a forger's trace): ``shared_identifiers``.
@@ -21,12 +22,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz import fuzz, process
-from scipy.sparse import coo_matrix
+from rapidfuzz import fuzz
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from engine.detect.frame import CACHE_SIZE, Frame, digits, fold, map_distinct
 from engine.detect.hits import SOURCES, Hits, from_groups
+from engine.detect.names import TokenStats, name_key, name_tokens, romanise, similarity
 
 _SPELLED = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 #: How strongly each shared identifier points at a network (an address is often innocently
@@ -36,29 +38,15 @@ KIND_STRENGTH = {"document": 2.0, "phone": 1.0, "email": 1.0, "address": 0.4}
 
 @lru_cache(maxsize=CACHE_SIZE)
 def canonical_name(name: str | None) -> str:
-    """Folded name with German spelled-out umlauts reduced and hyphens removed (cached)."""
-    text = fold(name)
+    """The name romanised (any script to ASCII words, see :func:`engine.detect.names.romanise`)
+    with German spelled-out umlauts reduced (cached)."""
+    text = romanise(name)
     for a, b in _SPELLED:
         text = text.replace(a, b)
     return text
 
 
-_VOWELS = re.compile(r"[aeiouw]")
-_DOUBLES = re.compile(r"(.)\1+")
 _NOT_DOC = re.compile(r"[^A-Z0-9]")
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def skeleton(token: str) -> str:
-    """A transliteration-tolerant key: consonants only, ``ou``/``w`` → ``u``-less, doubles
-    collapsed (Mohammed, Muhammad, Mohamed → ``mhmd``; Youssef, Yusuf → ``ysf``)."""
-    t = token.replace("kh", "h").replace("ph", "f").replace("q", "k").replace("c", "k")
-    t = _VOWELS.sub("", t)
-    return _DOUBLES.sub(r"\1", t)
-
-
-def _skeleton_name(name: str) -> str:
-    return " ".join(s for s in (skeleton(t) for t in name.split()) if s)
 
 
 def document_key(doc: str | None) -> str:
@@ -72,8 +60,10 @@ class Records:
 
     The string fields are object arrays (or lists) of one entry per record."""
 
-    name: np.ndarray | list[str]
-    skel: np.ndarray | list[str]
+    name: np.ndarray | list[str]  # as written, any script (for evidence)
+    text: np.ndarray | list[str]  # romanised (canonical_name)
+    skel: np.ndarray | list[str]  # sorted name keys (names.name_key)
+    toks: np.ndarray  # names.NameTokens per record
     birth: np.ndarray  # int64 birth codes (see _days), -1 missing
     doc: np.ndarray | list[str]
     nationality: np.ndarray | list[str]
@@ -107,16 +97,18 @@ def _col(values: pa.ChunkedArray | pa.Array | list) -> pa.Array | pa.ChunkedArra
 
 def _records(names, birth: np.ndarray, docs, nat) -> Records:
     """Normalise one side; names, documents and nationalities once per distinct value."""
-    canon_skel = map_distinct(_col(names), lambda n: (c := canonical_name(n), _skeleton_name(c)))
-    n = len(canon_skel)
-    canon = np.empty(n, object)
-    skel = np.empty(n, object)
-    if n:
-        canon[:] = [c for c, _ in canon_skel]
-        skel[:] = [k for _, k in canon_skel]
+    col = _col(names)
+    parsed = map_distinct(col, lambda n: (n or "", canonical_name(n), name_key(n), name_tokens(n)))
+    n = len(parsed)
+    fields = [np.empty(n, object) for _ in range(4)]
+    for k, f in enumerate(fields):
+        if n:
+            f[:] = [p[k] for p in parsed]
     return Records(
-        name=canon,
-        skel=skel,
+        name=fields[0],
+        text=fields[1],
+        skel=fields[2],
+        toks=fields[3],
         birth=birth,
         doc=map_distinct(_col(docs), document_key),
         nationality=map_distinct(_col(nat), lambda x: (x or "").upper()),
@@ -169,10 +161,14 @@ def _swapped(days: np.ndarray) -> np.ndarray:
 
 
 def _pair_key(skel: str) -> str:
-    """The two longest skeleton tokens, sorted ('' when the name has fewer than two)."""
-    toks = sorted((skel or "").split(), key=len, reverse=True)[:2]
-    return "|".join(sorted(toks)) if len(toks) == 2 else ""
+    """The name's sorted keys ('' when it has fewer than two): a block of one name in any
+    order, script or common romanisation (records without a birth date need the whole name)."""
+    return skel if " " in (skel or "") else ""
 
+
+#: Name blocks are limited to ``max_block`` / this: a full name held by many records is too
+#: common to compare them all on it alone (birth date and document blocks still pair them).
+NAME_BLOCK_SHARE = 8
 
 #: Blocking key kinds, in the high bits of the int64 key (birth, swapped birth share one kind).
 _BIRTH, _DOC, _NAME = 1, 2, 3
@@ -183,7 +179,7 @@ def _keys(
     r: Records, with_swapped: bool, doc_code: np.ndarray, name_code: np.ndarray
 ) -> pd.DataFrame:
     """Blocking keys ``(key, i)`` of one side as int64: birth date (and its day/month swap),
-    document, and the name key (two longest skeleton tokens with the nationality). ``doc_code``
+    document, and the name key (all the name's token keys, sorted, with the nationality). ``doc_code``
     and ``name_code`` are codes shared by both sides (-1 when empty)."""
     idx = np.arange(r.n, dtype=np.int64)
     keys, ids = [], []
@@ -221,17 +217,25 @@ def _name_keys(r: Records) -> np.ndarray:
     return out
 
 
+def _small_blocks(k: pd.DataFrame, max_block: int) -> pd.DataFrame:
+    """The keys of blocks no larger than ``max_block`` (name keys: ``max_block /
+    NAME_BLOCK_SHARE``)."""
+    size = k.groupby("key")["i"].transform("size").to_numpy()
+    name = (k["key"].to_numpy() >> _KIND_SHIFT) == _NAME
+    return k[size <= np.where(name, max(max_block // NAME_BLOCK_SHARE, 2), max_block)]
+
+
 def candidate_pairs(left: Records, right: Records, max_block: int, same: bool) -> np.ndarray:
     """Pairs ``(i, j)`` sharing a blocking key; keys held by more than ``max_block`` records of
-    either side are dropped (a common birth date alone does not make a block)."""
+    either side are dropped (a common birth date alone does not make a block), name keys held
+    by more than ``max_block / NAME_BLOCK_SHARE``."""
     if not left.n or not right.n:
         return np.zeros((0, 2), np.int64)
     ldoc, rdoc = _shared_codes(left.doc, right.doc)
     lname, rname = _shared_codes(_name_keys(left), _name_keys(right))
     lk = _keys(left, True, ldoc, lname)
     rk = _keys(right, False, rdoc, rname)
-    rk = rk[rk.groupby("key")["i"].transform("size") <= max_block]
-    lk = lk[lk.groupby("key")["i"].transform("size") <= max_block]
+    lk, rk = _small_blocks(lk, max_block), _small_blocks(rk, max_block)
     m = lk.merge(rk, on="key", suffixes=("_l", "_r"))
     key = m["i_l"].to_numpy(np.int64) * right.n + m["i_r"].to_numpy(np.int64)
     if same:
@@ -247,9 +251,9 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
 
     Notes
     -----
-    ``0.55 name + 0.25 birth + 0.15 document + 0.05 nationality``, where the name part is the
-    better of rapidfuzz's token-sort ratio on folded names and 0.95 × the same on consonant
-    skeletons; birth is 1 equal, 0.7 swapped day/month, 0.5 unknown, 0 different; document 1
+    ``0.55 name + 0.25 birth + 0.15 document + 0.05 nationality``, where the name part is
+    :func:`engine.detect.names.similarity` (0 for names that share no token key, so without a
+    shared token only an equal document and birth date come near the threshold); birth is 1 equal, 0.7 swapped day/month, 0.5 unknown, 0 different; document 1
     equal, 0.5 unknown, 0.3 different (people hold several); nationality 1, 0.5, 0.
     """
     if not len(pairs):
@@ -274,18 +278,58 @@ def compare(left: Records, right: Records, pairs: np.ndarray) -> tuple[np.ndarra
 
 def _name_similarity(left: Records, right: Records, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The name part of :func:`compare` for pairs ``(i, j)``, scored once per distinct pair of
-    names (a person's many travel records and namesakes repeat the same pairs)."""
-    lc, rc = _shared_codes(left.name, right.name)  # '' gets -1: a code like any other here
+    names (a person's many travel records and namesakes repeat the same pairs). Pairs whose
+    names share no token key score 0 without being compared (a sparse product over a name ×
+    key matrix finds them, so only pairs sharing a key reach Python); a compound written split
+    on one record and joined on the other is matched in :func:`~engine.detect.names.similarity`
+    when the names share another key as well."""
+    lc, rc = _shared_codes(left.name, right.name)  # '' gets -1: no tokens, scores 0
     base = int(max(lc.max(initial=-1), rc.max(initial=-1))) + 2
     key = (lc[i] + 1) * base + (rc[j] + 1)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     a, b = i[first], j[first]
-    ratio = fuzz.token_sort_ratio
-    sim = process.cpdist(np.asarray(left.name, object)[a], np.asarray(right.name, object)[b],
-                         scorer=ratio, workers=-1) / 100.0  # fmt: skip
-    sk = process.cpdist(np.asarray(left.skel, object)[a], np.asarray(right.skel, object)[b],
-                        scorer=ratio, workers=-1) / 100.0  # fmt: skip
-    return np.maximum(sim, 0.95 * sk)[inverse.ravel()]
+    stats = _token_stats(left, right)
+    sim = np.zeros(len(a))
+    if not len(a):
+        return sim[inverse.ravel()]
+    la, rb = lc[a], rc[b]
+    toks = np.empty(base - 1, object)  # per code of the shared vocabulary
+    toks[lc[lc >= 0]] = np.asarray(left.toks, object)[lc >= 0]
+    toks[rc[rc >= 0]] = np.asarray(right.toks, object)[rc >= 0]
+    keys = _key_matrix(toks)
+    ok = (la >= 0) & (rb >= 0)
+    shared = np.zeros(len(a), bool)
+    if ok.any():
+        hit = keys[la[ok]].multiply(keys[rb[ok]]).sum(axis=1)
+        shared[np.flatnonzero(ok)] = np.asarray(hit).ravel() > 0
+    for k in np.flatnonzero(shared).tolist():
+        sim[k] = similarity(toks[la[k]], toks[rb[k]], stats)
+    return sim[inverse.ravel()]
+
+
+def _key_matrix(toks: np.ndarray) -> csr_matrix:
+    """0/1 matrix (name × key) of the names' token keys."""
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for n, t in enumerate(toks.tolist()):
+        if t is not None:
+            for k in set(t.keys):
+                rows.append(n)
+                cols.append(vocab.setdefault(k, len(vocab)))
+    shape = (len(toks), max(len(vocab), 1))
+    return csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+
+
+def _token_stats(left: Records, right: Records) -> TokenStats:
+    """Key frequencies over the records of both sides (once when they are one side)."""
+    sides = [left] if left is right else [left, right]
+    toks = np.concatenate([np.asarray(r.toks, object) for r in sides])
+    names = np.concatenate([np.asarray(r.name, object) for r in sides])
+    codes, uniq = pd.factorize(names)
+    counts = np.bincount(codes, minlength=len(uniq))
+    first = np.unique(codes, return_index=True)[1]
+    return TokenStats(toks[first].tolist(), counts.tolist())
 
 
 _WORDS = {1.0: "same", 0.7: "day/month swapped", 0.5: "unknown", 0.0: "different", 0.3: "different"}
@@ -380,8 +424,9 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
     p = frame.parties
     n_p = p.num_rows
     precs, trecs = _frame_records(frame, "parties"), _frame_records(frame, "travel")
-    names = np.concatenate([np.asarray(precs.name, object), np.asarray(trecs.name, object)])
+    names = np.concatenate([np.asarray(precs.text, object), np.asarray(trecs.text, object)])
     skels = np.concatenate([np.asarray(precs.skel, object), np.asarray(trecs.skel, object)])
+    keys = np.concatenate([np.asarray(precs.toks, object), np.asarray(trecs.toks, object)])
     births = np.concatenate([precs.birth, trecs.birth])
     person = _person_of_entity(frame, same_as)
     address = map_distinct(p.column("address"), fold)
@@ -402,7 +447,8 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
         vals, ents = df["v"].to_numpy(object), df["e"].to_numpy(np.int64)
         cuts = np.flatnonzero(vals[1:] != vals[:-1]) + 1
         for members in np.split(ents, cuts):
-            reps = _distinct_people(members, names, skels, births, person, kind != "document")
+            reps = _distinct_people(members, names, skels, keys, births, person,
+                                    kind != "document")  # fmt: skip
             if len(reps) < 2:
                 continue
             weight = len(reps) / 2 * KIND_STRENGTH[kind]
@@ -428,30 +474,32 @@ def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:
                        [-1] * len(groups), nodes=nodes, recs=recs, parties=parties)  # fmt: skip
 
 
-def _distinct_people(members: np.ndarray, names: np.ndarray, skels: np.ndarray,
+def _distinct_people(members: np.ndarray, names: np.ndarray, skels: np.ndarray, keys: np.ndarray,
                      births: np.ndarray, person: np.ndarray, surnames: bool) -> np.ndarray:  # fmt: skip
     """One representative entity per different person in a group.
 
     Entities resolved to one person are one, and so are similar names: rapidfuzz token-sort
     ratio ≥ 85, or ≥ 90 on the transliteration skeletons, or the same known birth date with a
     token-set ratio ≥ 90 (``El-Sayed`` / ``ELSAYED``, ``Al-Hassan Ali`` / ``ALHASSAN ALI``: one
-    person's noisy records). With ``surnames``, one family is one: names where the last token
-    of one (the surname in KYC order; sources swap the order) is a token of the other."""
-    reps: list[tuple[int, str, str, set[str], int]] = []
+    person's noisy records). Names are romanised and skeletons are sorted name keys, so one
+    name in two scripts is one; an empty name is like no other. With ``surnames``, one family is
+    one: names where the last key of one (the surname in KYC order; sources swap the order) is
+    a key of the other."""
+    reps: list[tuple[int, str, str, set[str], int, str]] = []
     out: list[int] = []
     for e in members.tolist():
         name, skel, born = names[e], skels[e], int(births[e])
-        toks = set(name.split())
-        last = name.split()[-1] if surnames and name else ""
+        toks = set(keys[e].keys)
+        last = keys[e].keys[-1] if surnames and keys[e].keys else ""
         if not any(
             person[e] == pe
-            or fuzz.token_sort_ratio(name, rn) >= 85
+            or (name and fuzz.token_sort_ratio(name, rn) >= 85)
             or (skel and fuzz.token_sort_ratio(skel, rs) >= 90)
-            or (born >= 0 and born == rb and fuzz.token_set_ratio(name, rn) >= 90)
-            or (surnames and ((last and last in rt) or (rn and rn.split()[-1] in toks)))
-            for pe, rn, rs, rt, rb in reps
+            or (name and born >= 0 and born == rb and fuzz.token_set_ratio(name, rn) >= 90)
+            or (surnames and ((last and last in rt) or (rl and rl in toks)))
+            for pe, rn, rs, rt, rb, rl in reps
         ):
-            reps.append((int(person[e]), name, skel, toks, born))
+            reps.append((int(person[e]), name, skel, toks, born, last))
             out.append(e)
     return np.array(out, np.int64)
 

@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 
 from engine.detect.frame import Frame, map_distinct
 from engine.detect.hits import Hits
-from engine.detect.identity import Links, canonical_name, resolve_parties, resolve_travellers
+from engine.detect.identity import Links, resolve_parties, resolve_travellers
+from engine.detect.names import name_key, name_tokens
 
 
 def traveller_links(frame: Frame) -> Links:
@@ -36,8 +37,9 @@ def shared_identifier_hits(frame: Frame) -> Hits:
 
 
 def person_of_record(frame: Frame) -> np.ndarray:
-    """A person key per travel record: its best-matching party, else a new key from the folded
-    name and birth date (so unmatched travellers still group across records)."""
+    """A person key per travel record: its best-matching party, else a new key from the name's
+    sorted token keys (one for the name in any order, script or common romanisation) and the
+    birth date, so unmatched travellers still group across records."""
     if "person" in frame.cache:
         return frame.cache["person"]  # type: ignore[return-value]
     links = traveller_links(frame)
@@ -49,8 +51,7 @@ def person_of_record(frame: Frame) -> np.ndarray:
     missing = np.flatnonzero(person < 0)
     if len(missing):
         travel = frame.travel.take(pa.array(missing))
-        names = map_distinct(travel.column("traveller_name"),
-                             lambda n: " ".join(sorted(canonical_name(n).split())))  # fmt: skip
+        names = map_distinct(travel.column("traveller_name"), name_key)
         births = pc.cast(travel.column("traveller_birth_date"), pa.int32()).fill_null(-(1 << 31))
         births = births.to_numpy(zero_copy_only=False).astype(np.int64) + (1 << 31)
         key = pd.factorize(names)[0].astype(np.int64) << 33 | births  # one key per name, birth
@@ -81,20 +82,32 @@ def _upper(text: str | None) -> str:
     return (text or "").upper()
 
 
+def _surname_keys(name: str | None) -> list[str]:
+    """A name's romanised words of three letters or more (shorter ones are initials, ``Le``).
+
+    Words, not the skeleton keys of :mod:`engine.detect.names`: keys fold Peter / Petra and
+    Hassan / Hussein together, too coarse to call people relatives on a surname alone."""
+    return [w for w in name_tokens(name).words if len(w) >= 3]
+
+
+def _last_word(name: str | None) -> str:
+    words = name_tokens(name).words
+    return words[-1] if words else ""
+
+
 def _relative_accounts(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """Accounts whose owner's surname (last token of the KYC name) is one of the traveller's
-    name tokens (manifests swap the order) and whose nationality is the traveller's."""
+    name tokens (manifests swap the order) and whose nationality is the traveller's; names
+    romanised first, so a surname in another script is not empty (but a surname in two
+    scripts is two)."""
     if not frame.travel.num_rows or not len(frame.holding_pairs[0]):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     travel = frame.travel
     nat = map_distinct(travel.column("traveller_nationality"), _upper)
-    toks = map_distinct(travel.column("traveller_name"),
-                        lambda n: [t for t in canonical_name(n).split() if len(t) >= 3])  # fmt: skip
+    toks = map_distinct(travel.column("traveller_name"), _surname_keys)
     recs = pd.DataFrame({"sn": toks, "nat": nat, "r": np.arange(travel.num_rows)}).explode("sn")
     recs = recs.dropna(subset=["sn"])
-    psn = map_distinct(
-        frame.parties.column("name"), lambda n: (canonical_name(n).split() or [""])[-1]
-    )
+    psn = map_distinct(frame.parties.column("name"), _last_word)
     pnat = map_distinct(frame.parties.column("nationality"), _upper)
     party, node, owner = frame.holding_pairs
     holders = pd.DataFrame({"sn": psn[party[owner]], "nat": pnat[party[owner]], "n": node[owner]})

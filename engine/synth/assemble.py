@@ -261,6 +261,8 @@ def _truth(
     t_trip = _cat([r[0] for r in b.truth_trip])
     noise_party = _cat([r[0] for r in b.party_noise])
     noise_kinds = _cat([r[1] for r in b.party_noise], object)
+    namesake = _cat([r[0] for r in b.namesakes])
+    namesake_of = _cat([r[1] for r in b.namesakes])
     return {
         "operations": operations,
         "patterns": patterns,
@@ -308,6 +310,12 @@ def _truth(
                 "party_id": _take(party_ids, noise_party),
                 "same_person_as": _take(party_ids, person_of[noise_party]),
                 "noise": _text(noise_kinds),
+            }
+        ),
+        "namesakes": pa.table(
+            {
+                "party_id": _take(party_ids, namesake),
+                "namesake_of": _take(party_ids, namesake_of),
             }
         ),
     }

@@ -56,6 +56,9 @@ class Builder:
     def __init__(self, p: Params) -> None:
         self.p = p
         self.rng = np.random.default_rng(p.seed)
+        #: draws of the names across scripts (engine.synth.names), apart from ``rng`` so that
+        #: they leave the rest of the world as it was
+        self.name_rng = np.random.default_rng([p.seed, 18])
         self.banks = geo.institutions(p.date_only_bank_share)
         self.banks_by_country: dict[str, list[int]] = defaultdict(list)
         for i, b in enumerate(self.banks):
@@ -82,6 +85,7 @@ class Builder:
         self.truth_trip: list[tuple[np.ndarray, str, str | None, str, str | None]] = []
         self.placeholders: dict[str, int] = {}
         self.party_noise: list[tuple[np.ndarray, np.ndarray]] = []
+        self.namesakes: list[tuple[np.ndarray, np.ndarray]] = []  # (party, namesake of)
         self.airlines: dict[str, int] | None = None  # carrier -> airline account, once known
         self._cash = -1
 
@@ -312,6 +316,7 @@ class Builder:
 PARTY_TEXT = (
     "kind",
     "first",
+    "father",  # a father's name between given name and surname (engine.synth.names)
     "last",
     "nationality",
     "doc_type",

@@ -6,8 +6,16 @@ Noise kinds (each recorded in the ground truth so entity resolution can be score
 * ``ascii``: diacritics dropped or spelled out (Traoré → Traore, Müller → Mueller),
 * ``typo``: one character deleted, doubled, replaced or two swapped,
 * ``swap``: surname first (``DIALLO Mamadou``), as many manifests and some KYC systems write,
+* ``script``: the name written in the native script of the person's nationality (Arabic,
+  Perso-Arabic, Ge'ez, Cyrillic) where the other records write it romanised, or the other way
+  round (:func:`native_name`),
+* ``partial``: only part of the name survives (a middle name dropped, a given name cut to its
+  initial: :func:`partial`),
 * ``no_birth``: birth date missing,
 * ``birth_swap``: day and month of the birth date swapped.
+
+Namesakes (different people with one common name and the same birth year) are made in
+:mod:`engine.synth.population` and listed in the ground truth.
 """
 
 from __future__ import annotations
@@ -70,6 +78,9 @@ POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "haiti": (("Jean", "Pierre", "Joseph", "Jacques", "Wilson", "Frantz", "Emmanuel", "Jean-Baptiste"),
               ("Marie", "Rose", "Nadège", "Guerline", "Fabienne", "Mirlande", "Nathalie", "Widlyne"),
               ("Joseph", "Louis", "Pierre", "Jean-Louis", "Charles", "Baptiste", "Desir", "Augustin", "Étienne", "Dorvil")),
+    "vn": (("Văn Đức", "Văn Hùng", "Minh Tuấn", "Quốc Bảo", "Hoàng Long", "Thành Công", "Văn Nam", "Đình Khoa"),
+           ("Thị Lan", "Thị Hương", "Thị Mai", "Ngọc Anh", "Thu Trang", "Thị Hoa", "Minh Châu", "Bích Ngọc"),
+           ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ")),
     "sea": (("Aung", "Kyaw", "Min", "Somchai", "Nguyen Van", "Ahmad", "Muhammad", "Budi", "Tran Van", "Zaw"),
             ("Thandar", "Su", "Nilar", "Siriporn", "Nguyen Thi", "Siti", "Nur", "Dewi", "Tran Thi", "Mya"),
             ("Win", "Thant", "Htun", "Oo", "Saetang", "Wongsa", "Nguyen", "Tran", "Le", "Abdullah", "Santoso", "Hassan")),
@@ -116,6 +127,102 @@ TRANSLIT: tuple[tuple[str, ...], ...] = (
     ("Jesús", "Jesus", "Jezus"),
 )
 
+#: Name culture by nationality where it differs from the country's in ``geo.COUNTRIES``.
+CULTURE_OF: dict[str, str] = {"VN": "vn"}
+#: Cultures whose people often carry a father's name between given name and surname.
+PATRONYMIC = frozenset({"arab", "horn"})
+
+#: The native script of each nationality whose names are not written in Latin script at home
+#: (Vietnamese is Latin with diacritics: its variant is the ``ascii`` noise).
+SCRIPT_OF: dict[str, str] = {
+    **dict.fromkeys(("MR", "LY", "TN", "MA", "DZ", "EG", "SD", "SY", "IQ", "AE", "SA", "YE"), "arabic"),
+    **dict.fromkeys(("AF", "IR", "PK"), "perso_arabic"),
+    **dict.fromkeys(("ET", "ER"), "ethiopic"),
+    **dict.fromkeys(("RS", "MK", "BG"), "cyrillic"),
+    "VN": "vietnamese",
+}  # fmt: skip
+
+#: Native spellings of the pool names, per script (Cyrillic is spelled letter by letter).
+NATIVE: dict[str, dict[str, str]] = {
+    "arabic": {
+        "Mohammed": "محمد", "Ahmed": "أحمد", "Ali": "علي", "Omar": "عمر", "Youssef": "يوسف",
+        "Ibrahim": "إبراهيم", "Khaled": "خالد", "Hussein": "حسين", "Abdullah": "عبد الله",
+        "Mahmoud": "محمود", "Hassan": "حسن", "Mustafa": "مصطفى", "Fatima": "فاطمة",
+        "Aisha": "عائشة", "Mariam": "مريم", "Amina": "أمينة", "Layla": "ليلى", "Nour": "نور",
+        "Zainab": "زينب", "Khadija": "خديجة", "Salma": "سلمى", "Huda": "هدى",
+        "Al-Hassan": "الحسن", "Haddad": "حداد", "Mansour": "منصور", "Khalil": "خليل",
+        "Saleh": "صالح", "Nasser": "ناصر", "Abdelrahman": "عبد الرحمن", "Hamdan": "حمدان",
+        "Aziz": "عزيز", "El-Sayed": "السيد", "Qasim": "قاسم", "Benali": "بن علي",
+        "Haddadi": "حدادي",
+    },
+    "perso_arabic": {
+        "Ahmad": "احمد", "Mohammad": "محمد", "Zahir": "ظاهر", "Karim": "کریم", "Hamid": "حمید",
+        "Imran": "عمران", "Bilal": "بلال", "Reza": "رضا", "Ali": "علی", "Farid": "فرید",
+        "Naveed": "نوید", "Hussain": "حسین", "Fatima": "فاطمه", "Zahra": "زهرا",
+        "Maryam": "مریم", "Ayesha": "عایشه", "Sana": "ثنا", "Nargis": "نرگس", "Parisa": "پریسا",
+        "Shabnam": "شبنم", "Farzana": "فرزانه", "Sadia": "سعدیه", "Rahimi": "رحیمی",
+        "Ahmadi": "احمدی", "Hakimi": "حکیمی", "Popal": "پوپل", "Khan": "خان", "Iqbal": "اقبال",
+        "Shah": "شاه", "Raza": "رضا", "Siddiqui": "صدیقی", "Mohammadi": "محمدی",
+        "Karimi": "کریمی", "Hosseini": "حسینی", "Qureshi": "قریشی",
+    },
+    "ethiopic": {
+        "Tesfaye": "ተስፋዬ", "Abebe": "አበበ", "Yonas": "ዮናስ", "Dawit": "ዳዊት", "Hagos": "ሓጎስ",
+        "Mohamed": "መሐመድ", "Yusuf": "ዩሱፍ", "Mekonnen": "መኮንን", "Berhane": "ብርሃነ",
+        "Mekdes": "መቅደስ", "Selam": "ሰላም", "Hiwot": "ሕይወት", "Tigist": "ትዕግስት", "Saba": "ሳባ",
+        "Luwam": "ሉዋም", "Senait": "ሰናይት", "Tekle": "ተክሌ", "Gebremedhin": "ገብረመድህን",
+        "Haile": "ኃይሌ", "Osman": "ዑስማን", "Tesfamariam": "ተስፋማርያም", "Kidane": "ኪዳነ",
+        "Ali": "ዓሊ", "Abdi": "ዓብዲ", "Farah": "ፋራሕ", "Jama": "ጃማ",
+    },
+}  # fmt: skip
+
+_CYRILLIC = {
+    "dž": "џ", "lj": "љ", "nj": "њ", "a": "а", "b": "б", "v": "в", "g": "г", "d": "д",
+    "đ": "ђ", "e": "е", "ž": "ж", "z": "з", "i": "и", "j": "ј", "k": "к", "l": "л", "m": "м",
+    "n": "н", "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "ć": "ћ", "u": "у", "f": "ф",
+    "h": "х", "c": "ц", "č": "ч", "š": "ш", "w": "в", "y": "и", "x": "кс", "q": "к",
+}  # fmt: skip
+_CYR_KEYS = sorted(_CYRILLIC, key=len, reverse=True)
+
+
+def _cyrillic(word: str) -> str:
+    """Serbian-style Cyrillic spelling of a Latin word (``Petrović`` → ``Петровић``)."""
+    out, i, low = [], 0, word.lower()
+    while i < len(low):
+        for k in _CYR_KEYS:
+            if low.startswith(k, i):
+                c = _CYRILLIC[k]
+                out.append(c.upper() if word[i].isupper() else c)
+                i += len(k)
+                break
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
+def native_name(name: str, nationality: str | None) -> str | None:
+    """``name`` (space-separated pool words) in the native script of ``nationality``; None
+    where the nationality writes Latin script or a word has no native spelling here."""
+    script = SCRIPT_OF.get(nationality or "")
+    if script == "cyrillic":
+        return " ".join(_cyrillic(w) for w in name.split(" "))
+    table = NATIVE.get(script or "")
+    if table is None:
+        return None
+    words = [table.get(w) for w in name.split(" ")]
+    return None if any(w is None for w in words) else " ".join(words)  # type: ignore[misc]
+
+
+def partial(first: str, last: str, rng: np.random.Generator) -> tuple[str, str]:
+    """Part of a name: a middle word dropped when there is one, else the given name cut to its
+    initial (``M. Haddad``)."""
+    words = first.split(" ")
+    if len(words) >= 2 and rng.random() < 0.7:
+        del words[int(rng.integers(len(words)))]
+        return " ".join(words), last
+    return f"{first[0]}.", last
+
+
 _VARIANTS: dict[str, tuple[str, ...]] = {}
 for _group in TRANSLIT:
     for _name in _group:
@@ -126,8 +233,8 @@ _SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "O
 
 @cache
 def strip_accents(text: str) -> str:
-    """Drop diacritics (``Traoré`` → ``Traore``; Turkish dotted/dotless i → ``i``)."""
-    text = text.replace("ı", "i").replace("İ", "I")
+    """Drop diacritics (``Traoré`` → ``Traore``; Turkish dotted/dotless i → ``i``; ``Đ`` → ``D``)."""
+    text = text.replace("ı", "i").replace("İ", "I").replace("đ", "d").replace("Đ", "D")
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -162,6 +269,13 @@ def typo(name: str, rng: np.random.Generator) -> str:
         c = "aeinorstlu"[int(rng.integers(10))]
         return name[:i] + c + name[i + 1 :]
     return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+
+
+def noise_signature(name: str) -> str:
+    """How many words of ``name`` have romanisation variants, and whether it has diacritics:
+    two names with one signature draw alike from the random generator when noised."""
+    n = sum(token in _VARIANTS for token in name.split(" "))
+    return f"{n}{int(strip_accents(name) != name)}"
 
 
 def has_variants(name: str) -> bool:

@@ -61,6 +61,11 @@ class Params:
     noise_swap: float = 0.15
     noise_no_birth: float = 0.10
     noise_birth_swap: float = 0.03
+    # names across scripts (people whose nationality writes another script, engine.synth.names)
+    script_kyc: float = 0.3  # KYC records written in the native script
+    script_manifest: float = 0.3  # travel records written in the native script
+    noise_partial: float = 0.04  # records keeping only part of the name
+    namesake_share: float = 0.02  # people given another's name and birth year
 
 
 SCALES: dict[str, dict[str, object]] = {

@@ -28,8 +28,8 @@ STREETS: dict[str, tuple[str, ...]] = {
 _DEFAULT_STREETS = ("Main Road", "Market Street", "Station Road", "Central Avenue")
 
 
-def _culture(nationality: np.ndarray) -> np.ndarray:
-    lookup = {cc: v[2] for cc, v in geo.COUNTRIES.items()}
+def _culture(nationality: np.ndarray, override: dict[str, str]) -> np.ndarray:
+    lookup = {cc: v[2] for cc, v in geo.COUNTRIES.items()} | override
     return np.array([lookup[c] for c in nationality], dtype=object)
 
 
@@ -51,28 +51,47 @@ def add_people(
     """Create ``n`` people living in ``country`` (scalars or arrays); returns party indices.
 
     ``surname``, ``address`` and ``phone`` force those values (a family, a shared flat).
+    People of patronymic cultures often carry a father's name; ``namesake_share`` of them take
+    the name and birth year of another person of their culture (a namesake, in the truth);
+    ``script_kyc`` of the KYC records of people whose nationality writes another script are
+    written in it.
     """
     rng = b.rng
     country = _obj(country, n)
     nationality = country.copy() if nationality is None else _obj(nationality, n)
-    culture = _culture(nationality)
+    culture = _culture(nationality, names.CULTURE_OF)
+    draw_as = _culture(nationality, {})  # the stream of ``rng`` as without CULTURE_OF
     first = np.empty(n, dtype=object)
     last = np.empty(n, dtype=object)
     female = rng.random(n) < 0.5
-    for cul in np.unique(culture):
-        sel = np.flatnonzero(culture == cul)
+    for cul in np.unique(draw_as):
+        sel = np.flatnonzero(draw_as == cul)
         male_pool, female_pool, surnames = names.POOLS[cul]
         m = len(sel)
         first[sel] = np.where(female[sel], _pick(female_pool, m, rng), _pick(male_pool, m, rng))
         last[sel] = _pick(surnames, m, rng)
+    for cul in np.unique(culture[culture != draw_as]):
+        sel = np.flatnonzero(culture == cul)
+        male_pool, female_pool, surnames = names.POOLS[cul]
+        m, nr = len(sel), b.name_rng
+        first[sel] = np.where(female[sel], _pick(female_pool, m, nr), _pick(male_pool, m, nr))
+        last[sel] = _pick(surnames, m, nr)
+    father = np.full(n, "", dtype=object)
+    for cul in np.unique(culture):
+        sel = np.flatnonzero(culture == cul)
+        if cul in names.PATRONYMIC:
+            sel = sel[b.name_rng.random(len(sel)) < 0.4]
+            father[sel] = _pick(names.POOLS[cul][0], len(sel), b.name_rng)
     if surname is not None:
         given = _obj(surname, n)
         last = np.where(given == None, last, given)  # noqa: E711 - elementwise on objects
-    full = first + " " + last
     start_year = b.p.start.year
     lo = (np.datetime64(f"{start_year - age[1]}-01-01") - np.datetime64(EPOCH)).astype(int)
     hi = (np.datetime64(f"{start_year - age[0]}-01-01") - np.datetime64(EPOCH)).astype(int)
     birth = rng.integers(lo, hi, n).astype(np.int32)
+    if surname is None:  # a family's surname is given: no namesakes among relatives
+        _namesakes(b, first, father, last, birth, culture)
+    full = _kyc_names(b, _given(first, father), last, nationality)
     if city is None:
         city = np.empty(n, dtype=object)
         for cc in np.unique(country):
@@ -109,6 +128,7 @@ def add_people(
         n,
         kind="person",
         first=first,
+        father=father,
         last=last,
         name=full,
         birth=birth,
@@ -122,6 +142,67 @@ def add_people(
         country=country,
         culture=culture,
     )
+
+
+def _given(first: np.ndarray, father: np.ndarray) -> np.ndarray:
+    """Given names with the father's name after them, where there is one."""
+    out = first.copy()
+    has = father != ""
+    out[has] = first[has] + " " + father[has]
+    return out
+
+
+def _namesakes(b: Builder, first: np.ndarray, father: np.ndarray, last: np.ndarray,
+               birth: np.ndarray, culture: np.ndarray) -> None:  # fmt: skip
+    """Give ``namesake_share`` of the people (in place) the name and birth year of another of
+    their culture in this call, keeping their own day of the year; noted for the truth."""
+    rng = b.name_rng
+    share = b.p.namesake_share
+    if share <= 0 or len(first) < 2:
+        return
+    who, like = [], []
+    # namesakes among names that draw the same romanisation noise: the world's other draws
+    # stay as they were (the noise draws one number per token with variants)
+    sig = np.array([f"{c}|{names.noise_signature(f)}|{names.noise_signature(la)}"
+                    for c, f, la in zip(culture, first, last, strict=True)], object)  # fmt: skip
+    for cul in np.unique(sig):
+        sel = np.flatnonzero(sig == cul)
+        k = int(rng.binomial(len(sel), share)) if len(sel) >= 2 else 0
+        if not k:
+            continue
+        k = min(k, len(sel) // 2)
+        pick = rng.choice(sel, 2 * k, replace=False)  # receivers and donors apart: no chains
+        who.append(pick[:k])
+        like.append(pick[k:])
+    if not who:
+        return
+    r, d = np.concatenate(who), np.concatenate(like)
+    first[r] = first[d]
+    father[r] = father[d]
+    last[r] = last[d]
+    days = birth.astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    day_of_year = (days - years.astype("datetime64[D]")).astype(np.int64)
+    moved = years[d].astype("datetime64[D]") + np.minimum(day_of_year[r], 364)
+    birth[r] = moved.astype(np.int64).astype(np.int32)
+    base = b.n_parties
+    b.namesakes.append((base + r, base + d))
+
+
+def _kyc_names(b: Builder, first: np.ndarray, last: np.ndarray,
+               nationality: np.ndarray) -> np.ndarray:  # fmt: skip
+    """KYC names: ``first last``, or in the native script of the nationality for
+    ``script_kyc`` of the people whose nationality writes another script."""
+    full = first + " " + last
+    rate = b.p.script_kyc
+    if rate <= 0:
+        return full
+    scripted = np.isin(nationality, list(names.SCRIPT_OF)) & (b.name_rng.random(len(first)) < rate)
+    for i in np.flatnonzero(scripted):
+        native = names.native_name(f"{first[i]} {last[i]}", nationality[i])
+        if native is not None and nationality[i] != "VN":  # Vietnamese: the pool's own form
+            full[i] = native
+    return full
 
 
 ORG_WORDS = {
