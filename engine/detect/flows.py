@@ -12,12 +12,14 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from algorithms.cycles import temporal_cycles
 from algorithms.patterns import (
+    MAX_FAN,
+    PASS_SLACK,
     chain_depth,
     neighbour_pairs,
     pass_on_hops,
     successor_csr,
-    temporal_cycles,
 )
 from algorithms.windows import window_balance, window_distinct
 from engine.detect.frame import CARD, Frame
@@ -100,14 +102,20 @@ def _pass_params(frame: Frame) -> dict[str, object]:
 def temporal_cycle(frame: Frame) -> Hits:
     """Pattern 3: v0 → … → v0 along pass-on hops, 2..L transfers, span ≤ Δ."""
     cfg = frame.config
-    indptr, succ = _successors(frame)
-    cyc, rows = temporal_cycles(indptr, succ, frame.src, frame.dst, frame.ts,
-                                cfg.cycle_max_len, frame.days(cfg.cycle_window_days))  # fmt: skip
-    n = int(cyc.max()) + 1 if len(cyc) else 0
-    length = np.bincount(cyc, minlength=n)
-    anchor = np.full(n, -1, np.int64)
-    first = np.unique(cyc, return_index=True)[1]
-    anchor[: len(first)] = frame.src[rows[first]]
+    out = frame.graph.out
+    found = temporal_cycles(
+        out.indptr, out.indices, out.ts, window=frame.days(cfg.cycle_window_days),
+        max_length=cfg.cycle_max_len, weights=frame.amount[out.edge_ids],
+        amount_margin=cfg.pass_margin, amount_slack=PASS_SLACK, ordering="date",
+        max_gap=frame.days(cfg.pass_lag_days), active=frame.core_tx[out.edge_ids],
+        max_degree=cfg.pass_max_degree, max_fan=MAX_FAN, edge_ids=out.edge_ids,
+    )  # fmt: skip
+    # cycles in the order of their first transaction row
+    order = np.argsort(out.edge_ids[found.edges[found.offsets[:-1]]], kind="stable")
+    length = np.diff(found.offsets)[order]
+    cyc, pos = expand_ranges(found.offsets[:-1][order], found.offsets[1:][order])
+    rows = out.edge_ids[found.edges[pos]]
+    anchor = frame.src[rows[np.cumsum(length) - length]]
     params = {**cfg.subset("cycle_"), **_pass_params(frame)}
     hits = from_segments("temporal_cycle", GENERIC, params, length / 2.0, anchor, cyc, rows,
                          frame.src, frame.dst)  # fmt: skip
