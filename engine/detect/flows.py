@@ -9,9 +9,8 @@ standing relation, not a burst: it is left out of the fan counts.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from algorithms.components import edge_components
 from algorithms.cycles import temporal_cycles
 from algorithms.patterns import (
     MAX_FAN,
@@ -474,9 +473,7 @@ def dense_flow(frame: Frame) -> Hits:
     keep = share[mid] >= 0.5
     e1, e2, mid = e1[keep], e2[keep], mid[keep]
     a, b, c = frame.src[e1], mid, frame.dst[e2]
-    graph = coo_matrix((np.ones(2 * len(a)), (np.concatenate([a, b]), np.concatenate([b, c]))),
-                       shape=(n, n))  # fmt: skip
-    _, label = connected_components(graph, directed=False)
+    label = edge_components(np.concatenate([a, b]), np.concatenate([b, c]), n)
     comp_mid = np.unique(np.stack([label[mid], mid]), axis=1)
     comps, n_mid = np.unique(comp_mid[0], return_counts=True)
     good = comps[n_mid >= cfg.dense_flow_min_middles]
