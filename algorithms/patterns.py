@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from algorithms.cycles import DAY_US
-from algorithms.windows import _check
+from algorithms.windows import _check, _check_indptr
 
 #: Largest relative increase of the amount along a hop (rounding, a small top-up).
 PASS_SLACK = 0.001
@@ -73,11 +73,16 @@ def pass_on_hops(
     -----
     Two passes (count, fill) of a two-pointer sweep per node: O(m + hops).
     """
-    in_indptr = _check("in_indptr", in_indptr, np.int64)
-    out_indptr = _check("out_indptr", out_indptr, np.int64, len(in_indptr))
     m = len(ts)
+    in_indptr = _check_indptr("in_indptr", in_indptr, m)
+    out_indptr = _check_indptr("out_indptr", out_indptr, m)
+    if len(out_indptr) != len(in_indptr):
+        raise ValueError(f"out_indptr has length {len(out_indptr)}, expected {len(in_indptr)}")
     in_rows = _check("in_rows", in_rows, np.int64, m)
     out_rows = _check("out_rows", out_rows, np.int64, m)
+    for name, rows in (("in_rows", in_rows), ("out_rows", out_rows)):
+        if m and (rows.min() < 0 or rows.max() >= m):
+            raise ValueError(f"{name} must be transaction rows in 0..{m - 1}")
     ts = _check("ts", ts, np.int64, m)
     amount = _check("amount", amount, np.float64, m)
     active = _check("active", active, np.bool_, m)
@@ -134,7 +139,13 @@ def _hops(
 
 
 def successor_csr(e1: np.ndarray, e2: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR over transaction rows: the hops leaving each row (``indptr`` (m+1,), ``succ``)."""
+    """CSR over transaction rows: the hops leaving each row (``indptr`` (m+1,), ``succ``), in the
+    order the hops are given."""
+    e1 = np.asarray(e1, dtype=np.int64)
+    if len(e1) != len(e2):
+        raise ValueError(f"e1 and e2 must have one length, not {len(e1)} and {len(e2)}")
+    if len(e1) and (e1.min() < 0 or e1.max() >= m):
+        raise ValueError(f"e1 must be transaction rows in 0..{m - 1}")
     order = np.argsort(e1, kind="stable")
     indptr = np.zeros(m + 1, np.int64)
     np.cumsum(np.bincount(e1, minlength=m), out=indptr[1:])
@@ -149,8 +160,12 @@ def chain_depth(indptr: np.ndarray, succ: np.ndarray, max_depth: int) -> np.ndar
     ``max_depth`` rounds of relaxation ``d(e) = 1 + max d(succ(e))``: O(max_depth · hops). The
     cap makes it safe on same-day loops (which a strict time order would not have).
     """
-    indptr = _check("indptr", indptr, np.int64)
+    indptr = _check_indptr("indptr", indptr)
     succ = _check("succ", succ, np.int64, int(indptr[-1]))
+    if len(succ) and (succ.min() < 0 or succ.max() >= len(indptr) - 1):
+        raise ValueError(f"succ must be transaction rows in 0..{len(indptr) - 2}")
+    if max_depth < 0:
+        raise ValueError(f"max_depth must be non-negative, not {max_depth}")
     return _depth(indptr, succ, int(max_depth))
 
 
@@ -178,14 +193,15 @@ def _depth(indptr, succ, max_depth):  # pragma: no cover
 
 def neighbour_pairs(
     indptr: np.ndarray, indices: np.ndarray, max_row: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs ``(u, v)``, ``u < v``, of neighbours sharing a row (co-senders of one receiver).
 
     Rows longer than ``max_row`` are skipped; ``indices`` must be unique within a row.
-    Returns int64 arrays. O(Σ row²) over the rows kept.
+    Returns int64 arrays ``u, v, row``, by row, then by position in it. O(Σ row²) over the
+    rows kept.
     """
-    indptr = _check("indptr", indptr, np.int64)
     indices = np.ascontiguousarray(indices, dtype=np.int64)
+    indptr = _check_indptr("indptr", indptr, len(indices))
     sizes = np.diff(indptr)
     sizes = np.where(sizes <= max_row, sizes, 0)
     total = int((sizes * (sizes - 1) // 2).sum())
