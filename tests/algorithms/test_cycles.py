@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from algorithms.cycles import temporal_cycles
 from tests import naive
-from tests.algorithms.conftest import csr
+from tests.algorithms.conftest import csr, money_walks
 
 
 def build(edges, n):
@@ -83,7 +83,7 @@ hop_edges = st.lists(
     ),
     min_size=1,
     max_size=24,
-)
+) | money_walks(4).filter(len).map(lambda txs: [(s, d, a, t, act) for s, d, t, a, act in txs])
 hop_rules = st.fixed_dictionaries(
     {
         "ordering": st.sampled_from(["strict", "equal", "date"]),
