@@ -131,8 +131,8 @@ def temporal_cycles(
     Notes
     -----
     Pruning as in 2SCENT (Kumar & Calders 2018, "2SCENT: an efficient algorithm to enumerate
-    all simple temporal cycles"): only edges inside one strongly connected component can lie
-    on a cycle (iterative Tarjan, O(n + m)); from each such edge a depth-first search follows
+    all simple temporal cycles"): only edges inside one strongly connected component of the
+    active edges can lie on a cycle (iterative Tarjan, O(n + m)); from each such edge a depth-first search follows
     only edges in time order after the previous hop and within the window (a binary search in
     the time-sorted row bounds each scan), with at most ``max_length`` hops and the hop rules.
     With ``ordering="strict"`` a cycle's first edge is its earliest; otherwise a cycle is kept
@@ -189,7 +189,12 @@ def temporal_cycles(
         float(amount_slack),
         np.int64(m + 1 if max_fan is None else max_fan),
     )
-    graph = (ip, ix, t, w, act, through, key, _scc_kernel(ip, ix))
+    # cycles run inside one strongly connected component of the active edges
+    if active is None:
+        scc = _scc_kernel(ip, ix)
+    else:
+        scc = _scc_kernel(np.concatenate(([0], np.cumsum(act, dtype=np.int64)))[ip], ix[act])
+    graph = (ip, ix, t, w, act, through, key, scc)
     counts = _count_or_fill(graph, rule, int(window), int(max_length), None, None)
     starts = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
@@ -198,7 +203,7 @@ def temporal_cycles(
     lengths = np.zeros(starts[keep], dtype=np.int64)
     edges = np.zeros(starts[keep] * max_length, dtype=np.int64)
     mask = np.zeros(m, dtype=np.bool_)
-    mask[:keep] = True
+    mask[:keep] = counts[:keep] > 0  # the fill pass revisits only starts with cycles
     _count_or_fill(graph, rule, int(window), int(max_length), (starts, mask), (lengths, edges))
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

@@ -102,11 +102,15 @@ def temporal_cycle(frame: Frame) -> Hits:
     """Pattern 3: v0 → … → v0 along pass-on hops, 2..L transfers, span ≤ Δ."""
     cfg = frame.config
     out = frame.graph.out
+    # only transfers on a pass-on hop can be on a cycle of them: the rest need not be searched
+    on_hop = np.zeros(frame.n_tx, bool)
+    for rows in hops(frame):
+        on_hop[rows] = True
     found = temporal_cycles(
         out.indptr, out.indices, out.ts, window=frame.days(cfg.cycle_window_days),
         max_length=cfg.cycle_max_len, weights=frame.amount[out.edge_ids],
         amount_margin=cfg.pass_margin, amount_slack=PASS_SLACK, ordering="date",
-        max_gap=frame.days(cfg.pass_lag_days), active=frame.core_tx[out.edge_ids],
+        max_gap=frame.days(cfg.pass_lag_days), active=on_hop[out.edge_ids],
         max_degree=cfg.pass_max_degree, max_fan=MAX_FAN, edge_ids=out.edge_ids,
     )  # fmt: skip
     # cycles in the order of their first transaction row

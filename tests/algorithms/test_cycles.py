@@ -83,7 +83,10 @@ hop_edges = st.lists(
     ),
     min_size=1,
     max_size=24,
-) | money_walks(4).filter(len).map(lambda txs: [(s, d, a, t, act) for s, d, t, a, act in txs])
+)
+#: ... mostly money passed on along paths and round trips, in the column order of ``build``
+walks = money_walks(4).filter(len).map(lambda txs: [(s, d, a, t, act) for s, d, t, a, act in txs])
+hop_edges = hop_edges | walks | walks
 hop_rules = st.fixed_dictionaries(
     {
         "ordering": st.sampled_from(["strict", "equal", "date"]),

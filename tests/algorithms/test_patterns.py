@@ -118,6 +118,16 @@ def test_cycle_kernel_follows_pass_on_hops(txs, lag, margin, max_degree, max_len
     target(float(len(want)))
     assert len(got) == len(set(got)) == found.n_found
     assert set(got) == want
+    # detection searches only the transfers on a hop: the same cycles, in the same order
+    on_hop = np.zeros(len(txs), bool)
+    on_hop[e1] = on_hop[e2] = True
+    pruned = temporal_cycles(
+        g["out_indptr"], g["dst"][o], g["ts"][o], window=window, max_length=max_len,
+        weights=g["amount"][o], amount_margin=margin, amount_slack=PASS_SLACK, ordering="date",
+        max_gap=lag, active=on_hop[o], max_degree=max_degree, max_fan=MAX_FAN, edge_ids=o,
+    )  # fmt: skip
+    assert np.array_equal(pruned.offsets, found.offsets)
+    assert np.array_equal(pruned.edges, found.edges)
 
 
 def test_hop_rules_by_example() -> None:
