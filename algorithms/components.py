@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from algorithms._csr import check_csr
 from algorithms.ordering import bucket_by_row
@@ -38,7 +39,7 @@ def weakly_connected_components(indptr: np.ndarray, indices: np.ndarray) -> np.n
     return _wcc_kernel(ip, ix)
 
 
-def edge_components(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+def edge_components(src: npt.ArrayLike, dst: npt.ArrayLike, n: int) -> np.ndarray:
     """Connected components of ``n`` nodes joined by the edges ``src[i] — dst[i]`` (either way).
 
     Parameters
