@@ -91,7 +91,8 @@ def money_walks(draw, n: int, max_walks: int = 4, max_noise: int = 10):
         t = draw(st.integers(-1, 2)) * DAY_US + draw(st.sampled_from([0, 9, 15])) * HOUR_US
         amount = draw(st.sampled_from([100.0, 1000.0]))
         for node, nxt in itertools.pairwise(nodes):
-            t += draw(st.sampled_from([0, 3 * HOUR_US, 9 * HOUR_US, DAY_US]))
+            # mostly later; sometimes a few hours earlier (not passed on, unless dated only)
+            t += draw(st.sampled_from([0, 3 * HOUR_US, 9 * HOUR_US, DAY_US, -3 * HOUR_US]))
             amount *= draw(st.sampled_from([1.0, 0.99, 0.9, 1.0005]))
             dated = draw(st.integers(0, 3)) == 0  # a source with dates only
             active = draw(st.integers(0, 7)) > 0
