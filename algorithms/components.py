@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from algorithms._csr import check_csr
+from algorithms.ordering import bucket_by_row
 
 
 def weakly_connected_components(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -35,6 +37,43 @@ def weakly_connected_components(indptr: np.ndarray, indices: np.ndarray) -> np.n
     """
     ip, ix = check_csr(indptr, indices)
     return _wcc_kernel(ip, ix)
+
+
+def edge_components(src: npt.ArrayLike, dst: npt.ArrayLike, n: int) -> np.ndarray:
+    """Connected components of ``n`` nodes joined by the edges ``src[i] — dst[i]`` (either way).
+
+    Parameters
+    ----------
+    src, dst : int arrays (m,)
+        Endpoints, node numbers in ``0..n-1``.
+    n : int
+        Number of nodes (isolated ones get components of their own).
+
+    Returns
+    -------
+    labels : int64 (n,)
+        As :func:`weakly_connected_components`: numbered by first appearance.
+
+    Notes
+    -----
+    A counting sort into CSR (O(n + m)), then the union-find of
+    :func:`weakly_connected_components`.
+    """
+    s = np.asarray(src)
+    d = np.asarray(dst)
+    if s.shape != d.shape or s.ndim != 1:
+        raise ValueError(
+            f"src and dst must be one-dimensional of one length, not {s.shape}, {d.shape}"
+        )
+    if len(s) and (s.dtype.kind not in "iu" or d.dtype.kind not in "iu"):
+        raise ValueError(f"src and dst must be integer node numbers, not {s.dtype}, {d.dtype}")
+    if len(s) and (min(s.min(), d.min()) < 0 or max(s.max(), d.max()) >= n):
+        raise ValueError(f"src and dst must be node numbers in 0..{n - 1}")
+    s = s.astype(np.int64, copy=False)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
+    order = bucket_by_row(s, np.arange(len(s), dtype=np.int64), indptr)
+    return weakly_connected_components(indptr, d[order].astype(np.int32))
 
 
 @numba.njit(cache=True, nogil=True)

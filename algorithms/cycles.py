@@ -2,9 +2,23 @@
 
 A temporal cycle is a sequence of transactions ``e1 … ek`` (2 ≤ k ≤ ``max_length``) where each
 one starts at the account the previous one paid, the last pays the first's sender, times are
-strictly increasing, no account repeats, and ``ts(ek) − ts(e1) ≤ window``. Optionally each
-hop's amount must be close to the previous one (``(1 − margin)·prev ≤ amount ≤ prev``), as
-when money is forwarded minus a fee. Every cycle is reported once, from its earliest edge.
+increasing, no account repeats, and ``ts(ei) − ts(e1) ≤ window`` for every ``i``. Every cycle is
+reported once, from its earliest edge.
+
+Each step ``prev → next`` may have to be a *pass-on hop* (as :mod:`algorithms.patterns` defines
+it for detection), switched on rule by rule:
+
+- ``ordering``: ``"strict"`` (``ts(next) > ts(prev)``), ``"equal"`` (``≥``: equal times may be
+  in either order) or ``"date"`` (as ``"equal"``, and a transfer stamped exactly at midnight,
+  a date without a time, may follow any transfer of that day);
+- ``max_gap``: ``ts(next) − ts(prev) ≤ max_gap``;
+- ``amount_margin``: ``(1 − margin)·prev ≤ next ≤ (1 + amount_slack)·prev``, as when money is
+  forwarded minus a fee;
+- ``active``: only these transactions take part;
+- ``max_degree``: money passes only through accounts with at most this many transfers in and
+  out (the first sender is exempt: it passes nothing on);
+- ``max_fan``: from each transaction only the first ``max_fan`` transfers that satisfy the rules
+  above (in row order) are followed.
 """
 
 from __future__ import annotations
@@ -15,8 +29,15 @@ import numba
 import numpy as np
 
 from algorithms._csr import check_csr, check_edge_array, check_weights
-from algorithms._search import upper_bound
+from algorithms._search import lower_bound, upper_bound
 from algorithms.components import _scc_kernel
+
+#: One day in microseconds: a transfer stamped exactly at midnight is taken to carry a date
+#: only, so it may have happened at any time of that day.
+DAY_US = 86_400_000_000
+
+#: ``ordering`` names and their kernel codes.
+ORDERINGS = {"strict": 0, "equal": 1, "date": 2}
 
 
 @dataclass(frozen=True)
@@ -27,7 +48,7 @@ class TemporalCycles:
     ----------
     offsets : int64 (k+1,)
     edges : int64 (offsets[-1],)
-        CSR positions in time order (map them to ``edge_ids`` for the transactions).
+        CSR positions in cycle order (map them to ``edge_ids`` for the transactions).
     n_found : int
         How many cycles exist; more than ``k`` when ``max_cycles`` cut the list.
     """
@@ -57,6 +78,14 @@ def temporal_cycles(
     max_length: int = 5,
     weights: np.ndarray | None = None,
     amount_margin: float | None = None,
+    amount_slack: float = 1e-9,
+    ordering: str = "strict",
+    max_gap: int | None = None,
+    active: np.ndarray | None = None,
+    max_degree: int | None = None,
+    max_fan: int | None = None,
+    edge_ids: np.ndarray | None = None,
+    day: int = DAY_US,
     max_cycles: int = 100_000,
 ) -> TemporalCycles:
     """Find temporal cycles of length 2..``max_length`` within ``window``.
@@ -68,13 +97,29 @@ def temporal_cycles(
     ts : int64 (m,)
         Transaction times, epoch microseconds.
     window : int
-        Largest time between a cycle's first and last transaction (microseconds).
+        Largest time between a cycle's first transaction and any other (microseconds).
     max_length : int
         Longest cycle, in transactions (at least 2).
     weights : float64 (m,) or None
         Amounts; needed only with ``amount_margin``.
     amount_margin : float or None
-        If given, each hop's amount must lie in ``[(1 − margin)·prev, prev·(1 + 1e-9)]``.
+        If given, each hop's amount must lie in ``[(1 − margin)·prev, (1 + amount_slack)·prev]``.
+    amount_slack : float
+        Largest relative increase of the amount along a hop (rounding, a small top-up).
+    ordering : {"strict", "equal", "date"}
+        Time order of successive transactions (see the module notes).
+    max_gap : int or None
+        Largest time from one transaction to the next.
+    active : bool (m,) or None
+        Transactions that may take part (all when None).
+    max_degree : int or None
+        Accounts with more transfers in and out than this pass no money on.
+    max_fan : int or None
+        Follow at most this many qualifying transfers from each transaction (the earliest).
+    edge_ids : int64 (m,) or None
+        Tie-break of "earliest" among equal times (lowest first); CSR position when None.
+    day : int
+        Length of a day in ``ts`` units, for ``ordering="date"``.
     max_cycles : int
         Return at most this many (those whose first edge comes first in CSR order); the total
         is still counted.
@@ -86,41 +131,80 @@ def temporal_cycles(
     Notes
     -----
     Pruning as in 2SCENT (Kumar & Calders 2018, "2SCENT: an efficient algorithm to enumerate
-    all simple temporal cycles"): only edges inside one strongly connected component can lie
-    on a cycle (iterative Tarjan, O(n + m)); from each such edge a depth-first search follows
-    only edges later than the previous hop and within the window (a binary search in the
-    time-sorted row bounds each scan), with at most ``max_length`` hops and, optionally, the
-    amount rule. Start edges are independent, so both passes (count, then fill) run in
-    parallel over them; the output order is fixed, so the result does not depend on threads.
-    Worst case exponential in ``max_length`` (the number of cycles can be), in practice
-    proportional to the number of time-respecting paths inside the window.
+    all simple temporal cycles"): only edges inside one strongly connected component of the
+    active edges can lie on a cycle (iterative Tarjan, O(n + m)); from each such edge a depth-first search follows
+    only edges in time order after the previous hop and within the window (a binary search in
+    the time-sorted row bounds each scan), with at most ``max_length`` hops and the hop rules.
+    With ``ordering="strict"`` a cycle's first edge is its earliest; otherwise a cycle is kept
+    only from the start edge that is earliest by ``(ts, edge_ids)``, so each is reported once.
+    Start edges are independent, so both passes (count, then fill) run in parallel over them;
+    the output order is fixed, so the result does not depend on threads. Worst case
+    exponential in ``max_length`` (the number of cycles can be), in practice proportional to
+    the number of time-respecting paths inside the window.
     """
     ip, ix = check_csr(indptr, indices)
-    t = check_edge_array("ts", ts, len(ix), np.int64)
+    m = len(ix)
+    t = check_edge_array("ts", ts, m, np.int64)
     if max_length < 2:
         raise ValueError("max_length must be at least 2")
     if window < 0 or max_cycles < 0:
         raise ValueError("window and max_cycles must be non-negative")
+    if ordering not in ORDERINGS:
+        raise ValueError(f"ordering must be one of {sorted(ORDERINGS)}, not {ordering!r}")
+    if day <= 0:
+        raise ValueError("day must be positive")
+    for name, value in (("max_gap", max_gap), ("max_degree", max_degree), ("max_fan", max_fan)):
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must be non-negative")
     if amount_margin is not None:
         if weights is None:
             raise ValueError("weights are needed with amount_margin")
         if not 0.0 <= amount_margin <= 1.0:
             raise ValueError("amount_margin must be in [0, 1]")
-    w = check_weights(weights, len(ix))
-    margin = -1.0 if amount_margin is None else float(amount_margin)
-    scc = _scc_kernel(ip, ix)
-    counts = _count_or_fill(ip, ix, t, w, scc, int(window), int(max_length), margin, None, None)
-    starts = np.zeros(len(ix) + 1, dtype=np.int64)
+    if amount_slack < 0:
+        raise ValueError("amount_slack must be non-negative")
+    w = check_weights(weights, m)
+    if active is None:
+        act = np.ones(m, dtype=np.bool_)
+    else:
+        act = np.ascontiguousarray(active)
+        if act.dtype != np.bool_ or act.shape != (m,):
+            raise ValueError(f"active must be bool with one entry per edge ({m})")
+    key = (
+        np.arange(m, dtype=np.int64)
+        if edge_ids is None
+        else check_edge_array("edge_ids", edge_ids, m, np.int64)
+    )
+    n = len(ip) - 1
+    if max_degree is None:
+        through = np.ones(n, dtype=np.bool_)
+    else:
+        degree = np.diff(ip) + np.bincount(ix, minlength=n)
+        through = degree <= max_degree
+    rule = (
+        np.int64(ORDERINGS[ordering]),
+        np.int64(day),
+        np.int64(-1 if max_gap is None else max_gap),
+        -1.0 if amount_margin is None else float(amount_margin),
+        float(amount_slack),
+        np.int64(m + 1 if max_fan is None else max_fan),
+    )
+    # cycles run inside one strongly connected component of the active edges
+    if active is None:
+        scc = _scc_kernel(ip, ix)
+    else:
+        scc = _scc_kernel(np.concatenate(([0], np.cumsum(act, dtype=np.int64)))[ip], ix[act])
+    graph = (ip, ix, t, w, act, through, key, scc)
+    counts = _count_or_fill(graph, rule, int(window), int(max_length), None, None)
+    starts = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     n_found = int(starts[-1])
     keep = int(np.searchsorted(starts, max_cycles, side="right")) - 1  # whole start edges only
     lengths = np.zeros(starts[keep], dtype=np.int64)
     edges = np.zeros(starts[keep] * max_length, dtype=np.int64)
-    mask = np.zeros(len(ix), dtype=np.bool_)
-    mask[:keep] = True
-    _count_or_fill(
-        ip, ix, t, w, scc, int(window), int(max_length), margin, (starts, mask), (lengths, edges)
-    )
+    mask = np.zeros(m, dtype=np.bool_)
+    mask[:keep] = counts[:keep] > 0  # the fill pass revisits only starts with cycles
+    _count_or_fill(graph, rule, int(window), int(max_length), (starts, mask), (lengths, edges))
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     slot = np.repeat(np.arange(len(lengths)) * max_length, lengths)
@@ -128,28 +212,28 @@ def temporal_cycles(
     return TemporalCycles(offsets, edges[slot + within], n_found)
 
 
-def _count_or_fill(ip, ix, t, w, scc, window, max_length, margin, fill, out):
+def _count_or_fill(graph, rule, window, max_length, fill, out):
     if fill is None:
-        return _cycles_kernel(
-            ip,
-            ix,
-            t,
-            w,
-            scc,
-            window,
-            max_length,
-            margin,
-            False,
-            np.zeros(1, np.int64),
-            np.ones(len(ix), np.bool_),
-            np.zeros(1, np.int64),
-            np.zeros(1, np.int64),
-        )
+        m = len(graph[1])
+        one = np.zeros(1, np.int64)
+        return _cycles_kernel(*graph, *rule, window, max_length, False, one,
+                              np.ones(m, np.bool_), one, one)  # fmt: skip
     starts, mask = fill
     lengths, edges = out
-    return _cycles_kernel(
-        ip, ix, t, w, scc, window, max_length, margin, True, starts, mask, lengths, edges
-    )
+    return _cycles_kernel(*graph, *rule, window, max_length, True, starts, mask, lengths, edges)
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan(ts, lo, hi, t_prev, deadline, mode, day, gap):
+    """Positions ``[a, b)`` of row ``ts[lo:hi]`` that may follow a transfer at ``t_prev``."""
+    if mode == 0:
+        a = upper_bound(ts, lo, hi, t_prev)
+    elif mode == 1:
+        a = lower_bound(ts, lo, hi, t_prev)
+    else:
+        a = lower_bound(ts, lo, hi, t_prev - t_prev % day)
+    bound = deadline if gap < 0 else min(deadline, t_prev + gap)
+    return a, upper_bound(ts, a, hi, bound)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -158,10 +242,18 @@ def _cycles_kernel(
     indices,
     ts,
     weights,
+    active,
+    through,
+    key,
     scc,
+    mode,
+    day,
+    gap,
+    margin,
+    slack,
+    max_fan,
     window,
     max_length,
-    margin,
     fill,
     starts,
     mask,
@@ -177,12 +269,13 @@ def _cycles_kernel(
         path_node = np.empty(max_length + 1, dtype=np.int64)
         cursor = np.empty(max_length, dtype=np.int64)
         stop = np.empty(max_length, dtype=np.int64)
+        fan = np.empty(max_length, dtype=np.int64)
         lo_node = chunk * n // n_chunks
         hi_node = (chunk + 1) * n // n_chunks
         for s in range(lo_node, hi_node):
             for e1 in range(indptr[s], indptr[s + 1]):
                 v = indices[e1]
-                if v == s or scc[v] != scc[s] or not mask[e1]:
+                if v == s or scc[v] != scc[s] or not mask[e1] or not active[e1] or not through[v]:
                     continue
                 found = 0
                 deadline = ts[e1] + window
@@ -190,22 +283,34 @@ def _cycles_kernel(
                 path_node[0] = s
                 path_node[1] = v
                 depth = 1  # edges on the path
-                cursor[1] = upper_bound(ts, indptr[v], indptr[v + 1], ts[e1])
-                stop[1] = upper_bound(ts, cursor[1], indptr[v + 1], deadline)
+                cursor[1], stop[1] = _scan(ts, indptr[v], indptr[v + 1], ts[e1], deadline, mode,
+                                           day, gap)  # fmt: skip
+                fan[1] = 0
                 while depth >= 1:
                     if depth == max_length or cursor[depth] >= stop[depth]:
                         depth -= 1
                         continue
                     f = cursor[depth]
                     cursor[depth] = f + 1
+                    if not active[f]:
+                        continue
+                    prev = path_edge[depth - 1]
+                    if mode == 2 and ts[f] < ts[prev] and ts[f] % day != 0:
+                        continue
+                    if margin >= 0.0:
+                        a = weights[prev]
+                        if weights[f] > a * (1.0 + slack) or weights[f] < (1.0 - margin) * a:
+                            continue
+                    fan[depth] += 1
+                    if fan[depth] > max_fan:
+                        cursor[depth] = stop[depth]
+                        continue
                     y = indices[f]
                     if scc[y] != scc[s]:
                         continue
-                    if margin >= 0.0:
-                        prev = weights[path_edge[depth - 1]]
-                        if weights[f] > prev * (1.0 + 1e-9) or weights[f] < (1.0 - margin) * prev:
-                            continue
                     if y == s:
+                        if mode != 0 and not _earliest(ts, key, path_edge, depth, f):
+                            continue
                         if fill:
                             slot = starts[e1] + found
                             lengths[slot] = depth + 1
@@ -214,7 +319,7 @@ def _cycles_kernel(
                             edges[slot * max_length + depth] = f
                         found += 1
                         continue
-                    if depth + 1 == max_length:
+                    if depth + 1 == max_length or not through[y]:
                         continue
                     on_path = False
                     for i in range(1, depth + 1):
@@ -226,7 +331,19 @@ def _cycles_kernel(
                     path_edge[depth] = f
                     depth += 1
                     path_node[depth] = y
-                    cursor[depth] = upper_bound(ts, indptr[y], indptr[y + 1], ts[f])
-                    stop[depth] = upper_bound(ts, cursor[depth], indptr[y + 1], deadline)
+                    cursor[depth], stop[depth] = _scan(ts, indptr[y], indptr[y + 1], ts[f],
+                                                       deadline, mode, day, gap)  # fmt: skip
+                    fan[depth] = 0
                 counts[e1] = found
     return counts
+
+
+@numba.njit(cache=True, nogil=True)
+def _earliest(ts, key, path_edge, depth, last):
+    """Is the path's first edge the earliest of the cycle ``path_edge[:depth] + [last]``?"""
+    e1 = path_edge[0]
+    for i in range(1, depth + 1):
+        x = path_edge[i] if i < depth else last
+        if ts[x] < ts[e1] or (ts[x] == ts[e1] and key[x] < key[e1]):
+            return False
+    return True

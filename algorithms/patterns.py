@@ -1,4 +1,4 @@
-"""Pass-on hops and what is built from them: layering chains and temporal cycles.
+"""Pass-on hops and what is built from them: layering chains, co-occurring pairs.
 
 A *pass-on hop* is a pair of transfers ``e1 = (s → m, t1, a1)`` and ``e2 = (m → d, t2, a2)``
 through the same middle account where the second leaves soon after the first arrives
@@ -8,6 +8,11 @@ carries the same money less the intermediary's margin (``(1 - margin) a1 <= a2 <
 Hops are the edges of a line graph over transfers; scatter-gather, layering chains, temporal
 cycles (round-tripping) and pass-through mules are all shapes in that line graph.
 
+Temporal cycles along pass-on hops are enumerated by :func:`algorithms.cycles.temporal_cycles`
+with the same rule switched on (``ordering="date"``, ``max_gap=lag``, ``amount_margin=margin``,
+``amount_slack=PASS_SLACK``, ``max_degree``, ``max_fan``); a test holds the two to the same
+hops.
+
 Edges here are transaction rows ``0..m-1``; kernels see CSR arrays of rows ordered by time.
 """
 
@@ -16,11 +21,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from algorithms.windows import _check
+from algorithms.cycles import DAY_US
+from algorithms.windows import _check, _check_indptr
 
-#: One day in microseconds: a transfer stamped exactly at midnight is taken to carry a date
-#: only, so it may have happened at any time of that day.
-DAY_US = 86_400_000_000
+#: Largest relative increase of the amount along a hop (rounding, a small top-up).
+PASS_SLACK = 0.001
+#: Hops followed from one transfer by default: the earliest qualifying ones.
+MAX_FAN = 16
 
 
 def pass_on_hops(
@@ -34,7 +41,7 @@ def pass_on_hops(
     lag: int,
     margin: float,
     max_degree: int,
-    max_fan: int = 16,
+    max_fan: int = MAX_FAN,
 ) -> tuple[np.ndarray, np.ndarray]:
     """All pass-on hops ``(e1, e2)`` through every middle node.
 
@@ -66,16 +73,22 @@ def pass_on_hops(
     -----
     Two passes (count, fill) of a two-pointer sweep per node: O(m + hops).
     """
-    in_indptr = _check("in_indptr", in_indptr, np.int64)
-    out_indptr = _check("out_indptr", out_indptr, np.int64, len(in_indptr))
     m = len(ts)
+    in_indptr = _check_indptr("in_indptr", in_indptr, m)
+    out_indptr = _check_indptr("out_indptr", out_indptr, m)
+    if len(out_indptr) != len(in_indptr):
+        raise ValueError(f"out_indptr has length {len(out_indptr)}, expected {len(in_indptr)}")
     in_rows = _check("in_rows", in_rows, np.int64, m)
     out_rows = _check("out_rows", out_rows, np.int64, m)
+    for name, rows in (("in_rows", in_rows), ("out_rows", out_rows)):
+        if m and (rows.min() < 0 or rows.max() >= m):
+            raise ValueError(f"{name} must be transaction rows in 0..{m - 1}")
     ts = _check("ts", ts, np.int64, m)
     amount = _check("amount", amount, np.float64, m)
     active = _check("active", active, np.bool_, m)
     args = (in_indptr, in_rows, out_indptr, out_rows, ts, amount, active)
-    params = (np.int64(lag), float(margin), int(max_degree), int(max_fan), np.int64(DAY_US))
+    params = (np.int64(lag), float(margin), 1.0 + PASS_SLACK, int(max_degree), int(max_fan),
+              np.int64(DAY_US))  # fmt: skip
     n_hops = _hops(*args, *params, np.zeros(0, np.int64), np.zeros(0, np.int64), False)
     e1 = np.empty(n_hops, np.int64)
     e2 = np.empty(n_hops, np.int64)
@@ -85,7 +98,7 @@ def pass_on_hops(
 
 @njit(cache=True)
 def _hops(
-    in_indptr, in_rows, out_indptr, out_rows, ts, amount, active, lag, margin, max_degree,
+    in_indptr, in_rows, out_indptr, out_rows, ts, amount, active, lag, margin, up, max_degree,
     max_fan, day, e1, e2, fill,
 ):  # pragma: no cover  # fmt: skip
     n = len(in_indptr) - 1
@@ -115,7 +128,7 @@ def _hops(
                 after = t2 >= t1 or t2 % day == 0
                 if after and active[r2] and r2 != r1:
                     a = amount[r2]
-                    if a <= amount[r1] * 1.001 and a >= amount[r1] * (1.0 - margin):
+                    if a <= amount[r1] * up and a >= amount[r1] * (1.0 - margin):
                         if fill:
                             e1[k] = r1
                             e2[k] = r2
@@ -126,7 +139,13 @@ def _hops(
 
 
 def successor_csr(e1: np.ndarray, e2: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR over transaction rows: the hops leaving each row (``indptr`` (m+1,), ``succ``)."""
+    """CSR over transaction rows: the hops leaving each row (``indptr`` (m+1,), ``succ``), in the
+    order the hops are given."""
+    e1 = np.asarray(e1, dtype=np.int64)
+    if len(e1) != len(e2):
+        raise ValueError(f"e1 and e2 must have one length, not {len(e1)} and {len(e2)}")
+    if len(e1) and (e1.min() < 0 or e1.max() >= m):
+        raise ValueError(f"e1 must be transaction rows in 0..{m - 1}")
     order = np.argsort(e1, kind="stable")
     indptr = np.zeros(m + 1, np.int64)
     np.cumsum(np.bincount(e1, minlength=m), out=indptr[1:])
@@ -141,8 +160,12 @@ def chain_depth(indptr: np.ndarray, succ: np.ndarray, max_depth: int) -> np.ndar
     ``max_depth`` rounds of relaxation ``d(e) = 1 + max d(succ(e))``: O(max_depth · hops). The
     cap makes it safe on same-day loops (which a strict time order would not have).
     """
-    indptr = _check("indptr", indptr, np.int64)
+    indptr = _check_indptr("indptr", indptr)
     succ = _check("succ", succ, np.int64, int(indptr[-1]))
+    if len(succ) and (succ.min() < 0 or succ.max() >= len(indptr) - 1):
+        raise ValueError(f"succ must be transaction rows in 0..{len(indptr) - 2}")
+    if max_depth < 0:
+        raise ValueError(f"max_depth must be non-negative, not {max_depth}")
     return _depth(indptr, succ, int(max_depth))
 
 
@@ -168,109 +191,17 @@ def _depth(indptr, succ, max_depth):  # pragma: no cover
     return depth
 
 
-def temporal_cycles(
-    indptr: np.ndarray,
-    succ: np.ndarray,
-    src: np.ndarray,
-    dst: np.ndarray,
-    ts: np.ndarray,
-    max_len: int,
-    window: int,
-    max_cycles: int = 100_000,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Temporal cycles ``v0 → … → v0`` of 2..max_len transfers along pass-on hops.
-
-    Every hop is a pass-on hop (time-ordered, amount-consistent), the span from first to last
-    transfer is at most ``window`` and no account repeats inside. Each cycle is reported once,
-    from its earliest transfer (ties broken by the lowest row).
-
-    Returns
-    -------
-    cycle, row : int64 arrays
-        Flat pairs: cycle number and the transaction rows of the cycle, in order.
-
-    Notes
-    -----
-    Depth-first search bounded by ``max_len`` from every transfer that starts a hop:
-    O(hops · b^(L-1)) worst case for branching b, small in practice because hops are rare.
-    """
-    indptr = _check("indptr", indptr, np.int64)
-    succ = _check("succ", succ, np.int64, int(indptr[-1]))
-    cap = int(max_cycles)
-    cyc = np.empty(cap * max_len, np.int64)
-    row = np.empty(cap * max_len, np.int64)
-    k = _cycles(
-        indptr, succ, np.ascontiguousarray(src, np.int64), np.ascontiguousarray(dst, np.int64),
-        _check("ts", ts, np.int64), int(max_len), np.int64(window), cyc, row, cap,
-    )  # fmt: skip
-    return cyc[:k].copy(), row[:k].copy()
-
-
-@njit(cache=True)
-def _cycles(indptr, succ, src, dst, ts, max_len, window, cyc, row, cap):  # pragma: no cover
-    m = len(indptr) - 1
-    path = np.empty(max_len, np.int64)
-    ptr = np.empty(max_len, np.int64)
-    k = 0
-    n_cyc = 0
-    for e0 in range(m):
-        if indptr[e0] == indptr[e0 + 1]:
-            continue
-        v0 = src[e0]
-        path[0] = e0
-        ptr[0] = indptr[e0]
-        depth = 1
-        while depth > 0:
-            top = path[depth - 1]
-            if dst[top] == v0 and depth >= 2:
-                # is e0 the earliest of the cycle?
-                first = True
-                for q in range(1, depth):
-                    r = path[q]
-                    if ts[r] < ts[e0] or (ts[r] == ts[e0] and r < e0):
-                        first = False
-                        break
-                if first and n_cyc < cap:
-                    for q in range(depth):
-                        cyc[k] = n_cyc
-                        row[k] = path[q]
-                        k += 1
-                    n_cyc += 1
-                depth -= 1
-                continue
-            if depth == max_len or ptr[depth - 1] >= indptr[top + 1]:
-                depth -= 1
-                continue
-            nxt = succ[ptr[depth - 1]]
-            ptr[depth - 1] += 1
-            if ts[nxt] - ts[e0] > window:
-                continue
-            w = dst[nxt]
-            seen = False
-            for q in range(depth):
-                if src[path[q]] == w and w != v0:
-                    seen = True
-                    break
-            if seen:
-                continue
-            path[depth] = nxt
-            ptr[depth] = indptr[nxt]
-            depth += 1
-        if n_cyc >= cap:
-            break
-    return k
-
-
 def neighbour_pairs(
     indptr: np.ndarray, indices: np.ndarray, max_row: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs ``(u, v)``, ``u < v``, of neighbours sharing a row (co-senders of one receiver).
 
     Rows longer than ``max_row`` are skipped; ``indices`` must be unique within a row.
-    Returns int64 arrays. O(Σ row²) over the rows kept.
+    Returns int64 arrays ``u, v, row``, by row, then by position in it. O(Σ row²) over the
+    rows kept.
     """
-    indptr = _check("indptr", indptr, np.int64)
     indices = np.ascontiguousarray(indices, dtype=np.int64)
+    indptr = _check_indptr("indptr", indptr, len(indices))
     sizes = np.diff(indptr)
     sizes = np.where(sizes <= max_row, sizes, 0)
     total = int((sizes * (sizes - 1) // 2).sum())

@@ -23,6 +23,22 @@ def _check(name: str, arr: np.ndarray, dtype: type, length: int | None = None) -
     return arr
 
 
+def _check_indptr(name: str, indptr: np.ndarray, m: int | None = None) -> np.ndarray:
+    """Row pointers: int64, starting at 0, non-decreasing, ending at ``m`` (when given)."""
+    indptr = _check(name, indptr, np.int64)
+    if len(indptr) == 0 or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        raise ValueError(f"{name} must start at 0 and not decrease")
+    if m is not None and indptr[-1] != m:
+        raise ValueError(f"{name} ends at {indptr[-1]}, expected {m}")
+    return indptr
+
+
+def _check_window(window: int) -> np.int64:
+    if window < 0:
+        raise ValueError(f"window must be non-negative, not {window}")
+    return np.int64(window)
+
+
 def window_distinct(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -59,12 +75,14 @@ def window_distinct(
     Two pointers per row with a shared counter array reset after each row: O(m) time,
     O(n_neighbours) memory.
     """
-    indptr = _check("indptr", indptr, np.int64)
-    m = int(indptr[-1]) if len(indptr) else 0
+    indptr = _check_indptr("indptr", indptr)
+    m = int(indptr[-1])
     indices = _check("indices", indices, np.int32, m)
     ts = _check("ts", ts, np.int64, m)
     valid = _check("valid", valid, np.bool_, m)
-    return _window_distinct(indptr, indices, ts, valid, np.int64(window), int(n_neighbours))
+    if m and (indices.min() < 0 or indices.max() >= n_neighbours):
+        raise ValueError(f"indices must be neighbour numbers in 0..{n_neighbours - 1}")
+    return _window_distinct(indptr, indices, ts, valid, _check_window(window), int(n_neighbours))
 
 
 @njit(cache=True)
@@ -110,14 +128,16 @@ def window_events(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row, the most valid events inside one window of length ``window``, and their sum.
 
-    Returns ``(best_count, best_sum, lo, hi)``; ties keep the first window. O(m).
+    Returns ``(best_count, best_sum, lo, hi)``: of the windows with the most events the one with
+    the largest sum, the first of those on ties. Sums are kept running (add on entry, subtract
+    on exit), so windows whose sums differ only by rounding may tie-break either way. O(m).
     """
-    indptr = _check("indptr", indptr, np.int64)
-    m = int(indptr[-1]) if len(indptr) else 0
+    indptr = _check_indptr("indptr", indptr)
+    m = int(indptr[-1])
     ts = _check("ts", ts, np.int64, m)
     values = _check("values", values, np.float64, m)
     valid = _check("valid", valid, np.bool_, m)
-    return _window_events(indptr, ts, values, valid, np.int64(window))
+    return _window_events(indptr, ts, values, valid, _check_window(window))
 
 
 @njit(cache=True)
@@ -182,11 +202,11 @@ def window_balance(
     -----
     Two pointers per row: O(m).
     """
-    indptr = _check("indptr", indptr, np.int64)
-    m = int(indptr[-1]) if len(indptr) else 0
+    indptr = _check_indptr("indptr", indptr)
+    m = int(indptr[-1])
     ts = _check("ts", ts, np.int64, m)
     signed = _check("signed", signed, np.float64, m)
-    return _window_balance(indptr, ts, signed, np.int64(window), float(margin))
+    return _window_balance(indptr, ts, signed, _check_window(window), float(margin))
 
 
 @njit(cache=True)

@@ -9,15 +9,16 @@ standing relation, not a burst: it is left out of the fan counts.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from algorithms.components import edge_components
+from algorithms.cycles import temporal_cycles
 from algorithms.patterns import (
+    MAX_FAN,
+    PASS_SLACK,
     chain_depth,
     neighbour_pairs,
     pass_on_hops,
     successor_csr,
-    temporal_cycles,
 )
 from algorithms.windows import window_balance, window_distinct
 from engine.detect.frame import CARD, Frame
@@ -110,14 +111,24 @@ def _pass_params(frame: Frame) -> dict[str, object]:
 def temporal_cycle(frame: Frame) -> Hits:
     """Pattern 3: v0 → … → v0 along pass-on hops, 2..L transfers, span ≤ Δ."""
     cfg = frame.config
-    indptr, succ = _successors(frame)
-    cyc, rows = temporal_cycles(indptr, succ, frame.src, frame.dst, frame.ts,
-                                cfg.cycle_max_len, frame.days(cfg.cycle_window_days))  # fmt: skip
-    n = int(cyc.max()) + 1 if len(cyc) else 0
-    length = np.bincount(cyc, minlength=n)
-    anchor = np.full(n, -1, np.int64)
-    first = np.unique(cyc, return_index=True)[1]
-    anchor[: len(first)] = frame.src[rows[first]]
+    out = frame.graph.out
+    # only transfers on a pass-on hop can be on a cycle of them: the rest need not be searched
+    on_hop = np.zeros(frame.n_tx, bool)
+    for rows in hops(frame):
+        on_hop[rows] = True
+    found = temporal_cycles(
+        out.indptr, out.indices, out.ts, window=frame.days(cfg.cycle_window_days),
+        max_length=cfg.cycle_max_len, weights=frame.amount[out.edge_ids],
+        amount_margin=cfg.pass_margin, amount_slack=PASS_SLACK, ordering="date",
+        max_gap=frame.days(cfg.pass_lag_days), active=on_hop[out.edge_ids],
+        max_degree=cfg.pass_max_degree, max_fan=MAX_FAN, edge_ids=out.edge_ids,
+    )  # fmt: skip
+    # cycles in the order of their first transaction row
+    order = np.argsort(out.edge_ids[found.edges[found.offsets[:-1]]], kind="stable")
+    length = np.diff(found.offsets)[order]
+    cyc, pos = expand_ranges(found.offsets[:-1][order], found.offsets[1:][order])
+    rows = out.edge_ids[found.edges[pos]]
+    anchor = frame.src[rows[np.cumsum(length) - length]]
     params = {**cfg.subset("cycle_"), **_pass_params(frame)}
     hits = from_segments("temporal_cycle", GENERIC, params, length / 2.0, anchor, cyc, rows,
                          frame.src, frame.dst)  # fmt: skip
@@ -476,9 +487,7 @@ def dense_flow(frame: Frame) -> Hits:
     keep = share[mid] >= 0.5
     e1, e2, mid = e1[keep], e2[keep], mid[keep]
     a, b, c = frame.src[e1], mid, frame.dst[e2]
-    graph = coo_matrix((np.ones(2 * len(a)), (np.concatenate([a, b]), np.concatenate([b, c]))),
-                       shape=(n, n))  # fmt: skip
-    _, label = connected_components(graph, directed=False)
+    label = edge_components(np.concatenate([a, b]), np.concatenate([b, c]), n)
     comp_mid = np.unique(np.stack([label[mid], mid]), axis=1)
     comps, n_mid = np.unique(comp_mid[0], return_counts=True)
     good = comps[n_mid >= cfg.dense_flow_min_middles]

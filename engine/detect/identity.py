@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import csr_matrix
 
+from algorithms.components import edge_components
 from engine.detect.frame import CACHE_SIZE, Frame, digits, fold, map_distinct
 from engine.detect.hits import SOURCES, Hits, from_groups
 from engine.detect.names import TokenStats, name_key, name_tokens, romanise, similarity
@@ -396,8 +396,7 @@ def _person_of_entity(frame: Frame, same_as: Links | None) -> np.ndarray:
     u = [t.left + n_p, same_as.left if same_as is not None else np.zeros(0, np.int64)]
     v = [t.right, same_as.right if same_as is not None else np.zeros(0, np.int64)]
     u, v = np.concatenate(u).astype(np.int64), np.concatenate(v).astype(np.int64)
-    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n_p + n_r, n_p + n_r))
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    return edge_components(u, v, n_p + n_r)
 
 
 def shared_identifiers(frame: Frame, same_as: Links | None = None) -> Hits:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from algorithms.components import edge_components
 from engine.detect.flows import _fan, burst_tx
 from engine.detect.frame import CARD, Frame
 from engine.detect.hits import SOURCES, Hits, from_groups, from_segments
@@ -268,9 +269,6 @@ def stage_payments(frame: Frame) -> Hits:
     share two successive beneficiaries are one instance: relatives of one group pay the same
     collectors in the same order, even when one of them skips a stage paid at home.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     cfg = frame.config
     sc, dc = frame.node_country[frame.src], frame.node_country[frame.dst]
     rows = np.flatnonzero(frame.core_tx & (frame.channel != CARD) & (dc >= 0)
@@ -313,9 +311,8 @@ def stage_payments(frame: Frame) -> Hits:
     if not episodes:
         return from_groups("stage_payments", SMUGGLING, cfg.subset("stage_"), [], [])
     n_ep = len(episodes)
-    g = coo_matrix((np.ones(len(ep_of)), (np.array(ep_of), n_ep + np.array(token_of))),
-                   shape=(n_ep + len(tokens),) * 2)  # fmt: skip
-    _, label = connected_components(g, directed=False)
+    label = edge_components(np.array(ep_of, np.int64), n_ep + np.array(token_of, np.int64),
+                            n_ep + len(tokens))  # fmt: skip
     strength, anchors, nodes, txs = [], [], [], []
     for comp in np.unique(label[:n_ep]):
         members = np.flatnonzero(label[:n_ep] == comp)

@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from algorithms.components import edge_components
 from algorithms.patterns import neighbour_pairs
 from engine.detect.frame import Frame
 from engine.detect.hits import SOURCES, Hits, from_groups
@@ -109,8 +108,7 @@ def co_travel(frame: Frame) -> list[Hits]:
     keep = np.array(
         [x not in fac_set and y not in fac_set for x, y in zip(a, b, strict=True)], bool
     )
-    g = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n))
-    _, label = connected_components(g, directed=False)
+    label = edge_components(a[keep], b[keep], n)
     members = np.unique(np.r_[a[keep], b[keep]])
     strength, recs, people = [], [], []
     for comp in np.unique(label[members]):

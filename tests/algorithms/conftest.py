@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
+from hypothesis import strategies as st
 
 
 def csr(n: int, src, dst, *extra):
@@ -68,3 +71,38 @@ def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
     expected = row * col / pairs(np.array([len(a)]))
     maximum = (row + col) / 2
     return 1.0 if maximum == expected else (index - expected) / (maximum - expected)
+
+
+DAY_US = 86_400_000_000
+HOUR_US = DAY_US // 24
+
+
+@st.composite
+def money_walks(draw, n: int, max_walks: int = 4, max_noise: int = 10):
+    """Transactions ``(src, dst, ts, amount, active)`` rich in pass-on hops and round trips:
+    a few paths of money passed on through distinct accounts, half of them back to where they
+    started (later or at the same time, minus a small margin, sometimes stamped with the date
+    only), shuffled among random transfers."""
+    txs = []
+    for _ in range(draw(st.integers(1, max_walks))):
+        nodes = draw(st.permutations(range(n)))[: draw(st.integers(2, n))]
+        if draw(st.booleans()):  # a round trip
+            nodes.append(nodes[0])
+        t = draw(st.integers(-1, 2)) * DAY_US + draw(st.sampled_from([0, 9, 15])) * HOUR_US
+        amount = draw(st.sampled_from([100.0, 1000.0]))
+        for node, nxt in itertools.pairwise(nodes):
+            # mostly later; sometimes a few hours earlier (not passed on, unless dated only)
+            t += draw(st.sampled_from([0, 3 * HOUR_US, 9 * HOUR_US, DAY_US, -3 * HOUR_US]))
+            amount *= draw(st.sampled_from([1.0, 0.99, 0.9, 1.0005]))
+            dated = draw(st.integers(0, 3)) == 0  # a source with dates only
+            active = draw(st.integers(0, 7)) > 0
+            txs.append((node, nxt, t - t % DAY_US if dated else t, amount, active))
+    noise = st.tuples(
+        st.integers(0, n - 1),
+        st.integers(0, n - 1),
+        st.integers(-1, 5).map(lambda d: d * DAY_US) | st.integers(-DAY_US, 5 * DAY_US),
+        st.sampled_from([80.0, 99.0, 100.0, 1000.0]),
+        st.booleans(),
+    )
+    txs += draw(st.lists(noise, max_size=max_noise))
+    return draw(st.permutations(txs))

@@ -6,7 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from algorithms.components import strongly_connected_components, weakly_connected_components
+from algorithms.components import (
+    edge_components,
+    strongly_connected_components,
+    weakly_connected_components,
+)
 from tests.algorithms.conftest import csr
 
 
@@ -47,6 +51,37 @@ def test_components_match_networkx(case) -> None:
     assert partition(scc) == {frozenset(c) for c in nx.strongly_connected_components(g)}
     assert wcc.dtype == np.int64 and scc.dtype == np.int64
     assert first_appearance(wcc) and first_appearance(scc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(edges)
+def test_edge_list_components_match_networkx_and_scipy(case) -> None:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n, pairs = case
+    src = np.array([p[0] for p in pairs], np.int64)
+    dst = np.array([p[1] for p in pairs], np.int64)
+    labels = edge_components(src, dst, n)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(pairs)
+    assert partition(labels) == {frozenset(c) for c in nx.connected_components(g)}
+    assert labels.dtype == np.int64 and first_appearance(labels)
+    # the labels the detectors had from scipy, exactly (both number by first appearance)
+    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    assert labels.tolist() == connected_components(graph, directed=False)[1].tolist()
+
+
+def test_edge_list_components_validation() -> None:
+    assert edge_components([], [], 3).tolist() == [0, 1, 2]
+    assert len(edge_components(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)) == 0
+    with pytest.raises(ValueError, match="node numbers"):
+        edge_components([0, 3], [1, 1], 3)
+    with pytest.raises(ValueError, match="node numbers"):
+        edge_components([0.5], [1.0], 3)
+    with pytest.raises(ValueError, match="one length"):
+        edge_components([0, 1], [1], 3)
 
 
 def test_long_chain_needs_no_recursion() -> None:

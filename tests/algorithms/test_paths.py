@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from algorithms.paths import cheapest_path, k_shortest_paths, shortest_path, time_respecting_path
+from tests import naive
 from tests.algorithms.conftest import csr
 
 graphs = st.integers(2, 15).flatmap(
@@ -84,26 +85,6 @@ def test_k_shortest_costs_match_networkx(case, k: int) -> None:
         assert c[edges].sum() == total
 
 
-def naive_earliest_arrival(n, triples, s, t, start, gap):
-    """Enumerate time-respecting walks by brute force over edge states."""
-    edges = sorted(range(len(triples)), key=lambda i: triples[i][2])
-    reached = set()
-    frontier = [i for i in edges if triples[i][0] == s and triples[i][2] >= start]
-    reached.update(frontier)
-    while frontier:
-        nxt = []
-        for e in frontier:
-            _, v, te = triples[e]
-            for f in edges:
-                u2, _, tf = triples[f]
-                if f not in reached and u2 == v and te <= tf <= te + gap:
-                    reached.add(f)
-                    nxt.append(f)
-        frontier = nxt
-    arrivals = [triples[e][2] for e in reached if triples[e][1] == t]
-    return min(arrivals) if arrivals else None
-
-
 @settings(max_examples=80, deadline=None)
 @given(
     st.integers(2, 10).flatmap(
@@ -130,7 +111,7 @@ def test_time_respecting_path_is_earliest_arrival(case) -> None:
     triples = [triples[i] for i in order]
     indptr, indices, tsorted = csr(n, [x[0] for x in triples], [x[1] for x in triples], ts[order])
     nodes, edges = time_respecting_path(indptr, indices, tsorted, s, t, start_ts=start, max_gap=gap)
-    expected = naive_earliest_arrival(n, triples, s, t, start, gap)
+    expected = naive.earliest_arrival(n, triples, s, t, start, gap)
     if expected is None:
         assert len(nodes) == 0 and len(edges) == 0
         return
