@@ -20,6 +20,7 @@ from algorithms.louvain import (
     _quality,
     _renumber,
     _strengths,
+    threads,
 )
 
 
@@ -107,7 +108,7 @@ def _one_run(
     levels: list[np.ndarray] = []
     for _ in range(max_levels):
         n_cur = len(gip) - 1
-        part, _moves = _local_move(gip, gix, gw, part, _order(rng, n_cur), gamma)
+        part, _moves = _local_move(gip, gix, gw, part, _order(rng, n_cur), gamma, threads())
         part, k_part = _renumber(part)
         labels = _first_appearance(part[to_node])
         if not levels or not np.array_equal(labels, levels[-1]):
