@@ -233,7 +233,8 @@ def _local_move(indptr, indices, weights, comm_in, order, resolution):
                     queue[tail] = v
                     queued[v] = True
                     size += 1
-    comm_in[:] = comm
+    for u in range(n):  # a loop, not comm_in[:] = comm: slice assignment compiles a
+        comm_in[u] = comm[u]  # shape-error message and with it numba's string formatting
     return comm_in, moves
 
 
