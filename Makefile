@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+# Then compile the analysis kernels into numba's disk cache on a tiny throwaway world, so that
+# the first real analysis loads them instead of compiling (best effort: a failure here only
+# means the first analysis compiles).
+	@warm=$$(mktemp -d) && $(VENV)/bin/moneytrail demo --scale tiny --out $$warm/world \
+		--home $$warm/home --no-serve >/dev/null 2>&1; rm -rf $$warm
 	@touch $(STAMP)
 
 # Generate a synthetic world, ingest it, analyse it and serve the dashboard.

