@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml
 # Then compile the analysis kernels into numba's disk cache on a tiny throwaway world, so that
 # the first real analysis loads them instead of compiling (best effort: a failure here only
 # means the first analysis compiles).
-	@warm=$$(mktemp -d) && $(VENV)/bin/moneytrail demo --scale tiny --out $$warm/world \
-		--home $$warm/home --no-serve >/dev/null 2>&1; rm -rf $$warm
+	@warm=$$(mktemp -d) && MONEYTRAIL_AUDIT_ANCHOR=$$warm/anchor $(VENV)/bin/moneytrail demo \
+		--scale tiny --out $$warm/world --home $$warm/home --no-serve >/dev/null 2>&1; rm -rf $$warm
 	@touch $(STAMP)
 
 # Generate a synthetic world, ingest it, analyse it and serve the dashboard.
