@@ -78,7 +78,7 @@ def leiden(
     rng = np.random.default_rng(seed)
     base = _prepare(ip, ix, w)
     labels = np.arange(n, dtype=np.int64)
-    quality = _quality(*base, labels, gamma)
+    quality = _quality(*base, labels, gamma)  # type: ignore[call-arg]  # numba Dispatcher stub
     levels: list[np.ndarray] = [labels]
     for _ in range(max(1, n_iterations)):
         new_labels, new_levels, connected = _one_run(base, labels, gamma, rng, max_levels)
@@ -88,7 +88,7 @@ def leiden(
             # modularity.
             new_labels = _split_disconnected(ip, ix, new_labels)
         new_levels[-1] = new_labels
-        new_quality = _quality(*base, new_labels, gamma)
+        new_quality = _quality(*base, new_labels, gamma)  # type: ignore[call-arg]  # numba stub
         if new_quality < quality + tol and len(levels) > 1:
             break
         labels, levels, quality = new_labels, new_levels, new_quality

@@ -340,7 +340,7 @@ def _format_pattern(fmt: str) -> str | None:
 
     None when ``fmt`` lacks one of ``%Y``, ``%m`` and ``%d`` (nothing to check).
     """
-    out, seen, i = ["^"], set(), 0
+    out, seen, i = ["^"], set[str](), 0
     while i < len(fmt) and len(seen) < 3:
         if fmt[i] == "%" and i + 1 < len(fmt):
             code = fmt[i + 1]

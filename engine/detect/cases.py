@@ -170,7 +170,7 @@ def build_cases(
         sel = hit_of == hi
         sig_l[sel] = _significance(hits[hi])[idx_of[sel]]
     n_pat = len(hits)
-    per = np.zeros(k * n_pat)
+    per: np.ndarray = np.zeros(k * n_pat)  # flat for np.add.at, then (case, pattern)
     np.add.at(per, f_comp * n_pat + hit_of, sig_l)
     per = per.reshape(k, n_pat)
     evidence = np.sqrt(per) * weights
@@ -192,7 +192,7 @@ def build_cases(
     raw = (raw * (1 + 0.3 * np.maximum(n_flags - 1, 0)) * (1 + 0.5 * np.maximum(n_fam - 1, 0))
            * (1 + cross_share))  # fmt: skip
     score = raw / (raw + SCORE_HALF)
-    proximity = np.zeros(k)
+    proximity: np.ndarray = np.zeros(k)
     if pagerank is not None and len(pagerank):
         pr = np.zeros(n_ent)
         pr[: min(len(pagerank), n + n_p)] = pagerank[: n + n_p]
@@ -226,7 +226,7 @@ def build_cases(
     acc = m_entity < n
     c_case, c_node = _context(frame, _Members(m_rank[acc], m_entity[acc], n))
     # --- community of each case: where most of its core accounts are -------------------------
-    com = np.full(len(order), -1, np.int64)
+    case_com = np.full(len(order), -1, np.int64)
     has = (node_case >= 0) & (community[:n] >= 0)
     if has.any():
         width = int(community.max()) + 1
@@ -234,7 +234,7 @@ def build_cases(
         kc, kl = key // width, key % width
         best = np.lexsort((-cnt, kc))
         first = np.unique(kc[best], return_index=True)[1]
-        com[kc[best][first]] = kl[best][first]
+        case_com[kc[best][first]] = kl[best][first]
     return Cases(
         score=score[order],
         raw=raw[order],
@@ -246,7 +246,7 @@ def build_cases(
         node_case=node_case,
         context_case=c_case,
         context_node=c_node,
-        community=com,
+        community=case_com,
     )
 
 

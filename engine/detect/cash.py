@@ -34,7 +34,7 @@ def structuring(frame: Frame) -> Hits:
     inst, pos = expand_ranges(lo[nodes], hi[nodes])
     keep = valid[pos]
     strength = list(best[nodes] / cfg.structuring_n)
-    anchors = list(nodes)
+    anchors = [int(a) for a in nodes]
     txs = [rev.edge_ids[pos[keep & (inst == i)]] for i in range(len(nodes))]
     # variant: same day, several branches, each deposit below θ, together past θ
     rows = np.flatnonzero(frame.cash_in & (local < theta) & (frame.location >= 0))

@@ -8,6 +8,7 @@ a cluster's rank in minutes.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -38,7 +39,7 @@ def describe(frame: Frame, h: Hits, i: int) -> str:
     nodes, txs, recs = h.nodes_of(i), h.txs_of(i), h.recs_of(i)
     parts = [h.pattern.replace("_", " ")]
     if h.anchor[i] >= 0:
-        parts.append(f"around {frame.graph.account_of([h.anchor[i]])[0]}")
+        parts.append(f"around {frame.graph.account_of(h.anchor[i : i + 1])[0]}")
     parts.append(f"{len(nodes)} accounts")
     if len(txs):
         total = float(frame.amount[txs].sum())
@@ -164,10 +165,10 @@ def result_tables(
         schema=schema.CLUSTER_MEMBERS,
     )
     # --- evidence cards ---------------------------------------------------------------------------
-    cards = []
+    cards: list[dict[str, object]] = []
     for c, items in enumerate(cases.instances[:MAX_CARD_CLUSTERS], start=1):
-        for hi, i, weight in items[:MAX_CARDS]:
-            h = det.hits[hi]
+        for hit, i, weight in items[:MAX_CARDS]:
+            h = det.hits[hit]
             nodes, txs, recs, pars = h.nodes_of(i), h.txs_of(i), h.recs_of(i), h.parties_of(i)
             cards.append(dict(
                 evidence_id=f"{run_id}-{c}-{len(cards)}", cluster_id=c, pattern=h.pattern,
@@ -301,7 +302,7 @@ def links_table(frame: Frame, det: Detection, run_id: str) -> pa.Table:
         if acc:
             rows.append((acc, "account", *person_entity(int(det.person[r])), "paid_ticket", 1.0,
                          f"paid travel record {record_ids[r]}"))  # fmt: skip
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
+    cols: list[Sequence[object]] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
     names = ["left_id", "left_kind", "right_id", "right_kind", "kind", "score", "evidence"]
     data = {k: list(v) for k, v in zip(names, cols, strict=True)}
     data["run_id"] = [run_id] * len(rows)

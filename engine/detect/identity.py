@@ -160,10 +160,10 @@ def _swapped(days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pair_key(skel: str) -> str:
+def _pair_key(skel: str | None) -> str:
     """The name's sorted keys ('' when it has fewer than two): a block of one name in any
     order, script or common romanisation (records without a birth date need the whole name)."""
-    return skel if " " in (skel or "") else ""
+    return skel if skel is not None and " " in skel else ""
 
 
 #: Name blocks are limited to ``max_block`` / this: a full name held by many records is too
@@ -197,7 +197,9 @@ def _keys(
     return pd.DataFrame({"key": np.concatenate(keys), "i": np.concatenate(ids)})
 
 
-def _shared_codes(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _shared_codes(
+    left: np.ndarray | list[str], right: np.ndarray | list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Codes of two string arrays in one vocabulary ('' → -1)."""
     codes, uniq = pd.factorize(
         np.concatenate([np.asarray(left, object), np.asarray(right, object)])
@@ -393,9 +395,9 @@ def _person_of_entity(frame: Frame, same_as: Links | None) -> np.ndarray:
     ``same_as`` links between parties and its traveller → party links, joined transitively."""
     n_p, n_r = frame.parties.num_rows, frame.travel.num_rows
     t = _travellers(frame)
-    u = [t.left + n_p, same_as.left if same_as is not None else np.zeros(0, np.int64)]
-    v = [t.right, same_as.right if same_as is not None else np.zeros(0, np.int64)]
-    u, v = np.concatenate(u).astype(np.int64), np.concatenate(v).astype(np.int64)
+    us = [t.left + n_p, same_as.left if same_as is not None else np.zeros(0, np.int64)]
+    vs = [t.right, same_as.right if same_as is not None else np.zeros(0, np.int64)]
+    u, v = np.concatenate(us).astype(np.int64), np.concatenate(vs).astype(np.int64)
     return edge_components(u, v, n_p + n_r)
 
 

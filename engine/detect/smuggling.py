@@ -105,7 +105,10 @@ def controller(frame: Frame) -> Hits:
     per_d = regular.groupby("d")["s"].agg(list)
     per_d = per_d[per_d.map(len) >= cfg.controller_k]
     shared = _shared_contact_nodes(frame)
-    strength, anchors, nodes, txs = [], [], [], []
+    strength: list[float] = []
+    anchors: list[int] = []
+    nodes: list[list[int] | np.ndarray] = []
+    txs: list[np.ndarray] = []
     for d, senders in per_d.items():
         n_shared = sum(1 for s in senders if s in shared)
         strength.append(len(senders) / cfg.controller_k * (1 + (n_shared >= 2)))

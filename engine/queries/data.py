@@ -157,8 +157,10 @@ class WorkbenchData:
     def _rows(self, accounts: list[str], *, inside: bool = False) -> np.ndarray:
         """Rows of the transactions touching ``accounts`` (or, with ``inside``, only those
         between two of them), found through the CSR rows: O(total degree), not O(m)."""
-        idx = self.graph.index_of(accounts) if self.table("transactions").num_rows else []
-        idx = np.asarray(idx, dtype=np.int64)
+        found: np.ndarray | list[int] = (
+            self.graph.index_of(accounts) if self.table("transactions").num_rows else []
+        )
+        idx = np.asarray(found, dtype=np.int64)
         idx = idx[idx >= 0]
         if not len(idx):
             return np.zeros(0, dtype=np.int64)

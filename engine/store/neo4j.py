@@ -350,8 +350,8 @@ class Neo4jStore(Store):
             if name == "transactions":
                 keys, pages = self._read_columns(_READ[name], {"page": PAGE})
                 records = list(zip(*pages, strict=True))
-                columns = _pages(records, len(keys) - 1)
-                return _to_arrow(name, keys[1:], columns).select(wanted)
+                paged = _pages(records, len(keys) - 1)
+                return _to_arrow(name, keys[1:], paged).select(wanted)
             keys, values = self._read_columns(_READ[name])
         return _to_arrow(name, keys, values).select(wanted)
 
@@ -512,7 +512,7 @@ def _first_line(exc: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
-def _pages(records: list[list[Any]], width: int) -> list[list[Any]]:
+def _pages(records: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     """Columnar pages ``[part, col1, ..., colN]`` joined into ``width`` = N lists."""
     return [[v for record in records for v in record[1 + c]] for c in range(width)]
 
@@ -652,7 +652,7 @@ def _params(chunk: pa.Table, batch_id: str) -> dict[str, Any]:
     return params
 
 
-def _to_arrow(name: str, keys: list[str], values: list[Sequence[Any]]) -> pa.Table:
+def _to_arrow(name: str, keys: list[str], values: Sequence[Sequence[Any]]) -> pa.Table:
     """Columns from Cypher (``*_us`` = epoch microseconds) in the canonical schema."""
     target = schema.ALL_TABLES[name]
     arrays = []

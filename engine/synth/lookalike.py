@@ -194,15 +194,15 @@ def launder(b: Builder, laws: Laws, kind: str, accs: np.ndarray, start: int, spa
         parts.append((_add(b, laws, h, outs, laws.times(days2), amt2), "scatter"))
         roles += [(accs[:1], "hub"), (ins, "sender"), (outs, "receiver")]
     else:  # random transfers among the set: a random walk over its members
-        m = k + int(rng.integers(0, k + 1))
+        n_hops = k + int(rng.integers(0, k + 1))
         walk = [int(rng.integers(k))]
-        for _ in range(m):
+        for _ in range(n_hops):
             nxt = int(rng.integers(k - 1))
             walk.append(nxt + (nxt >= walk[-1]))
         walk_acc = accs[np.array(walk)]
-        days = _sorted_days(laws, m, start, span)
+        days = _sorted_days(laws, n_hops, start, span)
         parts.append((_add(b, laws, walk_acc[:-1], walk_acc[1:], laws.times(days),
-                           laws.amounts(m)), "random_hop"))  # fmt: skip
+                           laws.amounts(n_hops)), "random_hop"))  # fmt: skip
         roles.append((accs, "member"))
     pt = b.pattern(op, kind, focus=focus, accounts=k, span_days=int(span), pass_on=conserve)
     for idx, role in parts:

@@ -210,7 +210,8 @@ def native_name(name: str, nationality: str | None) -> str | None:
     if table is None:
         return None
     words = [table.get(w) for w in name.split(" ")]
-    return None if any(w is None for w in words) else " ".join(words)  # type: ignore[misc]
+    native = [w for w in words if w is not None]
+    return None if len(native) < len(words) else " ".join(native)
 
 
 def partial(first: str, last: str, rng: np.random.Generator) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -115,7 +116,7 @@ def _draw(rng: np.random.Generator, key: str) -> object:
         return str(spec[int(rng.integers(len(spec)))])
     if isinstance(spec, tuple) and len(spec) == 3:
         return float(spec[int(rng.integers(len(spec)))])
-    lo, hi = spec  # type: ignore[misc]
+    lo, hi = cast("tuple[float, float]", spec)  # what is left: a (lo, hi) range
     if isinstance(lo, int) and isinstance(hi, int):
         return int(rng.integers(lo, hi + 1))
     return float(rng.uniform(lo, hi))

@@ -68,7 +68,7 @@ class TriageModel:
         import lightgbm as lgb
 
         booster = lgb.Booster(model_str=self.text)
-        return booster.predict(np.asarray(matrix, np.float64), num_threads=_threads())
+        return np.asarray(booster.predict(np.asarray(matrix, np.float64), num_threads=_threads()))
 
     def reasons(self, row: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         """The features that pushed one account's score up most: ``(feature, contribution)``
