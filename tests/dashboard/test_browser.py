@@ -143,12 +143,18 @@ def test_investigator_journey(page, server, tmp_path):
     frame_element.wait_for()
     frame = frame_element.content_frame
     frame.locator("#cy canvas").first.wait_for()
+    frame_element.scroll_into_view_if_needed()  # the decision box above pushes it down
     page.wait_for_timeout(2500)  # layout animation
-    position = frame.locator("#cy").evaluate(
-        """cy => { const c = cy._cyreg.cy; const n = c.getElementById('TR01COLLECT');
-                   const p = n.renderedPosition(); const b = cy.getBoundingClientRect();
-                   return {x: b.left + p.x, y: b.top + p.y}; }"""
-    )
+    where = """cy => { const c = cy._cyreg.cy; const n = c.getElementById('TR01COLLECT');
+                       const p = n.renderedPosition(); const b = cy.getBoundingClientRect();
+                       return {x: b.left + p.x, y: b.top + p.y}; }"""
+    position = frame.locator("#cy").evaluate(where)
+    for _ in range(40):  # on a loaded machine the layout may still be moving: wait until it rests
+        page.wait_for_timeout(500)
+        again = frame.locator("#cy").evaluate(where)
+        if again == position:
+            break
+        position = again
     box = frame_element.bounding_box()
     _shot(page, "cluster.png")
     page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
