@@ -315,6 +315,7 @@ class CaseScrubber:
                 accounts.filter(pc.equal(accounts["kind"], "placeholder"))["account_id"].to_pylist()
             )
         value_set = pa.array(sorted(tokens), pa.string())
+        word_set = pa.array(sorted(words), pa.string())
         for table_name, column, kind in _ID_SOURCES:
             table = tables.get(table_name)
             if table is None or column not in table.column_names or not table.num_rows:
@@ -331,12 +332,12 @@ class CaseScrubber:
             for column, kind in PERSONAL_COLUMNS.items():
                 if column not in table.column_names:
                     continue
-                for value in pc.unique(table[column]).drop_null().to_pylist():
+                for value in _candidates(table[column], word_set):
                     if len(value.strip()) < MIN_VALUE_LENGTH:
                         continue
-                    alias = pseudonym(value, kind, self.key)
                     parts = [w.casefold() for w in _WORD.findall(value)]
                     if parts and all(p in words or fold(p) in words for p in parts):
+                        alias = pseudonym(value, kind, self.key)
                         folded.setdefault(value.casefold(), alias)
                         if kind == "name" and fold(value):
                             folded.setdefault(fold(value), alias)
@@ -392,6 +393,22 @@ class CaseScrubber:
             if _is_text(out[column]) or column in YEAR_COLUMNS:
                 out[column] = out[column].map(lambda v, c=column: self.cell(c, v))
         return out
+
+
+def _candidates(column: pa.ChunkedArray, words: pa.Array) -> list[str]:
+    """Distinct values of ``column`` that may occur in a text whose (case-folded, also
+    transliterated) words are ``words``: every value outside ASCII, and the ASCII values with at
+    least one word among them. Vectorised, so a store's million names cost little."""
+
+    distinct = pc.unique(column).drop_null()
+    if not len(distinct):
+        return []
+    split = pc.split_pattern_regex(pc.utf8_lower(distinct), r"[^0-9a-z]+")
+    parents = pc.list_parent_indices(split).to_numpy()
+    hit = pc.is_in(pc.list_flatten(split), value_set=words).to_numpy(zero_copy_only=False)
+    keep = ~pc.string_is_ascii(distinct).to_numpy(zero_copy_only=False)
+    keep[parents[hit]] = True
+    return distinct.filter(pa.array(keep)).to_pylist()
 
 
 def _alternation(spellings: Mapping[str, str], flags: int) -> re.Pattern[str] | None:
