@@ -51,8 +51,9 @@ else:
 identified = allowed(user, "export_identified") and st.checkbox(
     "identified (names kept)",
     key="export_identified",
-    help="By default names, documents and phones are replaced by pseudonyms, so the case "
-    "file can be shared with partners. An identified export is recorded separately.",
+    help="By default names, documents, phones and account and party ids are replaced by "
+    "keyed pseudonyms, so the case file can be shared with partners. An identified export is "
+    "recorded separately.",
 )
 if identified:
     name = name.replace(".zip", "-identified.zip")

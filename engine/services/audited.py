@@ -254,14 +254,12 @@ class AuditedSession:
         """A case-file ZIP; pseudonymised unless ``identified`` (which needs
         ``export_identified``). One entry with the file's SHA-256, so a copy found later can be
         traced to who exported it."""
-        from engine.security.pseudonymise import pseudonymise_case_file
+        from engine.security.pseudonymise import pseudonymised_case_file
         from engine.services.export import case_file
 
         self._require("export_identified" if identified else "export")
-        data = case_file(self.workbench, cluster_id=cluster_id, entity_id=entity_id)
-        if not identified:
-            tables = {t: self.store.read_table(t) for t in ("parties", "travel", "holdings")}
-            data = pseudonymise_case_file(data, tables)
+        build = case_file if identified else pseudonymised_case_file
+        data = build(self.workbench, cluster_id=cluster_id, entity_id=entity_id)
         target = f"cluster:{cluster_id}" if cluster_id is not None else f"entity:{entity_id}"
         self._record(
             "export_identified" if identified else "export",

@@ -17,7 +17,8 @@ import html
 import io
 import math
 import zipfile
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 import networkx as nx
 import pandas as pd
@@ -72,10 +73,26 @@ def graphml(net: Network) -> bytes:
     return buffer.getvalue()
 
 
+class Scrubber(Protocol):
+    """What pseudonymises a case file's data (:class:`engine.security.pseudonymise.CaseScrubber`)."""
+
+    def text(self, value: str) -> str: ...
+    def record(self, values: Mapping[str, Any]) -> dict[str, Any]: ...
+    def frame(self, frame: pd.DataFrame) -> pd.DataFrame: ...
+
+
 def case_file(
-    workbench: Workbench, *, cluster_id: int | None = None, entity_id: str | None = None
+    workbench: Workbench,
+    *,
+    cluster_id: int | None = None,
+    entity_id: str | None = None,
+    scrubber_for: Callable[[str], Scrubber] | None = None,
 ) -> bytes:
     """Build the case-file ZIP for a cluster (``cluster_id``) or an entity (``entity_id``).
+
+    With ``scrubber_for`` (called with all the text the file will show), every table, the
+    summary, the title and the network are scrubbed by the scrubber it returns *before* the
+    CSVs, the GraphML and the report are written, so nothing is cut or drawn from real values.
 
     Raises
     ------
@@ -86,7 +103,7 @@ def case_file(
     """
     if (cluster_id is None) == (entity_id is None):
         raise ValueError("give exactly one of cluster_id and entity_id")
-    files: dict[str, bytes] = {}
+    tables: dict[str, pd.DataFrame] = {}
     if cluster_id is not None:
         detail = workbench.cluster_detail(cluster_id)
         title = f"Cluster {cluster_id}"
@@ -96,7 +113,7 @@ def case_file(
         accounts = members.loc[members["entity_kind"] == "account", "entity_id"].tolist()
         parties = members.loc[members["entity_kind"] == "party", "entity_id"].tolist()
         net = workbench.network(accounts, parties, trips, max_nodes=EXPORT_MAX_NODES)
-        files["members.csv"] = safe_csv(members)
+        tables["members.csv"] = members
     else:
         assert entity_id is not None
         entity = workbench.entity_detail(entity_id)
@@ -115,11 +132,20 @@ def case_file(
         net = workbench.network(
             list(dict.fromkeys(ids)), parties, trips, max_nodes=EXPORT_MAX_NODES
         )
-        files["counterparties.csv"] = safe_csv(entity.counterparties)
-        files["clusters.csv"] = safe_csv(entity.clusters)
-    files["transactions.csv"] = safe_csv(transactions)
-    files["trips.csv"] = safe_csv(trips)
-    files["evidence.csv"] = safe_csv(evidence)
+        tables["counterparties.csv"] = entity.counterparties
+        tables["clusters.csv"] = entity.clusters
+    tables.update({"transactions.csv": transactions, "trips.csv": trips, "evidence.csv": evidence})
+    if scrubber_for is not None:
+        scrubber = scrubber_for(_all_text(title, info, net, tables.values()))
+        tables = {name: scrubber.frame(frame) for name, frame in tables.items()}
+        title, info, net = (
+            scrubber.text(title),
+            scrubber.record(info),
+            _scrub_network(net, scrubber),
+        )
+        transactions, trips = tables["transactions.csv"], tables["trips.csv"]
+        evidence = tables["evidence.csv"]
+    files = {name: safe_csv(frame) for name, frame in tables.items()}
     files["network.graphml"] = graphml(net)
     files["report.html"] = report_html(title, info, net, evidence, transactions, trips).encode()
     buffer = io.BytesIO()
@@ -127,6 +153,35 @@ def case_file(
         for name, data in files.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def _all_text(
+    title: str, info: Mapping[str, Any], net: Network, frames: Iterable[pd.DataFrame]
+) -> str:
+    """Every text value a case file will show, one per line (to choose what to scrub)."""
+    parts = [title, *(str(v) for v in info.values())]
+    parts += [str(n["id"]) + "\n" + str(n["label"]) for n in net.nodes]
+    for frame in frames:
+        for column in frame.columns:
+            if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+                for value in frame[column]:
+                    if isinstance(value, str):
+                        parts.append(value)
+                    elif _is_list(value):
+                        parts.extend(str(v) for v in value)
+    return "\n".join(parts)
+
+
+def _scrub_network(net: Network, scrubber: Scrubber) -> Network:
+    """The network with node ids, labels and edge ends scrubbed."""
+    return Network(
+        nodes=[{**n, "id": scrubber.text(n["id"]), "label": scrubber.text(n["label"])}
+               for n in net.nodes],
+        edges=[{**e, "source": scrubber.text(e["source"]), "target": scrubber.text(e["target"])}
+               for e in net.edges],
+        omitted_nodes=net.omitted_nodes,
+        omitted_amount=net.omitted_amount,
+    )  # fmt: skip
 
 
 # -- the HTML report ---------------------------------------------------------------------------

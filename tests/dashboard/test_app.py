@@ -103,7 +103,7 @@ def test_export_leaves_one_audit_entry_and_is_pseudonymised(anonymous_app: AppTe
     name, data = at.session_state["case_file"]
     assert name == "moneytrail-cluster-1.zip"
     members = zipfile.ZipFile(io.BytesIO(data)).read("members.csv").decode()
-    assert "TR01COLLECT" in members and "Mehmet Kaya" not in members
+    assert "ACCT-" in members and "TR01COLLECT" not in members and "Mehmet Kaya" not in members
     exports = AuditLog().entries(action="export")
     assert [(e["user"], e["target"]) for e in exports] == [("ivo", "cluster:1")]
     assert exports[0]["details"]["pseudonymised"] is True

@@ -137,3 +137,87 @@ def test_numbers_and_nulls_are_left_alone():
     out = neutralise_formulas(table)
     assert out["n"].to_pylist() == [-1.5, 2.0]
     assert out["s"].to_pylist() == [None, "'-x"]
+
+
+# -- case files ---------------------------------------------------------------------------------
+
+LONG_NAME = "Abdulrahman Mohammed Al-Hassan Ibrahim"  # longer than the picture's 28 characters
+
+
+def world() -> dict[str, pa.Table]:
+    parties = schema.conform(
+        pa.Table.from_pylist(
+            [
+                {"party_id": "p-a69c4099a12df51c", "name": LONG_NAME, "birth_date": None,
+                 "nationality": "SY", "id_document_number": "PX123456", "city": "Aleppo"},
+                {"party_id": "p-0000000000000002", "name": "Hoàng Long Huỳnh",
+                 "phone": "+44 946545060"},
+            ]
+        ),
+        "parties",
+    )  # fmt: skip
+    accounts = schema.conform(
+        pa.table({"account_id": ["GR01", "CASH"], "kind": ["personal", "placeholder"]}),
+        "accounts",
+    )
+    holdings = schema.conform(
+        pa.table({"party_id": ["p-a69c4099a12df51c"], "account_id": ["GR01"], "role": ["owner"]}),
+        "holdings",
+    )
+    travel = schema.conform(
+        pa.table({"record_id": ["R1"], "traveller_name": ["ABDULRAHMAN AL-HASSAN"],
+                  "booking_ref": ["UTKYK5"]}),
+        "travel",
+    )  # fmt: skip
+    return {"parties": parties, "accounts": accounts, "holdings": holdings, "travel": travel}
+
+
+def scrubber_for(text: str):
+    from engine.security.pseudonymise import CaseScrubber
+
+    return CaseScrubber(world(), text, key=KEY)
+
+
+def test_free_text_loses_every_identifier_name_and_name_word():
+    text = (
+        f"{LONG_NAME.upper()} · GR01 paid CASH for R1 (booking UTKYK5), see p-a69c4099a12df51c; "
+        "Huynh and Mohammed met; doc PX123456."
+    )
+    out = scrubber_for(text).text(text)
+    for secret in ("Abdulrahman", "ABDULRAHMAN", "Mohammed", "Hassan", "HASSAN", "GR01", "R1",
+                   "UTKYK5", "p-a69c4099a12df51c", "Huynh", "PX123456"):  # fmt: skip
+        assert secret not in out, secret
+    assert "CASH" in out  # a placeholder account is not a person's
+    assert out.startswith(pseudonym(LONG_NAME, "name", KEY) + " · ACCT-")
+    assert "TRIP-" in out and "BOOK-" in out and "PARTY-" in out and "DOC-" in out
+
+
+def test_a_lower_case_word_that_is_also_a_name_stays():
+    out = scrubber_for("a long chain, Long").text("a long chain, Long")
+    assert out.startswith("a long chain, NAME-")
+
+
+def test_cells_records_and_frames():
+    import datetime as dt
+
+    import pandas as pd
+
+    scrub = scrubber_for("GR01 R1 p-a69c4099a12df51c")
+    record = scrub.record(
+        {"party_id": "p-a69c4099a12df51c", "name": LONG_NAME, "birth_date": dt.date(1980, 1, 2),
+         "nationality": "SY", "city": "Aleppo", "phone": "+44 946545060", "amount": 5.0}
+    )  # fmt: skip
+    assert record == {
+        "party_id": pseudonym("p-a69c4099a12df51c", "party", KEY),
+        "name": pseudonym(LONG_NAME, "name", KEY),
+        "birth_date": "1980",
+        "phone": pseudonym("+44 946545060", "phone", KEY),
+        "amount": 5.0,
+    }
+    frame = scrub.frame(
+        pd.DataFrame({"entity_ids": [["GR01", "CASH"]], "record_id": ["R1"],
+                      "traveller_nationality": ["SY"]})
+    )  # fmt: skip
+    assert list(frame.columns) == ["entity_ids", "record_id"]
+    assert frame["entity_ids"][0] == [pseudonym("GR01", "account", KEY), "CASH"]
+    assert frame["record_id"][0] == pseudonym("R1", "record", KEY)
