@@ -174,6 +174,9 @@ def _one(name, split, frame, results, dec, run_id, truth, held, analysis_s, seed
         imp = json.loads(models["importances"][0].as_py())
         note = "top features: " + ", ".join(list(imp)[:5])
         metrics["threshold"] = round(models["threshold"][0].as_py(), 4)
+        # the model's own out-of-fold F1 on its training labels: low when the labelled
+        # accounts cannot be told apart, not only the held-out ones
+        metrics["oof_f1"] = json.loads(models["metrics"][0].as_py())["oof_f1"]
     return Measurement("triage", f"{name} {split} split", f"{frame.n_nodes:,} accounts",
                        seconds, metrics, note)  # fmt: skip
 
