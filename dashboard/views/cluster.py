@@ -52,6 +52,21 @@ st.caption(f"Money out of the cluster: {info.get('outflow') or 0:,.0f}")
 accounts = detail.members.loc[detail.members["entity_kind"] == "account", "entity_id"].tolist()
 decision_box(str(cluster_id), kind="case", members=accounts, run_id=info.get("run_id"),
              key=f"case-{cluster_id}")  # fmt: skip
+if not detail.reasons.empty:
+    with st.expander("Why the model ranks these accounts", expanded=False):
+        st.caption(
+            "Per account, highest triage-model score first: the features that moved its score "
+            "most (▲ pushed up, ▼ pushed down; contribution in log-odds) and the account's value."
+        )
+        for _, why in detail.reasons.groupby("entity_id", sort=False):
+            parts = [
+                f"{'▲' if r.contribution > 0 else '▼'} {md(r.feature_label)} "
+                f"{md(f'{r.value:,.0f}' if abs(r.value) >= 100 else f'{r.value:.2f}')} "
+                f"({md(f'{r.contribution:+.2f}')})"
+                for r in why.itertuples()
+            ]
+            head = f"**{md(why['label'].iloc[0])}** · model score {why['model_score'].iloc[0]:.2f}"
+            st.markdown(head + "  \n" + " · ".join(parts))
 
 tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
 with tabs[0]:

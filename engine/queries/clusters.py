@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.core.schema import CONTEXT_ROLE as CONTEXT
-from engine.queries.models import MAX_FLOWS, ClusterDetail
+from engine.queries.models import MAX_FLOWS, MAX_REASON_ACCOUNTS, ClusterDetail
 from engine.queries.networks import NetworkQueries
 
 
@@ -89,7 +89,48 @@ class ClusterQueries(NetworkQueries):
             trips=trips,
             network=network,
             flows=self.flows(self._rows(accounts)),
+            reasons=self.model_reasons(accounts),
         )
+
+    def model_reasons(self, accounts: list[str], top: int = 5,
+                      limit: int = MAX_REASON_ACCOUNTS) -> pd.DataFrame:  # fmt: skip
+        """Why the latest run's triage model scored ``accounts`` as it did.
+
+        For the ``limit`` accounts with the highest model score, the ``top`` features with
+        the largest signed contribution (:func:`engine.triage.explain.top_contributions`),
+        plus ``label`` (the account's readable name) and ``model_score``. Empty when the run
+        has no model (too few decisions) or none of ``accounts`` has a model score.
+        """
+        from engine.triage.explain import REASON_COLUMNS, top_contributions
+        from engine.triage.model import TriageModel
+
+        columns = [*REASON_COLUMNS, "label", "model_score"]
+        models = self.table("models")
+        if not models.num_rows or not accounts:
+            return pd.DataFrame(columns=columns)
+        triage = self.table("triage")
+        scored = triage.filter(
+            pc.and_(pc.is_in(triage["entity_id"], pa.array(accounts, pa.string())),
+                    pc.is_valid(triage["model_score"]))
+        ).sort_by([("model_score", "descending"), ("entity_id", "ascending")])  # fmt: skip
+        scored = scored.slice(0, limit)
+        if not scored.num_rows:
+            return pd.DataFrame(columns=columns)
+        model = TriageModel.from_row(models.slice(0, 1).to_pylist()[0])
+        features = self.table("account_features")
+        rows = pc.index_in(scored["entity_id"], value_set=features["entity_id"])
+        keep = pc.is_valid(rows)
+        scored, rows = scored.filter(keep), rows.filter(keep)
+        picked = features.take(rows)
+        matrix = np.column_stack(
+            [picked[name].to_numpy(zero_copy_only=False) for name in model.features]
+        )
+        ids = scored["entity_id"].to_pylist()
+        out = top_contributions(model, ids, matrix, top)
+        score = dict(zip(ids, scored["model_score"].to_pylist(), strict=True))
+        out["label"] = out["entity_id"].map(self.label)
+        out["model_score"] = out["entity_id"].map(score)
+        return out[columns]
 
     def flows(self, rows: np.ndarray, top: int = MAX_FLOWS) -> pd.DataFrame:
         """The largest sender → receiver money flows among the transactions at ``rows``."""

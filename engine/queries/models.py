@@ -13,6 +13,8 @@ MAX_NODES = 150
 MAX_ROWS = 2000
 #: Most money-flow pairs drawn in a Sankey.
 MAX_FLOWS = 40
+#: Most accounts of one cluster whose model reasons are listed (highest model score first).
+MAX_REASON_ACCOUNTS = 20
 #: Columns of a path table, one row per hop.
 PATH_COLUMNS = ["hop", "from", "from_label", "to", "to_label", "tx_id", "ts", "amount", "transfers"]
 
@@ -48,6 +50,9 @@ class ClusterDetail:
     trips: pd.DataFrame
     network: Network
     flows: pd.DataFrame
+    #: Per core account with a model score, the triage model's top contributions
+    #: (:meth:`engine.queries.clusters.ClusterQueries.model_reasons`); empty without a model.
+    reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass

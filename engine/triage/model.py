@@ -73,13 +73,20 @@ class TriageModel:
     def reasons(self, row: np.ndarray, top: int = 5) -> list[tuple[str, float]]:
         """The features that pushed one account's score up most: ``(feature, contribution)``
         by LightGBM's tree SHAP values (log-odds), largest positive first."""
+        contrib = self.contributions(np.asarray(row, np.float64).reshape(1, -1))[0]
+        order = np.argsort(-contrib)[:top]
+        return [(self.features[i], float(contrib[i])) for i in order if contrib[i] > 0]
+
+    def contributions(self, matrix: np.ndarray) -> np.ndarray:
+        """Each feature's contribution to each row's score: LightGBM's tree SHAP values in
+        log-odds, float64 (n, len(features)); a row's values plus the model's expected value
+        sum to the log-odds of its score."""
         import lightgbm as lgb
 
         booster = lgb.Booster(model_str=self.text)
-        contrib = booster.predict(np.asarray(row, np.float64).reshape(1, -1), pred_contrib=True,
-                                  num_threads=_threads())[0][:-1]  # fmt: skip
-        order = np.argsort(-contrib)[:top]
-        return [(self.features[i], float(contrib[i])) for i in order if contrib[i] > 0]
+        x = np.asarray(matrix, np.float64).reshape(-1, len(self.features))
+        out = booster.predict(x, pred_contrib=True, num_threads=_threads())
+        return np.asarray(out, np.float64)[:, :-1]
 
     @classmethod
     def from_row(cls, row: dict) -> TriageModel:
