@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "engine.commands.generate",
     "engine.commands.ingest",
     "engine.commands.analyze",
+    "engine.commands.snapshot",
     "engine.commands.clusters",
     "engine.commands.dashboard",
     "engine.commands.demo",
