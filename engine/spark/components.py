@@ -46,6 +46,19 @@ def _small_star(edges: DataFrame) -> DataFrame:
     return out.where(F.col("a") != F.col("b")).distinct()
 
 
+def _fingerprint(edges: DataFrame) -> tuple[int, int, int]:
+    """Count and two order-free sums of hashes of a distinct edge set, in one pass: equal
+    fingerprints of consecutive rounds mean the rounds no longer change the edges."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    row = edges.agg(
+        F.count(F.lit(1)),
+        F.sum(F.xxhash64("a", "b").cast("decimal(38,0)")),
+        F.sum(F.hash("a", "b").cast("long")),
+    ).first()
+    return int(row[0]), int(row[1] or 0), int(row[2] or 0)
+
+
 def connected_components(edges: DataFrame, nodes: DataFrame) -> DataFrame:
     """Component of every node: the smallest node id reachable from it.
 
@@ -76,13 +89,13 @@ def connected_components(edges: DataFrame, nodes: DataFrame) -> DataFrame:
         .distinct()
         .checkpoint(eager=True)
     )
-    count = e.count()
+    state = _fingerprint(e)
     for _ in range(MAX_ROUNDS):
         nxt = _small_star(_large_star(e)).checkpoint(eager=True)
-        n_next = nxt.count()
-        if n_next == count and nxt.subtract(e).isEmpty():
+        new_state = _fingerprint(nxt)
+        if new_state == state:
             break
-        e, count = nxt, n_next
+        e, state = nxt, new_state
     else:
         raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
     star = nxt.select(F.col("a").alias("node"), F.col("b").alias("component"))

@@ -69,6 +69,7 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) 
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, path) if p)
     builder = SparkSession.builder.master(master).appName("moneytrail")
     settings = dict(LOCAL_CONF) if master.startswith("local") else {}
+    settings["spark.sql.session.timeZone"] = "UTC"  # days and months of ``ts`` are UTC's
     settings.update(conf or {})
     for key, value in settings.items():
         builder = builder.config(key, value)
