@@ -39,8 +39,8 @@ def analyze(
     if engine == "spark":
         from functools import partial
 
-        from engine.spark.engine import analyze_spark
-        from engine.spark.session import require_spark
+        from engine.services.spark.engine import analyze_spark
+        from engine.services.spark.session import require_spark
 
         require_spark()
         runner = partial(analyze_spark, master=master)

@@ -94,7 +94,7 @@ class AuditedSession:
         """Run the analysis over the whole store (``analyze``); one entry with the run id and
         the counts, or ``analyze_failed`` with the error when it stops. ``runner`` is the
         engine (default :func:`engine.services.pipeline.analyze`; the Spark engine passes
-        :func:`engine.spark.engine.analyze_spark`)."""
+        :func:`engine.services.spark.engine.analyze_spark`)."""
         from engine.core.errors import MoneytrailError
         from engine.services.pipeline import analyze
 

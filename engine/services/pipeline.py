@@ -144,8 +144,8 @@ def analyze_tables(
     Returns the result tables (``runs`` included), the run summary and the detection itself;
     benchmarks and tests use it to measure detection without a store round trip.
     ``decisions`` (the store's dispositions) label accounts for the triage model
-    (:mod:`engine.triage`). It is also
-    the per-graph analysis the Spark engine (:mod:`engine.spark`) runs on each part of a world.
+    (:mod:`engine.triage`). It is also the per-graph analysis the Spark engine
+    (:mod:`engine.services.spark`) runs on each part of a world.
 
     Parameters
     ----------

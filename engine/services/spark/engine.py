@@ -1,14 +1,14 @@
 """``moneytrail analyze --engine spark``: the analysis of one world on a Spark cluster.
 
-1. The store is written as a snapshot (:mod:`engine.spark.snapshot`) that the executors read.
+1. The store is written as a snapshot (:mod:`engine.services.spark.snapshot`) that the executors read.
 2. Hubs are found over all transactions (the rule of :func:`engine.detect.frame.build_frame`).
-3. The linkage graph (:mod:`engine.spark.parts`) is cut into weakly connected components with
-   large-star / small-star (:mod:`engine.spark.components`), and components are packed into
+3. The linkage graph (:mod:`engine.services.spark.parts`) is cut into weakly connected components with
+   large-star / small-star (:mod:`engine.services.spark.components`), and components are packed into
    parts of similar size.
 4. Every part is analysed on an executor by :func:`engine.services.pipeline.analyze_tables`,
    the single-machine analysis itself (same Numba kernels, same detectors, the world's hubs),
    through ``groupBy(part).applyInArrow``.
-5. The parts' results are ranked globally (:mod:`engine.spark.merge`) and written to the store
+5. The parts' results are ranked globally (:mod:`engine.services.spark.merge`) and written to the store
    as one run, as :func:`engine.services.pipeline.analyze` writes them.
 """
 
@@ -30,8 +30,8 @@ import pyarrow as pa
 from engine.core import schema
 from engine.detect.config import DetectionConfig
 from engine.services.pipeline import HUB_DEGREE, RunSummary
-from engine.spark import wide
-from engine.spark.merge import merge_results
+from engine.services.spark import wide
+from engine.services.spark.merge import merge_results
 from engine.store.base import Store
 
 if TYPE_CHECKING:
@@ -98,8 +98,8 @@ def analyze_spark(
     -------
     RunSummary
     """
-    from engine.spark.session import spark_session
-    from engine.spark.snapshot import MARKER, write_snapshot
+    from engine.services.spark.session import spark_session
+    from engine.services.spark.snapshot import MARKER, write_snapshot
 
     seconds: dict[str, float] = {}
     config = config or DetectionConfig(hub_degree=HUB_DEGREE)
@@ -156,7 +156,7 @@ def analyze_spark(
 
 
 def _hubs(tables: dict[str, DataFrame], hub_degree: int) -> list[str]:
-    from engine.spark.parts import hub_accounts
+    from engine.services.spark.parts import hub_accounts
 
     rows = hub_accounts(tables["transactions"], tables["accounts"], hub_degree).collect()
     return sorted(r["account"] for r in rows)
@@ -172,8 +172,8 @@ def assign_parts(
     """
     from pyspark.sql import functions as F  # noqa: N812
 
-    from engine.spark.components import connected_components
-    from engine.spark.parts import entity_nodes, linkage_edges, pack
+    from engine.services.spark.components import connected_components
+    from engine.services.spark.parts import entity_nodes, linkage_edges, pack
 
     spark = tables["transactions"].sparkSession
     hub_df = spark.createDataFrame([(h,) for h in hubs], "account string")
