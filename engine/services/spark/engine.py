@@ -186,8 +186,9 @@ def assign_parts(
         .unionByName(edges.select(F.col("dst").alias("key")))
         .distinct()
     )
-    ids = keys.rdd.map(lambda r: r[0]).zipWithIndex().toDF("key string, id long")
-    ids = ids.checkpoint(eager=True)
+    # unique (not consecutive) ids made in the JVM; checkpointed at once, as a recomputation
+    # could number the rows differently
+    ids = keys.withColumn("id", F.monotonically_increasing_id()).checkpoint(eager=True)
     num = (
         edges.join(ids.withColumnRenamed("key", "src").withColumnRenamed("id", "s"), "src")
         .join(ids.withColumnRenamed("key", "dst").withColumnRenamed("id", "d"), "dst")
