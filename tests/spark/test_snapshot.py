@@ -31,7 +31,9 @@ def test_snapshot_holds_every_table_with_months_as_partitions(store, tmp_path) -
     for name in schema.INPUT_TABLES:
         back = snap.read_snapshot_table(out.path, name)
         assert back.schema == schema.INPUT_TABLES[name]
-        assert _sorted(back, name).equals(_sorted(schema.conform(store.read_table(name), name), name))
+        assert _sorted(back, name).equals(
+            _sorted(schema.conform(store.read_table(name), name), name)
+        )
     # a plain pyarrow dataset reader sees the month column, and each file holds its month only
     dataset = ds.dataset(out.path / "transactions", format="parquet", partitioning="hive")
     table = dataset.to_table(columns=["ts", "month"])

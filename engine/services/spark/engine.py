@@ -176,6 +176,8 @@ def assign_parts(
     from engine.services.spark.parts import entity_nodes, linkage_edges, pack
 
     spark = tables["transactions"].sparkSession
+    if n_parts == 1:  # nothing to cut: the whole world is part 0
+        return _one_part(tables, hubs)
     hub_df = spark.createDataFrame([(h,) for h in hubs], "account string")
     hub_df = F.broadcast(hub_df)
     edges = linkage_edges(tables, hub_df)
@@ -273,6 +275,14 @@ def assign_parts(
         "travel": travel,
         "components": key_part,
     }
+
+
+def _one_part(tables: dict[str, DataFrame], hubs: list[str]) -> dict[str, DataFrame]:
+    from pyspark.sql import functions as F  # noqa: N812
+
+    out = {name: df.withColumn("part", F.lit(0).cast("long")) for name, df in tables.items()}
+    out["components"] = None  # type: ignore[assignment]
+    return out
 
 
 def analyse_parts(
