@@ -79,9 +79,7 @@ def merge_results(parts: dict[int, dict[str, pa.Table]]) -> dict[str, pa.Table]:
         s = s.set_column(3, "community", pa.array(comm, pa.int64()))
         score_parts.append(s)
     clusters = pa.concat_tables(out["clusters"]).sort_by("cluster_id")
-    members = pa.concat_tables(out["cluster_members"]).sort_by(
-        [("cluster_id", "ascending"), ("entity_kind", "ascending"), ("entity_id", "ascending")]
-    )
+    members = pa.concat_tables(out["cluster_members"])  # part by part, in each part's order
     evidence = _renumber_evidence(pa.concat_tables(out["evidence"]))
     scores = _merge_scores(pa.concat_tables(score_parts) if score_parts else empty["scores"])
     links = pa.concat_tables([get(p, "links") for p in order]) if order else empty["links"]
