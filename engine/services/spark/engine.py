@@ -119,10 +119,11 @@ def analyze_spark(
             hubs = _hubs(tables, config.hub_degree)
         with _stage("components", seconds, progress):
             assigned = assign_parts(tables, hubs, parts_n)
+        decisions = store.read_dispositions()
         with _stage("parts", seconds, progress):
             by_part = analyse_parts(
                 assigned, hubs, run_id=run_id, resolution=resolution, seed=seed,
-                suspects=list(suspects or []), config=config,
+                suspects=list(suspects or []), config=config, decisions=decisions,
             )  # fmt: skip
     with _stage("merge", seconds, progress):
         results = merge_results({p: t for p, (t, _) in by_part.items()})
@@ -294,6 +295,7 @@ def analyse_parts(
     seed: int,
     suspects: list[str],
     config: DetectionConfig,
+    decisions: pa.Table | None = None,
 ) -> dict[int, tuple[dict[str, pa.Table], dict[str, Any]]]:
     """Run the single-machine analysis on every part (on the executors); per part its result
     tables and its run summary."""
@@ -316,7 +318,7 @@ def analyse_parts(
         union = union.unionByName(df, allowMissingColumns=True)
     union = union.select(*[f.name for f in in_schema])
     out_schema = pa.schema([*wide.RESULTS_WIDE, pa.field("summary_json", pa.string())])
-    fn = _part_function(hubs, run_id, resolution, seed, suspects, config)
+    fn = _part_function(hubs, run_id, resolution, seed, suspects, config, decisions)
     result = union.groupBy("part").applyInArrow(fn, schema=from_arrow_schema(out_schema))
     table = result.toArrow()
     by_part: dict[int, tuple[dict[str, pa.Table], dict[str, Any]]] = {}
@@ -336,8 +338,10 @@ def _part_function(
     seed: int,
     suspects: list[str],
     config: DetectionConfig,
+    decisions: pa.Table | None,
 ) -> Callable[[pa.Table], pa.Table]:
-    """The function each executor runs on one part's wide table."""
+    """The function each executor runs on one part's wide table (``decisions``, the store's
+    dispositions, go to every part whole: they are few)."""
 
     def analyse(table: pa.Table) -> pa.Table:
         from engine.services.pipeline import analyze_tables
@@ -346,7 +350,7 @@ def _part_function(
         tables = {name: wide.unpack(table, name) for name in schema.INPUT_TABLES}
         analysis = analyze_tables(
             tables, resolution=resolution, seed=seed, suspects=suspects, config=config,
-            hubs=hubs, run_id=run_id,
+            hubs=hubs, run_id=run_id, decisions=decisions,
         )  # fmt: skip
         results = {n: t for n, t in analysis.results.items() if n != "runs"}
         packed = wide.pack(results, part, wide.RESULTS_WIDE)

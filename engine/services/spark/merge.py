@@ -23,7 +23,9 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
 
 
 def merge_results(parts: dict[int, dict[str, pa.Table]]) -> dict[str, pa.Table]:
-    """Global ``clusters``, ``cluster_members``, ``evidence``, ``scores`` and ``links``.
+    """Global ``clusters``, ``cluster_members``, ``evidence``, ``scores`` and ``links``; the
+    other result tables (``account_features``, ``triage``, ``models``: the triage model is
+    fitted per part) are the parts' tables one after the other.
 
     Parameters
     ----------
@@ -84,13 +86,18 @@ def merge_results(parts: dict[int, dict[str, pa.Table]]) -> dict[str, pa.Table]:
     scores = _merge_scores(pa.concat_tables(score_parts) if score_parts else empty["scores"])
     links = pa.concat_tables([get(p, "links") for p in order]) if order else empty["links"]
     links = _distinct(links)
-    return {
+    merged = {
         "clusters": clusters,
         "cluster_members": members,
         "evidence": evidence,
         "scores": scores,
         "links": links,
     }
+    # other result tables (account features, triage, models) are each part's, concatenated
+    for name in schema.RESULT_TABLES:
+        if name not in merged and name != "runs":
+            merged[name] = pa.concat_tables([get(p, name) for p in order]) if order else empty[name]
+    return merged
 
 
 def _renumber_evidence(evidence: pa.Table) -> pa.Table:
