@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from engine.core import schema
-from engine.detect.clusters import FAMILY
+from engine.detect.typologies import TYPOLOGIES
 from engine.services.pipeline import analyze, analyze_tables
 from engine.services.spark.compare import agreement
 from tests.spark.conftest import store_of
@@ -78,7 +78,8 @@ def test_four_parts_keep_money_evidence_and_flows_whole(local, four_parts) -> No
     find what they find on the whole world, and every account's degrees and flows agree."""
     _, local_summary, expected = local
     summary, got = four_parts
-    money = lambda p: {k: v for k, v in p.items() if FAMILY.get(k, "money") == "money"}  # noqa: E731
+    family = {t.name: t.family for t in TYPOLOGIES}
+    money = lambda p: {k: v for k, v in p.items() if family.get(k, "money") == "money"}  # noqa: E731
     assert money(summary.patterns) == money(local_summary.patterns)
     assert summary.n_transactions == local_summary.n_transactions
     cols = ["entity_id", "in_degree", "out_degree", "inflow", "outflow"]
