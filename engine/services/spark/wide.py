@@ -18,11 +18,26 @@ PART = "part"
 TABLE = "table"
 
 
+def _as_spark_sees(t: pa.DataType) -> pa.DataType:
+    """The Arrow type Spark hands back for ``t`` (it has no large strings or binaries)."""
+    if pa.types.is_large_string(t):
+        return pa.string()
+    if pa.types.is_large_binary(t):
+        return pa.binary()
+    if pa.types.is_large_list(t) or pa.types.is_list(t):
+        return pa.list_(_as_spark_sees(t.value_type))
+    return t
+
+
 def wide_schema(tables: dict[str, pa.Schema]) -> pa.Schema:
-    """``part`` (int64), ``table`` (string), then every table's fields, prefixed and nullable."""
+    """``part`` (int64), ``table`` (string), then every table's fields, prefixed and nullable
+    (large strings as strings; :func:`unpack` casts back to the canonical types)."""
     fields = [pa.field(PART, pa.int64()), pa.field(TABLE, pa.string())]
     for name, table_schema in tables.items():
-        fields.extend(pa.field(f"{name}{SEP}{f.name}", f.type, nullable=True) for f in table_schema)
+        fields.extend(
+            pa.field(f"{name}{SEP}{f.name}", _as_spark_sees(f.type), nullable=True)
+            for f in table_schema
+        )
     return pa.schema(fields)
 
 
