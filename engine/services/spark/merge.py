@@ -85,7 +85,8 @@ def merge_results(parts: dict[int, dict[str, pa.Table]]) -> dict[str, pa.Table]:
     evidence = _renumber_evidence(pa.concat_tables(out["evidence"]))
     scores = _merge_scores(pa.concat_tables(score_parts) if score_parts else empty["scores"])
     links = pa.concat_tables([get(p, "links") for p in order]) if order else empty["links"]
-    links = _distinct(links)
+    # no distinct: parties and travel records live in one part each, so their links do too,
+    # and the local engine keeps repeated links (one paid_ticket per record)
     merged = {
         "clusters": clusters,
         "cluster_members": members,
@@ -138,14 +139,3 @@ def _merge_scores(scores: pa.Table) -> pa.Table:
             merged.schema.get_field_index(name), name, pa.array(total[groups].astype(kind))
         )
     return merged
-
-
-def _distinct(table: pa.Table) -> pa.Table:
-    if not table.num_rows:
-        return table
-    key = pc.binary_join_element_wise(
-        *[pc.cast(table.column(c), pa.string()).fill_null("") for c in
-          ("left_id", "left_kind", "right_id", "right_kind", "kind")], "\x1f",
-    )  # fmt: skip
-    _, first = np.unique(key.to_numpy(zero_copy_only=False), return_index=True)
-    return table.take(pa.array(np.sort(first)))
