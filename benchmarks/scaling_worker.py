@@ -9,6 +9,7 @@ standard output.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import shutil
@@ -22,6 +23,54 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def spark_stage(store: object, master: str) -> None:
+    """``analyze --engine spark`` on ``store``: wall and CPU seconds, the driver's peak and the
+    peak of its whole process tree (JVM and Python workers, sampled every 0.2 s), and how many
+    of the local run's clusters it found with the same members."""
+    import threading
+
+    import psutil
+
+    from engine.core import schema
+    from engine.services.spark.compare import agreement
+    from engine.services.spark.engine import analyze_spark
+
+    local = {n: store.read_results(n) for n in schema.RESULT_TABLES}  # type: ignore[attr-defined]
+    me = psutil.Process()
+    peak = {"tree": 0.0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+            peak["tree"] = max(peak["tree"], total / 2**20)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu, start = time.process_time(), time.perf_counter()
+    summary = analyze_spark(store, master=master)  # type: ignore[arg-type]
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    done.set()
+    sampler.join()
+    got = {n: store.read_results(n) for n in schema.RESULT_TABLES}  # type: ignore[attr-defined]
+    agree = agreement(local, got)
+    record = {
+        "stage": "analyze_spark",
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "peak_mib": peak_mib(),
+        "tree_peak_mib": peak["tree"],
+        "clusters_local": agree.n_a,
+        "clusters_spark": agree.n_b,
+        "clusters_identical": agree.identical,
+        "spark_stages": summary.seconds,
+    }
+    print(json.dumps(record), flush=True)
+
+
 def main() -> None:
     """Generate, write, ingest, build and analyse one world, printing each stage's figures."""
     parser = argparse.ArgumentParser()
@@ -29,6 +78,9 @@ def main() -> None:
     parser.add_argument("--tx", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument(
+        "--spark", default=None, help="Also analyse with the Spark engine on this master."
+    )
     args = parser.parse_args()
 
     from engine.graph import build_transaction_graph
@@ -61,6 +113,8 @@ def main() -> None:
     stage("graph_build", lambda: build_transaction_graph(transactions))
     transactions = None
     stage("analyze", lambda: analyze(store))
+    if args.spark:
+        spark_stage(store, args.spark)
     shutil.rmtree(args.workdir, ignore_errors=True)
 
 

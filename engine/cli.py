@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "engine.commands.ingest",
     "engine.commands.batches",
     "engine.commands.analyze",
+    "engine.commands.snapshot",
     "engine.commands.clusters",
     "engine.commands.dashboard",
     "engine.commands.demo",

@@ -3,7 +3,9 @@
 The sizes are the generator's scale presets, whose worlds grow in people, businesses and
 operations as well as in transactions: ``small`` (about 0.2M transactions) and ``medium``
 (about 2.3M) in a full run, ``--scale large`` adds ``large`` (10M; about 10 minutes and 7 GiB
-on 2 cores); ``--quick`` runs ``tiny`` (10k) and ``small``. Each size runs in its own process
+on 2 cores); ``--quick`` runs ``tiny`` (10k) and ``small``. Full runs also time the Spark engine
+(``analyze_spark``, local[2]) beside the local one, with the peak memory of its whole process
+tree (driver, JVM, Python workers) and how many of the local clusters it reproduces. Each size runs in its own process
 (:mod:`benchmarks.scaling_worker`) so its peak memory is its own. The growth exponent of each
 stage is the slope of log(seconds) against log(transactions), 1.0 being linear, fitted on wall
 seconds and on CPU seconds (on a busy machine wall time includes waiting for a core).
@@ -25,10 +27,19 @@ ROOT = Path(__file__).resolve().parents[2]
 SIZES = ["small", "medium"]
 LARGE_SIZES = ["large"]
 QUICK_SIZES = ["tiny", "small"]
+#: Extra figures of the Spark stage: its process tree's peak memory and its clusters against
+#: the local run's.
+SPARK_FIGURES = ("tree_peak_mib", "clusters_local", "clusters_spark", "clusters_identical")
 
 
-def run_size(scale: str, workdir: Path) -> tuple[int, list[dict]]:
-    """Run the worker for one scale; return the transactions made and the stage records."""
+#: Master of the Spark engine's stage (full runs only; the quick run in make test skips it, the
+#: Spark tests in tests/spark cover it there).
+SPARK_MASTER = "local[2]"
+
+
+def run_size(scale: str, workdir: Path, spark: str | None = None) -> tuple[int, list[dict]]:
+    """Run the worker for one scale; return the transactions made and the stage records
+    (with ``spark``, an ``analyze_spark`` stage too: the Spark engine on that master)."""
     result = subprocess.run(
         [
             sys.executable,
@@ -38,6 +49,7 @@ def run_size(scale: str, workdir: Path) -> tuple[int, list[dict]]:
             scale,
             "--workdir",
             str(workdir),
+            *(["--spark", spark] if spark else []),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -64,7 +76,9 @@ def scaling(ctx: BenchContext) -> list[Measurement]:
     curves: dict[str, list[tuple[int, float, float, float]]] = {}
     out: list[Measurement] = []
     for scale in ctx.sizes(QUICK_SIZES, SIZES, LARGE_SIZES):
-        made, records = run_size(scale, ctx.workdir / f"scaling-{scale}")
+        made, records = run_size(
+            scale, ctx.workdir / f"scaling-{scale}", None if ctx.quick else SPARK_MASTER
+        )
         for r in records:
             cpu = r.get("cpu_s", float("nan"))
             curves.setdefault(r["stage"], []).append((made, r["seconds"], r["peak_mib"], cpu))
@@ -78,6 +92,7 @@ def scaling(ctx: BenchContext) -> list[Measurement]:
                         "tx_per_s": made / max(r["seconds"], 1e-9),
                         "cpu_s": cpu,
                         "peak_mib": r["peak_mib"],
+                        **{k: r[k] for k in SPARK_FIGURES if k in r},
                     },
                 )
             )

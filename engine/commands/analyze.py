@@ -18,21 +18,41 @@ def analyze(
         list[str] | None,
         typer.Option(help="A known suspect's account or party id (repeatable)."),
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local (this process) or spark (see docs/scale.md).")
+    ] = "local",
+    master: Annotated[
+        str, typer.Option(help="Spark master URL, with --engine spark.")
+    ] = "local[*]",
 ) -> None:
     """Find communities and rank the clusters that look like smuggling operations."""
     from rich.console import Console
 
     from engine.core.config import Settings
+    from engine.core.errors import ConfigError
     from engine.security.auth import cli_user
     from engine.services.audited import AuditedSession
     from engine.store import open_store
 
+    if engine not in ("local", "spark"):
+        raise ConfigError(f"--engine {engine!r}: choose local or spark")
+    if engine == "spark":
+        from functools import partial
+
+        from engine.services.spark.engine import analyze_spark
+        from engine.services.spark.session import require_spark
+
+        require_spark()
+        runner = partial(analyze_spark, master=master)
+    else:
+        runner = None
     console = Console(stderr=True)
     settings = Settings.from_env(store=store, home=home)
     with open_store(settings=settings) as opened:
         session = AuditedSession(cli_user(), opened, settings=settings)
         with console.status("analysing") as status:
             summary = session.analyze(
+                runner,
                 resolution=resolution,
                 seed=seed,
                 suspects=suspect or [],

@@ -88,15 +88,19 @@ class AuditedSession:
 
     # -- journeys ----------------------------------------------------------------------------
 
-    def analyze(self, **options: Any) -> RunSummary:
+    def analyze(
+        self, runner: Callable[..., RunSummary] | None = None, **options: Any
+    ) -> RunSummary:
         """Run the analysis over the whole store (``analyze``); one entry with the run id and
-        the counts, or ``analyze_failed`` with the error when it stops."""
+        the counts, or ``analyze_failed`` with the error when it stops. ``runner`` is the
+        engine (default :func:`engine.services.pipeline.analyze`; the Spark engine passes
+        :func:`engine.services.spark.engine.analyze_spark`)."""
         from engine.core.errors import MoneytrailError
         from engine.services.pipeline import analyze
 
         self._require("analyze")
         try:
-            summary = analyze(self.store, **options)
+            summary = (runner or analyze)(self.store, **options)
         except MoneytrailError as exc:
             self._record("analyze_failed", "store", error=str(exc))
             raise

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.core import schema
 from engine.detect.config import DetectionConfig
@@ -137,13 +138,24 @@ def analyze_tables(
     config: DetectionConfig | None = None,
     seconds: dict[str, float] | None = None,
     decisions: pa.Table | None = None,
+    hubs: Sequence[str] | None = None,
+    run_id: str | None = None,
 ) -> Analysis:
     """The analysis of :func:`analyze` on canonical tables in memory (no store).
 
     Returns the result tables (``runs`` included), the run summary and the detection itself;
     benchmarks and tests use it to measure detection without a store round trip.
     ``decisions`` (the store's dispositions) label accounts for the triage model
-    (:mod:`engine.triage`).
+    (:mod:`engine.triage`). It is also the per-graph analysis the Spark engine
+    (:mod:`engine.services.spark`) runs on each part of a world.
+
+    Parameters
+    ----------
+    hubs : sequence of str, optional
+        Account ids to treat as hubs in addition to those found in ``tables`` (a part of a
+        larger world sees only some of a hub's transfers, so it is told the world's hubs).
+    run_id : str, optional
+        The run id to write into the result tables (default: a new one).
     """
     from algorithms.components import weakly_connected_components
     from engine.detect.cases import build_cases
@@ -155,10 +167,14 @@ def analyze_tables(
 
     seconds = {} if seconds is None else seconds
     started = datetime.now(UTC)
-    run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    run_id = run_id or f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     with _stage("graph", seconds, progress):
         tables, set_aside = screen(canonical_order(tables))
         frame = build_frame(**tables, config=config or DetectionConfig(hub_degree=HUB_DEGREE))
+        if hubs is not None and len(hubs):
+            frame.hub |= pc.is_in(frame.graph.node_ids, pa.array(list(hubs), pa.string())).to_numpy(
+                zero_copy_only=False
+            )
     with _stage("detect", seconds, progress):
         det = detect(frame)
     with _stage("communities", seconds, progress):
