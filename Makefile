@@ -11,7 +11,7 @@ PORT ?= 8501
 BENCH_ARGS ?=
 export MONEYTRAIL_HOME ?= $(CURDIR)/moneytrail-data
 
-.PHONY: setup demo test lint format bench bench-quick clean
+.PHONY: setup demo test test-spark lint format bench bench-quick clean
 
 # Create or update .venv from pyproject.toml; does nothing when it is current.
 setup: $(STAMP)
@@ -57,6 +57,11 @@ bench: setup
 	@set -a; [ -f "$(NEO4J_ENV_FILE)" ] && . "$(NEO4J_ENV_FILE)"; set +a; \
 	$(VENV)/bin/moneytrail bench $(BENCH_ARGS); rc=$$?; \
 	$(MAKE) --no-print-directory neo4j-stop; exit $$rc
+
+# The Spark engine's tests (issue 19): installs the spark extra into .venv, then runs tests/spark.
+test-spark: setup
+	$(PY) -m pip install --quiet -e '.[dev,spark]'
+	$(VENV)/bin/pytest -p no:cacheprovider tests/spark $(PYTEST_ARGS)
 
 bench-quick: setup
 	@$(MAKE) --no-print-directory BENCH_ARGS=--quick bench

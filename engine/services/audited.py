@@ -258,7 +258,7 @@ class AuditedSession:
         """A case-file ZIP; pseudonymised unless ``identified`` (which needs
         ``export_identified``). One entry with the file's SHA-256, so a copy found later can be
         traced to who exported it."""
-        from engine.security.pseudonymise import pseudonymised_case_file
+        from engine.services.case_scrubber import pseudonymised_case_file
         from engine.services.export import case_file
 
         self._require("export_identified" if identified else "export")

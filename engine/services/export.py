@@ -74,7 +74,7 @@ def graphml(net: Network) -> bytes:
 
 
 class Scrubber(Protocol):
-    """What pseudonymises a case file's data (:class:`engine.security.pseudonymise.CaseScrubber`)."""
+    """What pseudonymises a case file's data (:class:`engine.services.case_scrubber.CaseScrubber`)."""
 
     def text(self, value: str) -> str: ...
     def record(self, values: Mapping[str, Any]) -> dict[str, Any]: ...

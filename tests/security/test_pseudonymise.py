@@ -173,7 +173,7 @@ def world() -> dict[str, pa.Table]:
 
 
 def scrubber_for(text: str):
-    from engine.security.pseudonymise import CaseScrubber
+    from engine.services.case_scrubber import CaseScrubber
 
     return CaseScrubber(world(), text, key=KEY)
 
