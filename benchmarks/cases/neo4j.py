@@ -55,8 +55,8 @@ def batches(table: pa.Table, prefix: str) -> list[Batch]:
 def neo4j_store(ctx: BenchContext) -> list[Measurement]:
     """Neo4j: UNWIND loading, projection into CSR (packed and plain Cypher), bulk import, and
     the same end-to-end analysis on the EmbeddedStore and on Neo4j, with a pyarrow floor."""
+    from benchmarks.neo4j_server import neo4j_settings, wipe
     from engine.store.neo4j import Neo4jStore
-    from tests.store.conftest import neo4j_settings, wipe
 
     n_inc, n_bulk = (20_000, 0) if ctx.quick else (300_000, 1_000_000)
     settings = neo4j_settings()
@@ -128,7 +128,7 @@ def metered(fn: Callable[[], Any]) -> tuple[Any, Meter]:
 
 def _server_cpu() -> float | None:
     """CPU seconds of the project's server process (from its pid file), if it runs here."""
-    from tests.store.conftest import state_file
+    from benchmarks.neo4j_server import state_file
 
     try:
         pid = (state_file().parent / "neo4j.pid").read_text().strip()
@@ -140,10 +140,10 @@ def _server_cpu() -> float | None:
 
 def _side_by_side(ctx: BenchContext, settings, scale: str) -> list[Measurement]:  # type: ignore[no-untyped-def]
     """The same generated world analysed on the EmbeddedStore and on Neo4j: time and results."""
+    from benchmarks.neo4j_server import wipe
     from engine.services.pipeline import analyze, analyze_tables
     from engine.store.neo4j import Neo4jStore
     from engine.synth import generate
-    from tests.store.conftest import wipe
 
     world = generate(scale, ctx.seed)
     batch = Batch(f"world-{scale}", f"{scale}.json", "mixed", "json", dict(world.tables))

@@ -43,6 +43,11 @@ def triage_tables(
         models = pa.Table.from_pylist([triage_model.to_row(fitted, run_id)], schema=schema.MODELS)
     combined = combine(rule_score, model_score, threshold=threshold, labels=labels,
                        new_evidence=newer)  # fmt: skip
+    if model_score is not None and not triage_model.ranks_better_than_rules(fitted):
+        # the model ranked held-out labels no better than the rules: rank by the rules (labels
+        # still win), keep the model's score and its flag beside them
+        by_rules = combine(rule_score, None, labels=labels, new_evidence=newer)
+        combined = type(combined)(by_rules.risk, combined.flagged)
     has_label = labels >= 0
     triage = pa.table(
         {

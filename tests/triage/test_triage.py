@@ -192,3 +192,38 @@ def test_stored_model_scores_like_the_run_and_names_its_reasons(tmp_path, mules)
     reasons = fitted.reasons(matrix[mule])
     assert reasons and all(value > 0 for _, value in reasons)
     assert {name for name, _ in reasons} <= set(schema.FEATURE_COLUMNS)
+
+
+def test_average_precision_matches_its_definition() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        y = rng.integers(0, 2, 30)
+        s = rng.integers(0, 5, 30).astype(float)  # ties on purpose
+        # pessimistic ties: within a score, negatives come first
+        order = sorted(range(30), key=lambda i: (-s[i], y[i]))
+        hits, precisions = 0, []
+        for rank, i in enumerate(order, start=1):
+            if y[i] == 1:
+                hits += 1
+                precisions.append(hits / rank)
+        expected = float(np.mean(precisions)) if precisions else 0.0
+        assert triage_model.average_precision(s, y) == pytest.approx(expected)
+
+
+def test_a_model_no_better_than_the_rules_does_not_rank() -> None:
+    """Labels that only the rule score explains: the model cannot rank held-out labels better
+    than the rule score does, so the run must keep ranking by the rules; labels that a feature
+    the rules ignore explains: the model ranks."""
+    rng = np.random.default_rng(0)
+    n = 600
+    features = ("rule_score", "noise", "hidden")
+    rule, noise, hidden = rng.random(n), rng.random(n), rng.random(n)
+    matrix = np.c_[rule, noise, hidden]
+    by_rules = (rule > 0.8).astype(np.int8)
+    fitted = triage_model.train(matrix, by_rules, features, seed=0)
+    assert fitted.metrics["rule_average_precision"] == pytest.approx(1.0)
+    assert not triage_model.ranks_better_than_rules(fitted)
+    by_hidden = (hidden > 0.8).astype(np.int8)
+    fitted = triage_model.train(matrix, by_hidden, features, seed=0)
+    assert fitted.metrics["oof_average_precision"] > fitted.metrics["rule_average_precision"]
+    assert triage_model.ranks_better_than_rules(fitted)
