@@ -61,15 +61,16 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) 
     require_spark()
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    # The workers' interpreter and path go in Spark's own configuration (never into this
+    # process's environment, which moneytrail does not write).
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = os.environ.get("PYTHONPATH", "")
-    if root not in path.split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, path) if p)
     builder = SparkSession.builder.master(master).appName("moneytrail")
     settings = dict(LOCAL_CONF) if master.startswith("local") else {}
     settings["spark.sql.session.timeZone"] = "UTC"  # days and months of ``ts`` are UTC's
+    settings["spark.pyspark.python"] = sys.executable
+    settings["spark.pyspark.driver.python"] = sys.executable
+    settings["spark.executorEnv.PYTHONPATH"] = os.pathsep.join(p for p in (root, path) if p)
     settings.update(conf or {})
     for key, value in settings.items():
         builder = builder.config(key, value)
