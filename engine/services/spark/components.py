@@ -56,6 +56,7 @@ def _fingerprint(edges: DataFrame) -> tuple[int, int, int]:
         F.sum(F.xxhash64("a", "b").cast("decimal(38,0)")),
         F.sum(F.hash("a", "b").cast("long")),
     ).first()
+    assert row is not None  # an aggregate without grouping has exactly one row
     return int(row[0]), int(row[1] or 0), int(row[2] or 0)
 
 

@@ -223,7 +223,9 @@ def assign_parts(
         .unionByName(key_comp.groupBy("component").count())
         .groupBy("component").agg(F.sum("count").alias("w"))
     )  # fmt: skip
-    total = weight.agg(F.sum("w")).first()[0] or 0
+    summed = weight.agg(F.sum("w")).first()
+    assert summed is not None  # an aggregate without grouping has exactly one row
+    total = summed[0] or 0
     heavy = weight.where(F.col("w") > total / (4 * n_parts)).collect()
     heavy_w = sum(int(r["w"]) for r in heavy)
     placed = pack([(int(r["component"]), int(r["w"])) for r in heavy], n_parts, total - heavy_w)

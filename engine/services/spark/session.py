@@ -75,5 +75,9 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) 
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    # pyspark takes the workers' interpreter from PYSPARK_PYTHON when the context starts and
+    # reads it from here for every Python function it ships: this interpreter, without writing
+    # the environment (the conf keys above serve spark-submit on a cluster)
+    spark.sparkContext.pythonExec = sys.executable
     spark.sparkContext.setLogLevel("ERROR")
     return spark
