@@ -172,18 +172,12 @@ class AuditedSession:
     ) -> list[IngestReport]:
         """Upload several files (folders expanded), each as in :meth:`ingest`: one entry per
         file; a refused file gets a ``refused`` report and does not stop the others."""
-        from engine.services.ingest import IngestReport, expand_paths, sanitise_source_name
+        from engine.services.ingest import ingest_paths
 
         self._require("upload")
-        reports = []
-        for path in expand_paths(paths):
-            progress = progress_for(path) if progress_for is not None else None
-            try:
-                reports.append(self.ingest(path, progress=progress, **options))
-            except InputError as exc:
-                source = sanitise_source_name(options.get("source_name") or path.name)
-                reports.append(IngestReport(source, "", "refused", error=str(exc)))
-        return reports
+        return ingest_paths(
+            self.store, paths, progress_for=progress_for, ingest=self.ingest, **options
+        )
 
     def decide(
         self, entity_id: str, decision: str, reason: str, *, kind: str = "account",

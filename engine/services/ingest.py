@@ -272,18 +272,25 @@ def ingest_paths(
     paths: Sequence[str | os.PathLike[str]],
     *,
     progress_for: Any = None,
+    ingest: Any = None,
     **options: Any,
 ) -> list[IngestReport]:
     """Ingest several files (folders are expanded); a refused file does not stop the others.
 
     ``progress_for(path)`` may return a progress callback for each file; ``options`` go to
-    :func:`ingest_file`. A file that cannot be read gets a ``refused`` report with the error.
+    :func:`ingest_file`, or to ``ingest(path, **options)`` when given (the audited session's
+    one-file upload). A file that cannot be read gets a ``refused`` report with the error.
     """
+    if ingest is None:
+
+        def ingest(path: Path, **kwargs: Any) -> IngestReport:
+            return ingest_file(store, path, **kwargs)
+
     reports = []
     for path in expand_paths(paths):
         progress = progress_for(path) if progress_for is not None else None
         try:
-            reports.append(ingest_file(store, path, progress=progress, **options))
+            reports.append(ingest(path, progress=progress, **options))
         except InputError as exc:
             source = sanitise_source_name(options.get("source_name") or path.name)
             reports.append(IngestReport(source, "", "refused", error=str(exc)))
