@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import streamlit as st
 
 from dashboard import state
@@ -12,7 +15,8 @@ user = guard("export")
 st.title("Export a case file")
 st.caption(
     "A ZIP with the members, transactions, trips and evidence as CSV (spreadsheet formulas "
-    "neutralised), the network as GraphML, and a self-contained HTML report."
+    "neutralised), the network as GraphML and as i2 Analyst's Notebook ANX XML, and a "
+    "self-contained HTML report."
 )
 v = state.version()
 kind, preset = st.session_state.get("export_target") or (
@@ -66,3 +70,13 @@ if built and built[0] == name:
         "Download " + name, built[1], file_name=name, mime="application/zip", key="download_case"
     )
     st.caption(f"{len(built[1]) / 1024:,.0f} KiB")
+    anx_name = name.replace(".zip", ".anx")
+    st.download_button(
+        "Download " + anx_name + " (i2 Analyst's Notebook)",
+        zipfile.ZipFile(io.BytesIO(built[1])).read("case.anx"),
+        file_name=anx_name,
+        mime="application/xml",
+        key="download_anx",
+        help="The same case, pseudonymised the same way, as i2 ANX XML: entities, and one "
+        "dated link per transaction with its amount and currency.",
+    )

@@ -1,7 +1,8 @@
 """Case files: one ZIP an investigator can hand on, for a cluster or an entity.
 
 Contents: ``members.csv``, ``transactions.csv``, ``trips.csv``, ``evidence.csv`` (and for an
-entity ``counterparties.csv``), ``network.graphml`` and ``report.html``: a self-contained page
+entity ``counterparties.csv``), ``network.graphml``, ``case.anx`` (i2 Analyst's Notebook Exchange XML, :mod:`engine.services.anx`)
+and ``report.html``: a self-contained page
 (no scripts, fonts or pictures fetched from anywhere) with the network picture as inline SVG, the
 evidence cards and the timeline.
 
@@ -24,6 +25,7 @@ import networkx as nx
 import pandas as pd
 
 from engine.queries import Network, Workbench
+from engine.services.anx import anx
 
 #: First characters that make a spreadsheet cell a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -147,6 +149,7 @@ def case_file(
         evidence = tables["evidence.csv"]
     files = {name: safe_csv(frame) for name, frame in tables.items()}
     files["network.graphml"] = graphml(net)
+    files["case.anx"] = anx(title, net, transactions)
     files["report.html"] = report_html(title, info, net, evidence, transactions, trips).encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -45,6 +45,7 @@ def test_cluster_case_file(wb):
         "trips.csv",
         "evidence.csv",
         "network.graphml",
+        "case.anx",
         "report.html",
     }
     transactions = list(csv.DictReader(io.StringIO(archive.read("transactions.csv").decode())))
