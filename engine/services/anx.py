@@ -58,11 +58,11 @@ def _link(
     when: pd.Timestamp | None = None,
     **fields: Any,
 ) -> None:
-    attrs = {"Label": _text(label), "Description": _text(kind)}
+    attrs: dict[str, str] = {"Label": _text(label), "Description": _text(kind)}
     if when is not None and not pd.isna(when):
         stamp = pd.Timestamp(when)
         attrs.update(DateSet="true", TimeSet="true", DateTime=stamp.strftime("%Y-%m-%dT%H:%M:%S"))
-    item = ET.SubElement(parent, "ChartItem", **attrs)
+    item = ET.SubElement(parent, "ChartItem", attrib=attrs)
     link = ET.SubElement(item, "Link", End1Id=_text(source), End2Id=_text(target))
     ET.SubElement(link, "LinkStyle", ArrowStyle="ArrowOnHead", Type=kind)
     _attributes(item, fields)
