@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "engine.commands.analyze",
     "engine.commands.snapshot",
     "engine.commands.clusters",
+    "engine.commands.export",
     "engine.commands.dashboard",
     "engine.commands.demo",
     "engine.commands.users",
