@@ -87,6 +87,16 @@ class Typology:
     def source_text(self) -> str:
         return SOURCES[self.source]
 
+    @property
+    def label(self) -> str:
+        """Human name of the red flag (:data:`DESCRIPTIONS`)."""
+        return DESCRIPTIONS[self.name][0]
+
+    @property
+    def reason(self) -> str:
+        """One line saying why the pattern is a red flag (:data:`DESCRIPTIONS`)."""
+        return DESCRIPTIONS[self.name][1]
+
     def function(self) -> Callable[[Frame], Hits | list[Hits]]:
         """The detect function named by ``detect``."""
         module, name = self.detect.split(":")
@@ -160,3 +170,118 @@ def typology(name: str) -> Typology:
 def truth_names() -> dict[str, str]:
     """Generator truth name → detector pattern name (for measuring against planted worlds)."""
     return {truth: t.name for t in TYPOLOGIES for truth in t.truth}
+
+
+#: Pattern name → (human name, one-line reason it is a red flag), for cases and evidence cards.
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "fan_in": (
+        "Many senders, one collector",
+        "Many accounts pay into one account in a short time, as smugglers collect fees.",
+    ),
+    "fan_out": (
+        "One payer, many receivers",
+        "One account pays many accounts in a short time, as a network pays its facilitators.",
+    ),
+    "temporal_cycle": (
+        "Money going round in a circle",
+        "Money leaves an account and comes back to it through others, in time order: a laundering loop.",
+    ),
+    "scatter_gather": (
+        "Split and gathered again",
+        "A sum is split over several intermediaries and gathered again by one account.",
+    ),
+    "gather_scatter": (
+        "Gathered and split again",
+        "Many payments meet in one hub that passes them on to many accounts.",
+    ),
+    "bipartite": (
+        "Two groups paying across",
+        "One group of accounts pays another group, with little else: a layering stage.",
+    ),
+    "stack": (
+        "Stacked layers of accounts",
+        "Money crosses several groups of accounts in layers before it arrives.",
+    ),
+    "layering_chain": (
+        "Chain of quick hand-ons",
+        "Money passes along a chain of accounts, each passing nearly all of it on soon.",
+    ),
+    "pass_through": (
+        "Money mule",
+        "An account passes on almost everything it receives within days.",
+    ),
+    "dense_flow": (
+        "Dense flow through a group",
+        "A small group moves far more money between themselves than their customers usually do (FlowScope).",
+    ),
+    "structuring": (
+        "Deposits kept under the threshold",
+        "Cash deposits just under the reporting threshold, repeatedly.",
+    ),
+    "out_of_area": (
+        "Cash paid in far from home",
+        "Cash is paid in at places far from where the account holder lives.",
+    ),
+    "funnel": ("Funnel account", "Cash paid in at many places is taken out or wired out at one."),
+    "cash_in_wire_out": ("Cash in, wire out", "Cash paid in is soon wired abroad."),
+    "shared_identifier": (
+        "Shared phone, document or address",
+        "Different people share a document number, phone, e-mail or address.",
+    ),
+    "border_collector": (
+        "Collector near a border",
+        "An account near a crossing point collects many payments from people of the smuggling corridor.",
+    ),
+    "unrelated_senders_abroad": (
+        "Unrelated senders abroad, one beneficiary",
+        "Many unrelated senders abroad pay one beneficiary, as migrants pay a smuggler.",
+    ),
+    "controller": (
+        "One person controls many accounts",
+        "One person holds or signs for many accounts that others appear to own.",
+    ),
+    "victim_expenses": (
+        "Pays other people's living costs",
+        "One account pays rent, travel or fees for several other people.",
+    ),
+    "revenue_without_payroll": (
+        "Revenue without payroll",
+        "A business takes in money but pays no wages or suppliers.",
+    ),
+    "hawala": (
+        "Hawala-style settlement",
+        "Round sums settle between brokers with no trade behind them.",
+    ),
+    "stage_payments": (
+        "Paid in stages along a route",
+        "Payments follow the stages of a journey, as a smuggling fee is paid in parts.",
+    ),
+    "pay_on_arrival": (
+        "Paid on arrival",
+        "A payment follows a traveller's arrival, as fees are released when a crossing succeeds.",
+    ),
+    "co_travel_group": (
+        "Travel together",
+        "Several people travel together on the same route and day, more than once.",
+    ),
+    "facilitator": (
+        "Repeat travel companion",
+        "One person travels again and again with different people.",
+    ),
+    "third_party_payer": (
+        "Pays other people's tickets",
+        "One person or account pays tickets for travellers who are not family.",
+    ),
+    "payment_trip_alignment": (
+        "Payments that follow trips",
+        "Cash payments line up with the dates of trips.",
+    ),
+    "courier_round_trips": (
+        "Courier round trips",
+        "Short round trips abroad with cash moves before or after.",
+    ),
+    "group_fan_in": (
+        "A group crossing pays one account",
+        "People who crossed together then pay one collector.",
+    ),
+}
