@@ -7,7 +7,9 @@ import streamlit as st
 from dashboard import state
 from dashboard.auth import audit, guard
 from dashboard.widgets import charts, geo
+from dashboard.widgets.case_summary import money, summary_sentence
 from dashboard.widgets.decision import decision_box
+from dashboard.widgets.evidence_cards import evidence_cards, member_tables, red_flags
 from dashboard.widgets.network import network_picture
 from dashboard.widgets.text import md
 
@@ -37,18 +39,23 @@ detail = state.cluster_detail(v, int(cluster_id))
 info = detail.info
 
 st.title(f"Cluster {cluster_id}")
-flags = info.get("flags") or []
-st.markdown(" ".join(f":red-badge[{md(f)}]" for f in flags) or ":gray-badge[no red flags]")
+red_flags(list(info.get("flags") or []))
+st.markdown(md(summary_sentence(info, detail.transactions, detail.trips)))
 if info.get("summary"):
-    st.markdown(md(info["summary"]))
+    st.caption(md(info["summary"]))
 cols = st.columns(6)
 cols[0].metric("Rank", info.get("rank"))
-cols[1].metric("Score", f"{info.get('score') or 0:.2f}")
+cols[1].metric(
+    "Case score",
+    f"{info.get('score') or 0:.2f}",
+    help="0 to 1: how strongly the evidence together points to an organised operation "
+    "(0.5 worth a look, above 0.9 strong). See the Evidence tab.",
+)
 cols[2].metric("Accounts", info.get("n_accounts"))
 cols[3].metric("People", info.get("n_parties"))
-cols[4].metric("Inside", f"{info.get('volume') or 0:,.0f}")
-cols[5].metric("Money in", f"{info.get('inflow') or 0:,.0f}")
-st.caption(f"Money out of the cluster: {info.get('outflow') or 0:,.0f}")
+cols[4].metric("Moved inside", money(info.get("volume")))
+cols[5].metric("Money in", money(info.get("inflow")))
+st.caption(f"Money out of the case: {money(info.get('outflow'))}")
 accounts = detail.members.loc[detail.members["entity_kind"] == "account", "entity_id"].tolist()
 decision_box(str(cluster_id), kind="case", members=accounts, run_id=info.get("run_id"),
              key=f"case-{cluster_id}")  # fmt: skip
@@ -108,22 +115,11 @@ with tabs[3]:
     if missing:
         st.caption(f"Places without coordinates: {md(', '.join(missing))}")
 with tabs[4]:
-    if detail.evidence.empty:
-        st.info("No evidence recorded.")
-    for card in detail.evidence.itertuples():
-        with st.container(border=True):
-            st.markdown(
-                f"**{md(card.pattern)}** · weight {card.weight or 0:.2f} · _{md(card.source or '')}_"
-            )
-            st.markdown(md(card.description or ""))
-            st.caption(
-                f"entities: {md(', '.join(card.entity_ids if card.entity_ids is not None else []))} · "
-                f"transactions: {len(card.tx_ids) if card.tx_ids is not None else 0} · "
-                f"travel records: {len(card.record_ids) if card.record_ids is not None else 0}"
-            )
+    labels = dict(zip(detail.members["entity_id"], detail.members["label"], strict=True))
+    evidence_cards(detail.evidence, labels, key=f"ev-{cluster_id}")
 with tabs[5]:
-    members = detail.members[["entity_id", "entity_kind", "label", "role", "score"]]
-    st.dataframe(members, hide_index=True, width="stretch")
+    member_tables(detail.members)
+    members = detail.members[["entity_id", "label"]]
     c1, c2 = st.columns([3, 1])
     member = c1.selectbox(
         "Member",
