@@ -6,6 +6,21 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import guard
+from dashboard.widgets.case_summary import flag_label
+from engine.core.config import DEFAULT_BASE_CURRENCY
+
+#: Sort orders of the list (label → column, largest first).
+SORTS = {"Case score": "score", "Money moved": "volume", "Accounts": "n_accounts",
+         "Transfers": "n_transactions"}  # fmt: skip
+#: Currency of the amounts shown (the store's base currency).
+CURRENCY = DEFAULT_BASE_CURRENCY
+
+
+def human_flags(flags: object) -> str:
+    """The red flags (a ``", "``-joined string or a list of pattern names) by human name."""
+    names = flags.split(", ") if isinstance(flags, str) else list(flags or [])  # type: ignore[call-overload]
+    return ", ".join(flag_label(str(f)) for f in names if f)
+
 
 guard("view_cluster")
 st.title("Clusters")
@@ -21,7 +36,16 @@ if frame.empty:
     st.info("No clusters match. Run `moneytrail analyze` after uploading data.")
     st.stop()
 
-st.caption(f"{len(frame):,} clusters, most suspicious first. Select a row to open it.")
+order = st.radio(
+    "Sort by",
+    list(SORTS),
+    horizontal=True,
+    key="cluster_sort",
+    help="Case score: how strongly the evidence points to an organised operation (0 to 1).",
+)
+frame = frame.sort_values(SORTS[order], ascending=False, kind="stable").reset_index(drop=True)
+frame["flags"] = frame["flags"].map(human_flags)
+st.caption(f"{len(frame):,} clusters, sorted by {order.lower()}. Select a row to open it.")
 shown = frame[
     [
         "rank",
@@ -44,12 +68,25 @@ event = st.dataframe(
     selection_mode="single-row",
     key="cluster_table",
     column_config={
+        "rank": st.column_config.NumberColumn("Rank", help="1 = most suspicious"),
+        "cluster_id": st.column_config.NumberColumn("Case"),
         "score": st.column_config.ProgressColumn(
-            "score", min_value=0.0, max_value=1.0, format="%.2f"
+            "Case score",
+            min_value=0.0,
+            max_value=1.0,
+            format="%.2f",
+            help="0 to 1: 0.5 worth a look, above 0.9 strong.",
         ),
-        "volume": st.column_config.NumberColumn("volume", format="%.0f"),
-        "flags": st.column_config.TextColumn("red flags"),
-    },
+        "volume": st.column_config.NumberColumn(
+            "Moved inside", format=f"%.0f {CURRENCY}", help="Money moved between members"
+        ),
+        "flags": st.column_config.TextColumn("Red flags"),
+        "n_accounts": st.column_config.NumberColumn("Accounts"),
+        "n_parties": st.column_config.NumberColumn("People"),
+        "n_transactions": st.column_config.NumberColumn("Transfers"),
+        "countries": st.column_config.ListColumn("Countries"),
+        "summary": st.column_config.TextColumn("Summary"),
+    },  # fmt: skip
 )
 rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
 if rows:
@@ -61,7 +98,7 @@ pick = c1.selectbox(
     frame["cluster_id"].tolist(),
     format_func=lambda cid: (
         f"cluster {cid} · "
-        + str(frame.loc[frame["cluster_id"] == cid, "flags"].iloc[0] or "no red flags")
+        + (frame.loc[frame["cluster_id"] == cid, "flags"].iloc[0] or "no red flags")
     ),
     key="cluster_pick",
 )

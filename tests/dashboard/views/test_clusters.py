@@ -7,7 +7,16 @@ def test_clusters_are_ranked_with_their_flags(app):
     at = page(app, "clusters")
     table = at.dataframe[0].value
     assert table["cluster_id"].tolist() == [1, 2]
-    assert "fan_in" in table.loc[0, "flags"]
+    assert "Many senders, one collector" in table.loc[0, "flags"]
+    assert not any("_" in flags for flags in table["flags"])
+
+
+def test_the_list_sorts_by_money_moved(app):
+    at = page(app, "clusters")
+    at.radio(key="cluster_sort").set_value("Money moved").run()
+    volume = at.dataframe[0].value["volume"].tolist()
+    assert volume == sorted(volume, reverse=True)
+    assert "sorted by money moved" in " ".join(c.value for c in at.caption)
 
 
 def test_filters_narrow_the_list(app):
