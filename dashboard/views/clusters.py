@@ -86,7 +86,7 @@ event = st.dataframe(
         "n_transactions": st.column_config.NumberColumn("Transfers"),
         "countries": st.column_config.ListColumn("Countries"),
         "summary": st.column_config.TextColumn("Summary"),
-    },  # fmt: skip
+    },
 )
 rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
 if rows:
