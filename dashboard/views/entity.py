@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import audit, guard
+from dashboard.widgets.attributes import attribute_fields
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.entity_picker import entity_picker
 from dashboard.widgets.network import network_picture
@@ -30,10 +31,7 @@ except KeyError as exc:
 
 st.header(md(detail.label))
 st.caption(f"{md(detail.kind)} · {md(detail.entity_id)}")
-if detail.attributes:
-    st.json(
-        {k: str(val) for k, val in detail.attributes.items() if k != "batch_id"}, expanded=False
-    )
+attribute_fields(detail.attributes)
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Counterparties", f"{len(detail.counterparties):,}")

@@ -11,6 +11,11 @@ def test_search_and_show_a_person(app):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Clusters"] == "1"
     assert metrics["Trips"] == "1"
+    # attributes as labelled fields, not a JSON block
+    assert not at.json
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "**Document number**" in text and "N0001" in text and "**Nationality**" in text
+    assert "batch_id" not in text and "id_document_number" not in text
 
 
 def test_shared_passport_finds_both_people(app):
