@@ -215,7 +215,10 @@ def session() -> AuditedSession:
 
 
 def upload(
-    name: str, data: bytes, progress: Callable[[int, int], None] | None = None
+    name: str,
+    data: bytes,
+    progress: Callable[[int, int], None] | None = None,
+    mapping: Any = None,
 ) -> dict[str, Any]:
     """Ingest one uploaded file into the store; returns the ingest report as a plain dict.
 
@@ -224,6 +227,7 @@ def upload(
     removed afterwards. The upload is role-checked and audited. The rejected rows come back
     as a spreadsheet-safe CSV under ``rejected_csv``. ``progress(done, total)`` is called as the
     file is hashed, parsed and written (see :func:`engine.services.ingest.ingest_file`).
+    ``mapping`` (a :class:`loaders.mapping.Mapping`) says which column is which, as ``--mapping``.
     """
     from engine.services.ingest import export_rejected, sanitise_source_name
 
@@ -231,7 +235,8 @@ def upload(
     with tempfile.TemporaryDirectory(prefix="moneytrail-upload-") as folder:
         path = Path(folder) / safe
         path.write_bytes(data)
-        report = session().ingest(path, source_name=safe, progress=progress)
+        options: dict[str, Any] = {"mapping": mapping} if mapping is not None else {}
+        report = session().ingest(path, source_name=safe, progress=progress, **options)
     summary = {k: v for k, v in vars(report).items() if k != "rejected_rows"}
     summary["rejected_csv"] = b""
     if report.rejected:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import guard
+from dashboard.widgets.mapping import mapping_picker
 from dashboard.widgets.text import md
 from engine.core.errors import MoneytrailError
 
@@ -18,6 +19,7 @@ st.caption(
 )
 
 files = st.file_uploader("Files", accept_multiple_files=True, key="upload_files")
+mapping = mapping_picker(files)
 if st.button("Ingest", type="primary", disabled=not files, key="ingest"):
     reports = []
     for file in files or []:
@@ -27,7 +29,7 @@ if st.button("Ingest", type="primary", disabled=not files, key="ingest"):
             bar.progress(min(done / max(total, 1), 1.0), text=f"reading {name}")
 
         try:
-            reports.append(state.upload(file.name, file.getvalue(), progress=show))
+            reports.append(state.upload(file.name, file.getvalue(), progress=show, mapping=mapping))
         except MoneytrailError as exc:
             reports.append({"source": file.name, "status": "refused", "error": str(exc)})
         bar.empty()
