@@ -8,6 +8,7 @@ members, and exports the case file, checking the ZIP and the audit trail the jou
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import tempfile
@@ -20,6 +21,8 @@ import pytest
 from engine.security.audit import AuditLog
 from tests.browser import dashboard_server
 from tests.dashboard import world
+from tests.services.test_anx import chart as anx_chart
+from tests.services.test_anx import parse as anx_parse
 
 pytestmark = pytest.mark.browser
 
@@ -207,6 +210,29 @@ def test_investigator_journey(page, server, tmp_path):
     assert "'=HYPERLINK" in transactions and ",=HYPERLINK" not in transactions
     report = archive.read("report.html").decode()
     assert "<svg" in report and "fan_in" in report and "<script" not in report
+    # the same case as i2 ANX XML: read back with a parser that loads no DTD or entity
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download moneytrail-cluster-1.anx").click()
+    anx = Path(info.value.path()).read_bytes()
+    assert anx == archive.read("case.anx")
+    labels, links = anx_chart(anx_parse(anx))
+    transfers = [i for i in links if i.find("Link/LinkStyle").get("Type") == "Transaction"]
+    rows = list(csv.DictReader(io.StringIO(transactions)))
+    assert len(transfers) == len(rows) and labels
+    amounts = sorted(
+        float(a.get("Value"))
+        for i in transfers
+        for a in i.iter("Attribute")
+        if a.get("AttributeClass") == "amount"
+    )
+    assert amounts == pytest.approx(sorted(float(r["amount"]) for r in rows))
+    ends = {
+        e for i in transfers for e in (i.find("Link").get("End1Id"), i.find("Link").get("End2Id"))
+    }
+    assert ends <= set(labels)
+    text = anx.decode()
+    for _, name, _, doc, account in world.SENDERS:
+        assert name not in text and doc not in text and account not in text, name
     _shot(page, "export.png")
 
     # 6. The audit trail: each step the journey took, by the signed-in user.
