@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
 from dashboard.auth import guard
 from dashboard.widgets.case_summary import flag_label
 from engine.core.config import DEFAULT_BASE_CURRENCY
+from engine.queries.case_facts import case_facts
 
 #: Sort orders of the list (label → column, largest first).
-SORTS = {"Case score": "score", "Money moved": "volume", "Accounts": "n_accounts",
-         "Transfers": "n_transactions"}  # fmt: skip
+SORTS = {"Case score": "score", "Model score": "model_score", "Money moved": "volume",
+         "Accounts": "n_accounts", "Transfers": "n_transactions"}  # fmt: skip
 #: Currency of the amounts shown (the store's base currency).
 CURRENCY = DEFAULT_BASE_CURRENCY
 
@@ -20,6 +22,12 @@ def human_flags(flags: object) -> str:
     """The red flags (a ``", "``-joined string or a list of pattern names) by human name."""
     names = flags.split(", ") if isinstance(flags, str) else list(flags or [])  # type: ignore[call-overload]
     return ", ".join(flag_label(str(f)) for f in names if f)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _facts(v: str) -> pd.DataFrame:
+    """First and last day and best model score per case (cached per data version)."""
+    return case_facts(state.workbench())
 
 
 guard("view_cluster")
@@ -36,6 +44,8 @@ if frame.empty:
     st.info("No clusters match. Run `moneytrail analyze` after uploading data.")
     st.stop()
 
+facts = _facts(v)
+frame = frame.merge(facts, on="cluster_id", how="left")
 order = st.radio(
     "Sort by",
     list(SORTS),
@@ -43,7 +53,9 @@ order = st.radio(
     key="cluster_sort",
     help="Case score: how strongly the evidence points to an organised operation (0 to 1).",
 )
-frame = frame.sort_values(SORTS[order], ascending=False, kind="stable").reset_index(drop=True)
+frame = frame.sort_values(
+    SORTS[order], ascending=False, kind="stable", na_position="last"
+).reset_index(drop=True)
 frame["flags"] = frame["flags"].map(human_flags)
 st.caption(f"{len(frame):,} clusters, sorted by {order.lower()}. Select a row to open it.")
 shown = frame[
@@ -56,6 +68,9 @@ shown = frame[
         "n_parties",
         "n_transactions",
         "volume",
+        "first_seen",
+        "last_seen",
+        "model_score",
         "countries",
         "summary",
     ]
@@ -84,6 +99,13 @@ event = st.dataframe(
         "n_accounts": st.column_config.NumberColumn("Accounts"),
         "n_parties": st.column_config.NumberColumn("People"),
         "n_transactions": st.column_config.NumberColumn("Transfers"),
+        "first_seen": st.column_config.DateColumn("From", format="YYYY-MM-DD"),
+        "last_seen": st.column_config.DateColumn("To", format="YYYY-MM-DD"),
+        "model_score": st.column_config.NumberColumn(
+            "Model score",
+            format="%.2f",
+            help="Highest triage-model score of a core account (0 to 1; empty without a model)",
+        ),
         "countries": st.column_config.ListColumn("Countries"),
         "summary": st.column_config.TextColumn("Summary"),
     },

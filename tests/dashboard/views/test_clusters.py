@@ -34,3 +34,15 @@ def test_open_cluster(app):
     at.button(key="open_cluster").click().run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Cluster 2"]
+
+
+def test_the_list_shows_each_case_period_and_sorts_by_model_score(app):
+    at = page(app, "clusters")
+    table = at.dataframe[0].value
+    first = table.set_index("cluster_id").loc[1]
+    assert first["first_seen"].date().isoformat() == "2024-03-01"
+    assert first["last_seen"] >= first["first_seen"]
+    at.radio(key="cluster_sort").set_value("Model score").run()
+    assert not at.exception
+    scores = at.dataframe[0].value["model_score"].dropna().tolist()
+    assert scores == sorted(scores, reverse=True)
