@@ -93,10 +93,12 @@ def summary_sentence(
             f"{'s' if len(into_top) != 1 else ''}"
         )
         if len(by_dst) > 1:
-            head += (
-                f"; {len(tx):,} transfers move {money(float(amount.sum()), currency)} "
-                f"among {pd.concat([tx['src_account'], tx['dst_account']]).nunique()} accounts"
-            )
+            # the case's own totals when it has them (the frame may be capped to its largest rows)
+            total = float(info.get("volume") or amount.sum())
+            count = int(info.get("n_transactions") or len(tx))
+            accounts = int(info.get("n_accounts") or
+                           pd.concat([tx["src_account"], tx["dst_account"]]).nunique())  # fmt: skip
+            head += f"; {count:,} transfers move {money(total, currency)} among {accounts} accounts"
     parts.append(head)
     countries = [c for c in (info.get("countries") or []) if c]
     if countries:

@@ -54,3 +54,9 @@ def test_cards_merge_per_pattern_and_count_each_entity_and_transaction_once():
     assert fan["label"] == "Many senders, one collector" and fan["reason"].endswith(".")
     assert cards.iloc[1]["n_records"] == 1
     assert merge_cards(evidence.iloc[0:0]).empty
+
+
+def test_summary_takes_the_case_totals_over_a_capped_frame():
+    info = {"volume": 99000.0, "n_transactions": 40, "n_accounts": 12}
+    text = summary_sentence(info, TX)
+    assert "40 transfers move 99,000 EUR among 12 accounts" in text
