@@ -48,8 +48,8 @@ cols[0].metric("Rank", info.get("rank"))
 cols[1].metric(
     "Case score",
     f"{info.get('score') or 0:.2f}",
-    help="0 to 1: how strongly the evidence together points to an organised operation "
-    "(0.5 worth a look, above 0.9 strong). See the Evidence tab.",
+    help="0 to 1: the evidence of the case's red flags, summed and mapped as sum / (sum + 20); "
+    "it ranks cases, it is not a probability. See the Evidence tab.",
 )
 cols[2].metric("Accounts", info.get("n_accounts"))
 cols[3].metric("People", info.get("n_parties"))

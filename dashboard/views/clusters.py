@@ -90,7 +90,7 @@ event = st.dataframe(
             min_value=0.0,
             max_value=1.0,
             format="%.2f",
-            help="0 to 1: 0.5 worth a look, above 0.9 strong.",
+            help="0 to 1: summed evidence mapped as sum / (sum + 20); ranks cases, not a probability.",
         ),
         "volume": st.column_config.NumberColumn(
             "Moved inside", format=f"%.0f {CURRENCY}", help="Money moved between members"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from engine.core.config import DEFAULT_BASE_CURRENCY
 from engine.detect.typologies import typology
 
 #: Entities listed on one merged evidence card (the rest are counted).
@@ -19,13 +20,16 @@ CARD_ENTITIES = 8
 
 #: The three scores a case shows, explained on one scale.
 SCORE_HELP = (
-    "**How to read the scores.** The *case score* (0 to 1) says how strongly all the evidence "
-    "together points to an organised operation: 0.5 is a case worth a look, above 0.9 is strong. "
-    "It grows with each finding's *evidence weight*: the pattern's prior weight times how "
-    "unlikely the finding is by chance (a weight of 2 is about a one-in-a-hundred chance "
-    "finding; 5 is far beyond chance), and more when different patterns and layers (money, "
-    "travel, identity) agree. An account's *risk* adds up the weights of the findings it "
-    "appears in: 0 means no finding, 10 or more means several strong ones."
+    "**How to read the scores.** Each finding is judged by how unlikely it is by chance in "
+    "this data: its q-value (a p-value corrected for the many findings tested). A finding's "
+    "*evidence weight* is its pattern's weight times the square root of −log10 q: with a "
+    "pattern weight of 1, q = 0.01 gives 1.4 and q = 0.0001 gives 2. The *case score* (0 to 1) "
+    "adds up the weights of its red flags, raises the sum when different patterns and kinds of "
+    "evidence (money, travel, identity) agree and with the share of its money crossing "
+    "borders, and maps it as sum / (sum + 20): 0.5 means a "
+    "sum of 20. It ranks cases against each other; it is not a probability. An account's "
+    "*risk* takes, per pattern, its strongest finding (pattern weight × −log10 p, at most 12) "
+    "and adds them up, raised by half for every further kind of evidence; 0 means no finding."
 )
 
 
@@ -45,7 +49,7 @@ def flag_reason(pattern: str) -> str:
         return ""
 
 
-def money(amount: float | None, currency: str = "EUR") -> str:
+def money(amount: float | None, currency: str = DEFAULT_BASE_CURRENCY) -> str:
     """An amount with its currency, rounded to whole units (``12,400 EUR``)."""
     return f"{amount or 0:,.0f} {currency}"
 
@@ -69,7 +73,7 @@ def summary_sentence(
     info: dict[str, Any],
     transactions: pd.DataFrame,
     trips: pd.DataFrame | None = None,
-    currency: str = "EUR",
+    currency: str = DEFAULT_BASE_CURRENCY,
 ) -> str:
     """One sentence from the case's evidence: who pays whom, how much, where, over what time.
 

@@ -69,7 +69,7 @@ def member_tables(members: pd.DataFrame) -> None:
     """Core members (who carry the findings) and context (first-hop counterparties) apart."""
     core = members["core"] if "core" in members else pd.Series(True, index=members.index)
     config = {"Risk": st.column_config.NumberColumn(
-        "Risk", format="%.1f", help="Sum of the evidence weights of the findings it is in.")}  # fmt: skip
+        "Risk", format="%.1f", help="Per pattern its strongest finding (weight × −log10 p), summed.")}  # fmt: skip
     st.markdown(f"**Core** · {int(core.sum())} members who carry the case's findings")
     st.dataframe(members.loc[core, list(MEMBER_COLUMNS)].rename(columns=MEMBER_COLUMNS),
                  hide_index=True, width="stretch", column_config=config)  # fmt: skip
