@@ -113,6 +113,13 @@ def _csv_header(path: Path, name: str, encoding: str, delimiter: str | None, ski
     return _dedupe(header), encoding, delimiter
 
 
+def csv_header(path: Path, name: str) -> tuple[list[str], str]:
+    """Column names and delimiter of a delimited file, read exactly as the loader reads them
+    (compressed files opened, Latin-1 fallback, repeated names numbered ``name.1``)."""
+    header, _, delimiter = _csv_header(path, name, "auto", None, 0)
+    return header, delimiter
+
+
 def unreadable(exc: OSError, path: Path, name: str) -> InputError:
     """An InputError for a file the OS or a decompressor cannot read (a truncated or fake
     ``.gz``), naming the file as the user gave it and never the server's path."""

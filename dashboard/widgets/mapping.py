@@ -8,15 +8,16 @@ mapping file gives (see docs/formats.md), so both paths load the file the same w
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from dashboard.widgets.text import md
 from engine.core.errors import MoneytrailError
 from engine.services.column_mapping import Mapping
+from engine.services.column_mapping import header as read_header
 from engine.services.column_mapping import parse as parse_mapping
 from engine.services.column_mapping import read as read_mapping
 
@@ -35,12 +36,19 @@ FIELDS = {
 NONE = "(none)"
 
 
-def header(data: bytes) -> tuple[list[str], str]:
-    """Column names of a delimited file's first line and its delimiter (``,`` ``;`` tab ``|``)."""
-    first = data[:65536].decode("utf-8-sig", errors="replace").splitlines()
-    line = first[0] if first else ""
-    delimiter = max([",", ";", "\t", "|"], key=line.count)
-    names = next(csv.reader([line], delimiter=delimiter), [])
+def header(data: bytes, name: str = "upload.csv") -> tuple[list[str], str]:
+    """Column names of an upload's header line and its delimiter, read by the loader's own
+    header reader (so the picks name the columns the loader will see).
+
+    Raises
+    ------
+    InputError
+        If the file is empty, binary or has no header line.
+    """
+    with tempfile.TemporaryDirectory(prefix="moneytrail-header-") as folder:
+        path = Path(folder) / f"upload{''.join(Path(name).suffixes[-2:])}"
+        path.write_bytes(data)
+        names, delimiter = read_header(path, name)
     return [n.strip() for n in names if n.strip()], delimiter
 
 
@@ -107,8 +115,12 @@ def mapping_picker(files: list[Any] | None) -> Mapping | None:
     if not files:
         st.caption("Choose a file first: its columns are offered here.")
         return None
-    names, delimiter = header(files[0].getvalue())
-    st.caption(f"Columns of {files[0].name} (separated by {delimiter!r}): {', '.join(names)}")
+    try:
+        names, delimiter = header(files[0].getvalue(), files[0].name)
+    except MoneytrailError as exc:
+        st.error(f"Cannot read the columns of {md(files[0].name)}: {md(str(exc))}")
+        return None
+    st.caption(md(f"Columns of {files[0].name} (separated by {delimiter!r}): {', '.join(names)}"))
     options = [NONE, *names]
     cols = st.columns(3)
     choices = {

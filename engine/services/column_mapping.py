@@ -4,9 +4,11 @@ as a service (the dashboard reaches loaders only through engine services)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from loaders.mapping import Mapping, parse_mapping, read_mapping
+from loaders.tabular import csv_header
 
 
 def parse(data: dict[str, Any], name: str = "mapping") -> Mapping:
@@ -21,4 +23,9 @@ def read(path: str | os.PathLike[str]) -> Mapping:
     return read_mapping(path)
 
 
-__all__ = ["Mapping", "parse", "read"]
+def header(path: str | os.PathLike[str], name: str) -> tuple[list[str], str]:
+    """Column names and delimiter of a delimited file, as the loader will see them."""
+    return csv_header(Path(path), name)
+
+
+__all__ = ["Mapping", "header", "parse", "read"]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pyarrow.compute as pc
 import pytest
 
@@ -26,6 +28,17 @@ def picks(**chosen: str) -> dict[str, str]:
 
 def test_header_is_read_with_its_delimiter():
     assert header(GERMAN) == (["Buchungstag", "Betrag", "Empfaenger"], ";")
+
+
+def test_header_names_the_columns_the_loader_sees():
+    """A compressed upload is opened, a repeated name is numbered as the loader numbers it,
+    and an empty file is refused by name (the picks must name columns the loader will find)."""
+    repeated = b"Buchungstag;Betrag;Betrag\n01.03.2024;1,00;2,00\n"
+    expected = (["Buchungstag", "Betrag", "Betrag.1"], ";")
+    assert header(repeated, "konto.csv") == expected
+    assert header(gzip.compress(repeated), "konto.csv.gz") == expected
+    with pytest.raises(MoneytrailError, match=r"leer\.csv"):
+        header(b"", "leer.csv")
 
 
 def test_picked_columns_load_the_german_export(tmp_path):
