@@ -18,6 +18,9 @@ look-alikes those simulators model on purpose (fan-in to merchants, payroll fan-
 paying back, standing orders); a burst null (the anchor's transfers in the instance's span
 against its whole period) did not, since their legitimate models also come in bursts.
 
+Detectors with a null of their own (spec ``null = "permutation"``, :mod:`engine.detect.loops`:
+the same transfers with their times permuted) set ``p`` and ``q`` themselves; they are kept.
+
 Findings without transfers between customers (travel, identity), and cash patterns (the cash
 side is a hub; for structuring the legal threshold is the point), have no such null: they keep
 the prior of their typology (:attr:`~engine.detect.typologies.Typology.prior_p`, from its
@@ -132,6 +135,10 @@ def calibrate(frame: Frame, hits: list[Hits]) -> None:
     """Set ``p`` and ``q`` on every :class:`Hits` in ``hits`` (in place)."""
     for h in hits:
         spec = typology(h.pattern)
+        if spec.null == "permutation":
+            if h.p is None or h.q is None or len(h.p) != len(h) or len(h.q) != len(h):
+                raise ValueError(f"{h.pattern}: a permutation-null detector must set p and q")
+            continue
         p = np.full(len(h), spec.prior_p)
         if spec.null == "novelty" and len(h):
             inst, _ = _instance_tx(frame, h)

@@ -63,7 +63,9 @@ class Typology:
         ``"novelty"``, against the data (its transfers between customers against the one-off
         rate of its own accounts; a finding without such transfers, travel and identity ones,
         takes the prior); ``"prior"``, the prior alone: cash patterns, whose other side is a
-        hub and where a legal threshold is the point.
+        hub and where a legal threshold is the point; ``"permutation"``, set by the detector
+        itself against the same transfers with their times permuted (an empirical false
+        discovery rate, :mod:`engine.detect.loops`), kept as it is.
     """
 
     name: str
@@ -120,6 +122,7 @@ TYPOLOGIES: tuple[Typology, ...] = (
     T("bipartite", "money", "generic", 0.75, None, ("bipartite_",), f"{_F}:bipartite", "flows", ("bipartite",)),
     T("stack", "money", "generic", 2.0, None, ("bipartite_",), f"{_F}:bipartite", "flows", ("stack",)),
     T("layering_chain", "money", "generic", 2.0, "chain start", ("chain_", "pass_"), f"{_F}:layering_chain", "flows", ("layering_chain",)),
+    T("new_money_loop", "money", "generic", 1.5, None, (), "engine.detect.loops:new_money_loop", "loops", (), "permutation"),
     T("pass_through", "money", "generic", 1.0, "mule", ("pass_",), f"{_F}:pass_through", "flows", ("pass_through",)),
     T("dense_flow", "money", "flowscope", 1.0, None, ("dense_flow", "pass_"), f"{_F}:dense_flow", "flows"),
     T("structuring", "money", "generic", 2.0, "structured deposits", ("cash_threshold", "structuring_"), f"{_C}:structuring", "cash", ("structuring",), "prior"),
@@ -205,6 +208,12 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "layering_chain": (
         "Chain of quick hand-ons",
         "Money passes along a chain of accounts, each passing nearly all of it on soon.",
+    ),
+    "new_money_loop": (
+        "Strangers' money going round",
+        "Accounts that otherwise never deal with each other pay each other in loops within days"
+        " (money circled, split and gathered again, or passed among a set), far more than the"
+        " same transfers at shuffled times would.",
     ),
     "pass_through": (
         "Money mule",

@@ -1,0 +1,143 @@
+"""Loops among transfers inside time windows: the 2-core of each window's graph, in one pass.
+
+A graph's 2-core is what is left after repeatedly removing nodes with one edge: every edge that
+lies on a cycle, or on a path between cycles. A window's graph of transfers between accounts
+that otherwise never deal with each other is nearly a forest when those transfers are
+independent (its mean degree is well below one over a short window); money that goes round,
+is split and gathered again, or is passed densely within a set of accounts closes loops.
+:func:`windowed_two_core` finds, for many windows at once, the edges of each window's 2-core
+and the component each belongs to.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+def windowed_two_core(
+    u: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 2-core edges of the graph of each window ``edges[lo[w]:hi[w]]``.
+
+    Parameters
+    ----------
+    u, v : int arrays (m,)
+        Endpoints of the edges (undirected), nodes ``0..n-1``, ordered so that each window is a
+        slice.
+    lo, hi : int arrays (n_windows,)
+        Slice of each window.
+    n : int
+        Number of nodes.
+
+    Returns
+    -------
+    window, edge, root : int64 arrays
+        One row per (window, edge) in that window's 2-core: the window, the edge's index into
+        ``u``/``v``, and a node naming its connected component within the 2-core (components
+        are ``(window, root)``). Self-loops are ignored.
+    """
+    u = np.ascontiguousarray(u, np.int64)
+    v = np.ascontiguousarray(v, np.int64)
+    lo = np.ascontiguousarray(lo, np.int64)
+    hi = np.ascontiguousarray(hi, np.int64)
+    if len(u) != len(v) or len(lo) != len(hi):
+        raise ValueError("u and v, and lo and hi, must have equal lengths")
+    if len(lo) and (lo.min(initial=0) < 0 or hi.max(initial=0) > len(u) or (hi < lo).any()):
+        raise ValueError("window slices must lie within the edges")
+    if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
+        raise ValueError("edge endpoints must be nodes 0..n-1")
+    return _two_core_kernel(u, v, lo, hi, n)  # type: ignore[no-any-return]
+
+
+@numba.njit(cache=True, nogil=True)
+def _root(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
+    deg = np.zeros(n, np.int64)
+    start = np.zeros(n + 1, np.int64)
+    parent = np.arange(n)
+    m_max = 0
+    for w in range(len(lo)):
+        m_max = max(m_max, hi[w] - lo[w])
+    inc = np.zeros(2 * m_max, np.int64)  # incident local edges per node, CSR by start
+    fill = np.zeros(n, np.int64)
+    alive = np.zeros(m_max, np.bool_)
+    queue = np.zeros(2 * m_max + 1, np.int64)
+    out_w, out_e, out_r = [], [], []
+    for w in range(len(lo)):
+        a, b = lo[w], hi[w]
+        m = b - a
+        # degrees and incidence lists of the window's nodes (touched nodes only)
+        for i in range(m):
+            x, y = u[a + i], v[a + i]
+            alive[i] = x != y
+            if alive[i]:
+                deg[x] += 1
+                deg[y] += 1
+        # CSR offsets in the order nodes first appear
+        pos = 0
+        for i in range(m):
+            if not alive[i]:
+                continue
+            for x in (u[a + i], v[a + i]):
+                if fill[x] == 0 and start[x] == 0 and deg[x] > 0:
+                    start[x] = pos + 1  # +1: 0 means unset
+                    pos += deg[x]
+        for i in range(m):
+            if not alive[i]:
+                continue
+            for x in (u[a + i], v[a + i]):
+                inc[start[x] - 1 + fill[x]] = i
+                fill[x] += 1
+        # peel nodes of degree one
+        qh, qt = 0, 0
+        for i in range(m):
+            if not alive[i]:
+                continue
+            for x in (u[a + i], v[a + i]):
+                if deg[x] == 1:
+                    queue[qt] = x
+                    qt += 1
+                    deg[x] = -1  # queued
+        while qh < qt:
+            x = queue[qh]
+            qh += 1
+            for k in range(start[x] - 1, start[x] - 1 + fill[x]):
+                e = inc[k]
+                if not alive[e]:
+                    continue
+                alive[e] = False
+                y = v[a + e] if u[a + e] == x else u[a + e]
+                if deg[y] > 0:
+                    deg[y] -= 1
+                    if deg[y] == 1:
+                        queue[qt] = y
+                        qt += 1
+                        deg[y] = -1
+        # components of the surviving edges
+        for i in range(m):
+            if alive[i]:
+                rx, ry = _root(parent, u[a + i]), _root(parent, v[a + i])
+                if rx != ry:
+                    parent[max(rx, ry)] = min(rx, ry)
+        for i in range(m):
+            if alive[i]:
+                out_w.append(w)
+                out_e.append(a + i)
+                out_r.append(_root(parent, u[a + i]))
+        # reset what this window touched
+        for i in range(m):
+            for x in (u[a + i], v[a + i]):
+                deg[x] = 0
+                start[x] = 0
+                fill[x] = 0
+                parent[x] = x
+            alive[i] = False
+    return (np.array(out_w, np.int64), np.array(out_e, np.int64), np.array(out_r, np.int64))

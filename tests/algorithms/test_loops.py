@@ -1,0 +1,56 @@
+"""The windowed 2-core kernel against networkx on random multigraphs and windows."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from algorithms.loops import windowed_two_core
+
+
+def _naive_two_core(u, v, lo, hi):
+    """(sorted edge indices, component root of each) of the 2-core of edges[lo:hi]."""
+    g = nx.MultiGraph()
+    g.add_edges_from((int(u[i]), int(v[i]), i) for i in range(lo, hi) if u[i] != v[i])
+    while True:
+        leaves = [x for x in g if g.degree(x) <= 1]
+        if not leaves:
+            break
+        g.remove_nodes_from(leaves)
+    root = {x: min(c) for c in nx.connected_components(g) for x in c}
+    edges = sorted(k for _, _, k in g.edges(keys=True))
+    return edges, [root[int(u[e])] for e in edges]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_two_core_matches_networkx(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 25))
+    m = int(rng.integers(0, 50))
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    cuts = np.sort(rng.integers(0, m + 1, 6))
+    lo, hi = cuts[:3], cuts[3:]
+    lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+    w, e, r = windowed_two_core(u, v, lo, hi, n)
+    for k in range(3):
+        mine = np.argsort(e[w == k], kind="stable")
+        want_edges, want_roots = _naive_two_core(u, v, lo[k], hi[k])
+        assert e[w == k][mine].tolist() == want_edges
+        assert r[w == k][mine].tolist() == want_roots
+
+
+def test_a_tree_has_no_core_and_a_triangle_is_all_core():
+    u, v = np.array([0, 1, 1, 3, 4, 5]), np.array([1, 2, 3, 4, 5, 3])
+    w, e, r = windowed_two_core(u, v, np.array([0, 0]), np.array([3, 6]), 6)
+    assert e[w == 0].size == 0  # a star
+    assert sorted(e[w == 1].tolist()) == [3, 4, 5]  # the triangle 3-4-5, not its tail
+    assert set(r[w == 1].tolist()) == {3}
+
+
+def test_bad_slices_are_refused():
+    u = v = np.array([0, 1])
+    with pytest.raises(ValueError, match="within the edges"):
+        windowed_two_core(u, v, np.array([0]), np.array([3]), 2)
+    with pytest.raises(ValueError, match=r"nodes 0\.\.n-1"):
+        windowed_two_core(u, np.array([0, 5]), np.array([0]), np.array([2]), 2)
