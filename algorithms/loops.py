@@ -17,7 +17,7 @@ import numpy as np
 
 def windowed_two_core(
     u: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The 2-core edges of the graph of each window ``edges[lo[w]:hi[w]]``.
 
     Parameters
@@ -32,10 +32,12 @@ def windowed_two_core(
 
     Returns
     -------
-    window, edge, root : int64 arrays
+    window, edge, component : int64 arrays
         One row per (window, edge) in that window's 2-core: the window, the edge's index into
-        ``u``/``v``, and a node naming its connected component within the 2-core (components
-        are ``(window, root)``). Self-loops are ignored.
+        ``u``/``v``, and its connected component within that window's 2-core (numbered
+        0, 1, … over all windows). Self-loops are ignored.
+    edges, nodes : int64 arrays (n_components,)
+        Edges and nodes of each component.
     """
     u = np.ascontiguousarray(u, np.int64)
     v = np.ascontiguousarray(v, np.int64)
@@ -61,56 +63,62 @@ def _root(parent: np.ndarray, x: int) -> int:
 @numba.njit(cache=True, nogil=True)
 def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
     deg = np.zeros(n, np.int64)
-    start = np.zeros(n + 1, np.int64)
+    start = np.zeros(n, np.int64)
+    fill = np.zeros(n, np.int64)
     parent = np.arange(n)
+    cid = np.full(n, -1, np.int64)  # component number of a root (this window)
+    seen = np.full(n, -1, np.int64)  # last window a node was counted in
     m_max = 0
+    total = 0
     for w in range(len(lo)):
         m_max = max(m_max, hi[w] - lo[w])
-    inc = np.zeros(2 * m_max, np.int64)  # incident local edges per node, CSR by start
-    fill = np.zeros(n, np.int64)
+        total += hi[w] - lo[w]
+    inc = np.zeros(2 * m_max, np.int64)  # incident window edges per node, CSR by start
     alive = np.zeros(m_max, np.bool_)
     queue = np.zeros(2 * m_max + 1, np.int64)
-    out_w, out_e, out_r = [], [], []
+    out_w = np.empty(total, np.int64)
+    out_e = np.empty(total, np.int64)
+    out_c = np.empty(total, np.int64)
+    c_edges = np.zeros(total + 1, np.int64)
+    c_nodes = np.zeros(total + 1, np.int64)
+    k = 0  # rows written
+    n_comp = 0
     for w in range(len(lo)):
         a, b = lo[w], hi[w]
         m = b - a
-        # degrees and incidence lists of the window's nodes (touched nodes only)
         for i in range(m):
             x, y = u[a + i], v[a + i]
             alive[i] = x != y
             if alive[i]:
                 deg[x] += 1
                 deg[y] += 1
-        # CSR offsets in the order nodes first appear
+        # incidence lists (offsets + 1, so that 0 means unset)
         pos = 0
         for i in range(m):
-            if not alive[i]:
-                continue
-            for x in (u[a + i], v[a + i]):
-                if fill[x] == 0 and start[x] == 0 and deg[x] > 0:
-                    start[x] = pos + 1  # +1: 0 means unset
-                    pos += deg[x]
+            if alive[i]:
+                for x in (u[a + i], v[a + i]):
+                    if start[x] == 0:
+                        start[x] = pos + 1
+                        pos += deg[x]
         for i in range(m):
-            if not alive[i]:
-                continue
-            for x in (u[a + i], v[a + i]):
-                inc[start[x] - 1 + fill[x]] = i
-                fill[x] += 1
+            if alive[i]:
+                for x in (u[a + i], v[a + i]):
+                    inc[start[x] - 1 + fill[x]] = i
+                    fill[x] += 1
         # peel nodes of degree one
         qh, qt = 0, 0
         for i in range(m):
-            if not alive[i]:
-                continue
-            for x in (u[a + i], v[a + i]):
-                if deg[x] == 1:
-                    queue[qt] = x
-                    qt += 1
-                    deg[x] = -1  # queued
+            if alive[i]:
+                for x in (u[a + i], v[a + i]):
+                    if deg[x] == 1:
+                        queue[qt] = x
+                        qt += 1
+                        deg[x] = -1  # queued
         while qh < qt:
             x = queue[qh]
             qh += 1
-            for k in range(start[x] - 1, start[x] - 1 + fill[x]):
-                e = inc[k]
+            for j in range(start[x] - 1, start[x] - 1 + fill[x]):
+                e = inc[j]
                 if not alive[e]:
                     continue
                 alive[e] = False
@@ -121,7 +129,7 @@ def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
                         queue[qt] = y
                         qt += 1
                         deg[y] = -1
-        # components of the surviving edges
+        # components of the surviving edges, numbered as they first appear
         for i in range(m):
             if alive[i]:
                 rx, ry = _root(parent, u[a + i]), _root(parent, v[a + i])
@@ -129,9 +137,20 @@ def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
                     parent[max(rx, ry)] = min(rx, ry)
         for i in range(m):
             if alive[i]:
-                out_w.append(w)
-                out_e.append(a + i)
-                out_r.append(_root(parent, u[a + i]))
+                r = _root(parent, u[a + i])
+                if cid[r] < 0:
+                    cid[r] = n_comp
+                    n_comp += 1
+                c = cid[r]
+                out_w[k] = w
+                out_e[k] = a + i
+                out_c[k] = c
+                k += 1
+                c_edges[c] += 1
+                for x in (u[a + i], v[a + i]):
+                    if seen[x] != w:
+                        seen[x] = w
+                        c_nodes[c] += 1
         # reset what this window touched
         for i in range(m):
             for x in (u[a + i], v[a + i]):
@@ -139,5 +158,6 @@ def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
                 start[x] = 0
                 fill[x] = 0
                 parent[x] = x
+                cid[x] = -1
             alive[i] = False
-    return (np.array(out_w, np.int64), np.array(out_e, np.int64), np.array(out_r, np.int64))
+    return out_w[:k], out_e[:k], out_c[:k], c_edges[:n_comp], c_nodes[:n_comp]

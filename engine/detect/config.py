@@ -8,7 +8,9 @@ two transactions on the same day count as possibly ordered either way.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
 
 DAY_US = 86_400_000_000
 
@@ -19,6 +21,19 @@ CORRIDOR_COUNTRIES = (
     "MR", "MX", "GT", "DJ", "YE", "KE", "TZ", "MZ", "TH", "MY", "FR", "BE", "ES", "IT", "MT",
     "CY", "AT", "EG", "ET", "SO", "AE", "AF", "PK",
 )  # fmt: skip
+
+
+#: Money thresholds that follow the data's scale (:meth:`DetectionConfig.scaled_to`): the
+#: currency and the size of a bank's customers are unknown. ``cash_threshold`` is not among
+#: them: for structuring the legal reporting threshold is the point.
+RELATIVE_MONEY = (
+    "bipartite_min_amount",
+    "pass_through_min_amount",
+    "funnel_min_amount",
+    "cash_wire_min_amount",
+    "controller_max_amount",
+    "revenue_min_inflow",
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +51,8 @@ class DetectionConfig:
     #: (rent, salary, remittance to family): not counted towards fan-in/fan-out.
     max_pair_repeat: int = 3
     # -- 1, 2 fan-in / fan-out ----------------------------------------------------------------
-    fan_k: int = 6
-    fan_window_days: int = 10
+    fan_k: int = 4
+    fan_window_days: int = 20
     # -- 3 temporal cycle ---------------------------------------------------------------------
     cycle_max_len: int = 6
     cycle_window_days: int = 30
@@ -133,11 +148,47 @@ class DetectionConfig:
     #: Smallest case (core accounts, parties and travel records) that is reported.
     min_cluster_accounts: int = 3
     corridor_countries: tuple[str, ...] = field(default=CORRIDOR_COUNTRIES)
+    # -- the data's money scale ---------------------------------------------------------------
+    #: ``"relative"``: the thresholds of :data:`RELATIVE_MONEY` are given for data whose median
+    #: transaction is ``money_reference`` and are rescaled to the data's own median when the
+    #: frame is built (:func:`engine.detect.frame.median_amount`); ``"absolute"``: used as
+    #: given (in the base currency).
+    money_thresholds: str = "relative"
+    #: The median transaction of the world the defaults were set on (the default synthetic
+    #: world: 91 EUR at small scale).
+    money_reference: float = 90.0
+    #: The factor the relative thresholds were multiplied by (set by :meth:`scaled_to`).
+    money_factor: float = 1.0
     max_instances: int = 20_000
 
     def days(self, value: float) -> int:
         """``value`` days in epoch microseconds (the unit of ``ts``)."""
         return int(value * DAY_US)
+
+    def scaled_to(self, median_transfer: float) -> DetectionConfig:
+        """This config with the :data:`RELATIVE_MONEY` thresholds rescaled to data whose median
+        transaction is ``median_transfer`` (unchanged when absolute, or when the median is not
+        a positive number: no transactions).
+
+        Raises
+        ------
+        ValueError
+            ``money_thresholds`` is neither ``"relative"`` nor ``"absolute"``, or
+            ``money_reference`` is not positive.
+        """
+        if self.money_thresholds not in ("relative", "absolute"):
+            raise ValueError(
+                f"money_thresholds must be 'relative' or 'absolute', not {self.money_thresholds!r}"
+            )
+        if not self.money_reference > 0:
+            raise ValueError(f"money_reference must be positive, not {self.money_reference!r}")
+        if self.money_thresholds == "absolute" or not median_transfer > 0:
+            return self
+        if not np.isfinite(median_transfer):
+            return self
+        factor = float(median_transfer) / self.money_reference
+        values = {k: getattr(self, k) / self.money_factor * factor for k in RELATIVE_MONEY}
+        return replace(self, money_factor=factor, **values)
 
     def subset(self, *prefixes: str) -> dict[str, object]:
         """The thresholds whose names start with one of ``prefixes`` (for evidence cards)."""

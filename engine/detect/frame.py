@@ -230,6 +230,19 @@ class Frame:
         return int(value * DAY_US)
 
 
+def median_amount(amount: np.ndarray) -> float:
+    """Median positive amount of all transactions: the data's money scale
+    (:meth:`engine.detect.config.DetectionConfig.scaled_to`); NaN when there are none.
+
+    All transactions, card and cash included: everyday spending sets the scale of a currency
+    and of a bank's customers. The median of transfers between customers alone was tried and
+    dropped: in the default world it jumps between the mode of friends' small payments and that
+    of rents and salaries with the world's size (71 at small, 448 at medium), where the median
+    of all moves little (80 tiny, 91 small, 121 medium)."""
+    ok = (amount > 0) & np.isfinite(amount)
+    return float(np.median(amount[ok])) if ok.any() else float("nan")
+
+
 def build_frame(
     transactions: pa.Table,
     accounts: pa.Table | None = None,
@@ -289,6 +302,8 @@ def build_frame(
     for name in PLACEHOLDER_NAMES:
         hub |= pc.equal(pc.utf8_upper(ids), name).to_numpy(zero_copy_only=False)
     ts = pc.cast(tx.column("ts"), pa.int64()).to_numpy()
+    amount = tx.column("amount_base").to_numpy().astype(np.float64)
+    config = config.scaled_to(median_amount(amount))
     return Frame(
         config=config,
         transactions=tx,
@@ -301,7 +316,7 @@ def build_frame(
         dst=dst,
         ts=ts,
         day=ts // DAY_US,
-        amount=tx.column("amount_base").to_numpy().astype(np.float64),
+        amount=amount,
         amount_local=tx.column("amount").to_numpy().astype(np.float64),
         channel=channel,
         location=location,

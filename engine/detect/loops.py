@@ -11,7 +11,8 @@ keeps the edges on loops, and each of its components is a candidate. Its statist
 number of independent loops it closes (``edges − accounts + 1``), then its edges.
 
 **Null, from the data.** The same one-off transfers with the receivers shuffled among the
-transfers of each day (``PERMUTATIONS`` times, seeded): every account keeps how many transfers
+transfers of each day (``PERMUTATIONS`` times; the shuffle of each day is drawn from its transfers' ids, so a
+transfer added on another day leaves it unchanged): every account keeps how many transfers
 it sends and receives on each day, and the calendar, degrees and amounts stay as they are; only
 who pays whom that day is drawn again. Accounts that are busy together (a payday, an account
 opened for a fortnight) close loops by chance in the null as often as in the data; a set of
@@ -70,8 +71,11 @@ def one_off_rows(frame: Frame) -> np.ndarray:
 
 def _windows(t: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
     """Slices of the sorted times ``t`` covered by windows of ``width`` starting every half."""
-    first, last = float(t[0]), float(t[-1])
-    starts = np.arange(first, last + width / 2, width / 2)
+    # windows start at multiples of half the width (from the epoch), so a transfer added
+    # before the first one adds windows and moves none
+    step = width / 2
+    first, last = np.floor(float(t[0]) / step) * step, float(t[-1])
+    starts = np.arange(first, last + step, step)
     lo = np.searchsorted(t, starts, side="left")
     hi = np.searchsorted(t, starts + width, side="left")
     keep = (hi - lo) >= 3
@@ -84,17 +88,11 @@ def _components(
     """2-core components of every window: (component of each row, edge of each row, stat of
     each component) with stat = loops · 10⁶ + edges; components too big are dropped."""
     lo, hi = _windows(t, width)
-    w, e, r = windowed_two_core(u, v, lo, hi, n)
-    if not len(e):
-        return np.zeros(0, np.int64), e, np.zeros(0, np.float64)
-    key, comp = np.unique(w * n + r, return_inverse=True)
-    edges = np.bincount(comp, minlength=len(key))
-    node_key = np.unique(np.concatenate([comp * n + u[e], comp * n + v[e]]))
-    accounts = np.bincount(node_key // n, minlength=len(key))
+    _, e, comp, edges, accounts = windowed_two_core(u, v, lo, hi, n)
     ok = accounts <= MAX_ACCOUNTS
-    stat = np.where(ok, (edges - accounts + 1) * 1e6 + edges, -1.0)
+    stat = np.where(ok, (edges - accounts + 1) * 1e6 + edges + _stratum(accounts) * STRATUM, -1.0)
     keep_row = ok[comp]
-    return comp[keep_row], e[keep_row], stat + _stratum(accounts) * STRATUM
+    return comp[keep_row], e[keep_row], stat
 
 
 def _stratum(size: np.ndarray) -> np.ndarray:
@@ -143,11 +141,11 @@ def new_money_loop(frame: Frame) -> Hits:
     n = len(nodes)
     u, v = uv[: len(rows)], uv[len(rows) :]
     span = t[-1] - t[0]
-    rng = np.random.default_rng(SEED)
     day = np.floor(t).astype(np.int64)
     # receivers shuffled among the transfers of each day: every account keeps when it pays
     # and when it is paid, only who pays whom that day is drawn again
-    perms = [np.lexsort((rng.random(len(rows)), day)) for _ in range(PERMUTATIONS)]
+    keys = _stable_keys(frame, rows)
+    perms = [np.lexsort((_mix(keys + np.uint64(r)), day)) for r in range(PERMUTATIONS)]
     cands: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (candidate, row, q of each)
     for width in [w for w in WINDOWS_DAYS if w <= max(span / 4, WINDOWS_DAYS[0])]:
         comp, edge, stat = _components(u, v, t, width, n)
@@ -259,6 +257,28 @@ def _merge(
     q = q_all[chosen_a]
     hits.p, hits.q = q.copy(), q
     return hits
+
+
+def _stable_keys(frame: Frame, rows: np.ndarray) -> np.ndarray:
+    """A pseudo-random 64-bit key per transfer drawn from its transaction id (and ``SEED``), so
+    the null's shuffle of a day depends on that day's transfers only: a transfer added on
+    another day, or rows loaded in another order, leave it as it was."""
+    from pandas.util import hash_array
+
+    ids = np.asarray(frame.tx_ids.take(rows).to_numpy(zero_copy_only=False), dtype=object)
+    return hash_array(ids, hash_key="moneytrail-loops", categorize=False) ^ np.uint64(SEED)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: well-spread keys from nearby inputs (one per permutation)."""
+    x = x.astype(np.uint64, copy=True)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
 
 
 def _busiest(frame: Frame, tx_inst: np.ndarray, tx: np.ndarray, k: int) -> np.ndarray:

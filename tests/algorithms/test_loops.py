@@ -32,20 +32,27 @@ def test_two_core_matches_networkx(seed):
     cuts = np.sort(rng.integers(0, m + 1, 6))
     lo, hi = cuts[:3], cuts[3:]
     lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
-    w, e, r = windowed_two_core(u, v, lo, hi, n)
+    w, e, c, n_edges, n_nodes = windowed_two_core(u, v, lo, hi, n)
     for k in range(3):
         mine = np.argsort(e[w == k], kind="stable")
         want_edges, want_roots = _naive_two_core(u, v, lo[k], hi[k])
         assert e[w == k][mine].tolist() == want_edges
-        assert r[w == k][mine].tolist() == want_roots
+        # the same partition of the core's edges into components
+        got = c[w == k][mine]
+        assert len(set(zip(got.tolist(), want_roots, strict=True))) == len(set(want_roots))
+        assert len(set(got.tolist())) == len(set(want_roots))
+        for comp in set(got.tolist()):
+            edges = [want_edges[i] for i in np.flatnonzero(got == comp)]
+            assert n_edges[comp] == len(edges)
+            assert n_nodes[comp] == len({int(u[x]) for x in edges} | {int(v[x]) for x in edges})
 
 
 def test_a_tree_has_no_core_and_a_triangle_is_all_core():
     u, v = np.array([0, 1, 1, 3, 4, 5]), np.array([1, 2, 3, 4, 5, 3])
-    w, e, r = windowed_two_core(u, v, np.array([0, 0]), np.array([3, 6]), 6)
+    w, e, _c, n_edges, n_nodes = windowed_two_core(u, v, np.array([0, 0]), np.array([3, 6]), 6)
     assert e[w == 0].size == 0  # a star
     assert sorted(e[w == 1].tolist()) == [3, 4, 5]  # the triangle 3-4-5, not its tail
-    assert set(r[w == 1].tolist()) == {3}
+    assert n_edges.tolist() == [3] and n_nodes.tolist() == [3]
 
 
 def test_bad_slices_are_refused():

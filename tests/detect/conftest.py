@@ -63,6 +63,9 @@ class World:
         }
 
     def frame(self, config: DetectionConfig | None = None) -> Frame:
+        """The frame, with money thresholds as written (a hand-built world of a few transfers
+        has no money scale of its own; tests/detect/test_money_scale.py tests the scaling)."""
+        config = config or DetectionConfig(money_thresholds="absolute")
         return build_frame(**self.tables(), config=config)
 
 

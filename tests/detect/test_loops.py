@@ -70,3 +70,24 @@ def test_the_same_input_gives_the_same_findings(world):
     _background(world, rng, n_tx=600)
     a, b = new_money_loop(world.frame()), new_money_loop(world.frame())
     assert np.array_equal(a.tx, b.tx) and np.array_equal(a.q, b.q)
+
+
+def test_a_transfer_elsewhere_leaves_the_findings_as_they_were(world):
+    """One new transfer between two new accounts, before everything else, changes no finding
+    (the null's shuffle of a day is drawn from that day's transfer ids; windows do not move)."""
+    rng = np.random.default_rng(3)
+    _background(world, rng)
+    ring = [f"r{i}" for i in range(6)]
+    for i, a in enumerate(ring):
+        world.pay(a, ring[(i + 1) % 6], 500.0, day=30 + 2 * i)
+    before = world.frame()
+    world.pay("new1", "new2", 10.0, day=-40)
+    after = world.frame()
+
+    def found(frame):
+        h = new_money_loop(frame)
+        ids = frame.tx_ids.to_pylist()
+        return sorted((tuple(sorted(ids[x] for x in h.txs_of(i))), round(float(h.q[i]), 9))
+                      for i in range(len(h)))  # fmt: skip
+
+    assert found(before) == found(after) != []
