@@ -9,7 +9,7 @@ from dashboard import state
 from dashboard.auth import guard
 from dashboard.widgets.case_summary import flag_label
 from dashboard.widgets.casework import case_table
-from dashboard.widgets.lineage import runs_of
+from dashboard.widgets.lineage import runs_by_case
 from engine.core.config import DEFAULT_BASE_CURRENCY
 from engine.queries.case_facts import case_facts
 
@@ -48,9 +48,7 @@ if frame.empty:
 
 facts = _facts(v)
 frame = frame.merge(facts, on="cluster_id", how="left")
-runs = {
-    str(c): runs_of(int(c), r) for c, r in zip(frame["cluster_id"], frame["run_id"], strict=True)
-}
+runs = runs_by_case(dict(zip(frame["cluster_id"], frame["run_id"], strict=True)))
 frame = frame.merge(case_table(frame["cluster_id"], runs), on="cluster_id", how="left")
 order = st.radio(
     "Sort by",

@@ -10,12 +10,12 @@ import pyarrow as pa
 import streamlit as st
 
 from dashboard import state
-from engine.services.case_identity import case_history, case_runs
+from engine.services.case_identity import all_case_runs, case_history, case_runs
 
 
-@st.cache_data(ttl=state.TTL, show_spinner=False)
-def _lineage(v: str) -> pa.Table:
-    """The whole lineage (it changes only with an analysis run, hence the version key)."""
+def _lineage() -> pa.Table:
+    """The whole lineage, read on every run like the decisions (a few hundred rows a run; not
+    cached, so a store whose lineage changed without a new run is never shown stale)."""
     return state.workbench().store.read_ledger("case_lineage")
 
 
@@ -45,7 +45,7 @@ def sentences(history: list[dict[str, Any]], case_id: int) -> list[str]:
 
 def lineage_caption(case_id: int) -> None:
     """One caption with the case's history (nothing for a case with none to tell)."""
-    told = sentences(case_history(_lineage(state.version()), int(case_id)), int(case_id))
+    told = sentences(case_history(_lineage(), int(case_id)), int(case_id))
     if told:
         st.caption(" ".join(told), help="Cases keep their number across analysis runs while "
                    "their core accounts and transactions stay mostly the same.")  # fmt: skip
@@ -53,11 +53,20 @@ def lineage_caption(case_id: int) -> None:
 
 def missing_case(case_id: int) -> None:
     """Say what happened to a case the address names but the latest run does not have."""
-    told = sentences(case_history(_lineage(state.version()), int(case_id)), int(case_id))
+    told = sentences(case_history(_lineage(), int(case_id)), int(case_id))
     st.warning(f"Case {int(case_id)} is not in the latest analysis. " + " ".join(told))
 
 
 def runs_of(case_id: int, run_id: str | None) -> set[str]:
     """The runs in which the case had this id (and ``run_id``, the run shown)."""
-    runs = case_runs(_lineage(state.version()), int(case_id))
+    runs = case_runs(_lineage(), int(case_id))
     return runs | {run_id} if run_id else runs
+
+
+def runs_by_case(cases: dict[int, str | None]) -> dict[str, set[str]]:
+    """:func:`runs_of` of many cases (``{case id: run shown}``), keyed by the id as text, from
+    one read of the lineage (the Clusters list)."""
+    known = all_case_runs(_lineage())
+    return {
+        str(c): known.get(int(c), set()) | ({run} if run else set()) for c, run in cases.items()
+    }

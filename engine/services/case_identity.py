@@ -277,10 +277,16 @@ def case_history(lineage: pa.Table, case_id: int) -> list[dict[str, object]]:
 def case_runs(lineage: pa.Table, case_id: int) -> set[str]:
     """The runs in which case ``case_id`` existed, as the lineage knows them (the run that
     built it under that id, and the previous run a match or split names it in)."""
-    runs: set[str] = set()
-    for row in lineage.to_pylist():
-        if row["new_id"] == case_id and row["run_id"]:
-            runs.add(row["run_id"])
-        if row["old_id"] == case_id and row["old_run_id"]:
-            runs.add(row["old_run_id"])
+    return all_case_runs(lineage).get(int(case_id), set())
+
+
+def all_case_runs(lineage: pa.Table) -> dict[int, set[str]]:
+    """:func:`case_runs` of every case the lineage names, in one pass."""
+    runs: dict[int, set[str]] = {}
+    columns = [lineage[c].to_pylist() for c in ("run_id", "old_run_id", "old_id", "new_id")]
+    for run, old_run, old, new in zip(*columns, strict=True):
+        if new is not None and run:
+            runs.setdefault(int(new), set()).add(run)
+        if old is not None and old_run:
+            runs.setdefault(int(old), set()).add(old_run)
     return runs
