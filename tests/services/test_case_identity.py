@@ -20,6 +20,10 @@ from engine.services.case_identity import (
 from engine.services.pipeline import analyze
 from engine.store.base import Batch
 from engine.store.embedded import EmbeddedStore
+from tests.store import conftest as store_fixtures
+
+#: The ``store`` fixture of tests/store: one fresh store per backend (embedded, real Neo4j).
+store = store_fixtures.store
 
 
 def case(*accounts: str, txs: tuple[str, ...] = ()) -> Case:
@@ -172,7 +176,7 @@ def _world_store(tmp_path) -> EmbeddedStore:
     return store
 
 
-def _cores(store: EmbeddedStore) -> dict[frozenset[str], int]:
+def _cores(store) -> dict[frozenset[str], int]:
     members = store.read_results("cluster_members").to_pandas()
     core = members[members["role"] != schema.CONTEXT_ROLE]
     groups = core.groupby("cluster_id")["entity_id"].apply(frozenset)
@@ -214,13 +218,16 @@ def test_cases_keep_their_ids_after_a_small_new_upload(tmp_path) -> None:
     assert {r["new_id"] for r in second if r["new_id"] is not None} == set(after.values())
 
 
-def test_a_new_operation_never_takes_the_id_of_a_case_that_was_shown(tmp_path) -> None:
+def test_a_case_keeps_its_id_when_others_come_and_go(store) -> None:
+    """On both backends (the embedded store and the real Neo4j server)."""
     import datetime as dt
 
     from tests.dashboard import world
 
-    store = EmbeddedStore(world.build(tmp_path / "store"))
-    before = _cores(store)  # case 1 (the smuggling ring) and case 2 (two friends)
+    store.write_batch(Batch("tiny", "tiny.parquet", "mixed", "canonical", world._tables()))
+    analyze(store, seed=0)
+    before = _cores(store)  # the smuggling ring and its look-alikes, numbered 1..k
+    assert sorted(before.values()) == list(range(1, len(before) + 1))
     when = store.read_table("transactions", ["ts"])["ts"][0].as_py()
     rows = []
     for i in range(12):  # a second fan-in → pass-through operation, uploaded later
@@ -235,10 +242,17 @@ def test_a_new_operation_never_takes_the_id_of_a_case_that_was_shown(tmp_path) -
     analyze(store, seed=0)
     after = _cores(store)
     (operation,) = [cid for core, cid in after.items() if "OPCOLLECT" in core]
-    assert operation not in before.values()  # numbered by rank it would be case 2
-    ring = [cid for core, cid in after.items() if "TR01COLLECT" in core]
-    assert ring == [before[next(c for c in before if "TR01COLLECT" in c)]]
-    kinds = {
-        (r["kind"], r["old_id"], r["new_id"]) for r in store.read_ledger("case_lineage").to_pylist()
-    }
-    assert ("new", None, operation) in kinds
+    assert operation > max(before.values())  # numbered by rank it would reuse an old number
+    for core, cid in after.items():
+        if core in before:
+            assert cid == before[core]
+    # the first world's batch is taken back: its cases go, the operation keeps its number
+    store.remove_batch("tiny")
+    analyze(store, seed=0)
+    last = _cores(store)
+    assert [cid for core, cid in last.items() if "OPCOLLECT" in core] == [operation]
+    assert not set(last.values()) & set(before.values())  # numbered by rank it would be 1
+    lineage = store.read_ledger("case_lineage").to_pylist()
+    kinds = {(r["kind"], r["old_id"], r["new_id"]) for r in lineage}
+    assert ("new", None, operation) in kinds and ("same", operation, operation) in kinds
+    assert {("gone", cid, None) for cid in before.values()} <= kinds
