@@ -59,6 +59,7 @@ def casework_box(kind: str, entity_id: str, *, key: str, case_runs: set[str] | N
     user = current_user()
     may = allowed(user, "annotate")
     with st.container(border=True):
+        head, notes = st.container(), st.container()  # shown above the form, filled after it
         done = _forms(kind, entity_id, key) if may else ""
         work = casework.work_state(state.workbench().store, kind, entity_id, case_runs=case_runs)
         who = ""
@@ -67,10 +68,11 @@ def casework_box(kind: str, entity_id: str, *, key: str, case_runs: set[str] | N
             when = f" {work.status_at:%Y-%m-%d %H:%M} UTC" if work.status_at else ""
             who = f" ({what} by **{md(work.status_by)}**{when})"
         assignee = f"**{md(work.assignee)}**" if work.assignee else "nobody"
-        st.markdown(f"Status: {status_badge(work.status)}{who} · Assigned to {assignee}")
+        head.markdown(f"Status: {status_badge(work.status)}{who} · Assigned to {assignee}")
         if done:
-            st.success(done)
-        _notes(work.notes, key)
+            head.success(done)
+        with notes:
+            _notes(work.notes, key)
 
 
 def _notes(notes: list[dict], key: str) -> None:
