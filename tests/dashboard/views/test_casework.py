@@ -124,3 +124,21 @@ def test_an_address_of_a_merged_case_says_where_it_went(own_app) -> None:
         "Case 5 is not in the latest analysis. Merged into case 1 on 2026-03-04." in w.value
         for w in at.warning
     )
+
+
+def test_a_case_decision_and_its_notes_survive_the_next_analysis(own_app) -> None:
+    from engine.services.pipeline import analyze
+
+    at, home = own_app
+    at = page(at, "cluster")
+    at.selectbox(key="case-1-decision").select("suspicious")
+    at.text_input(key="case-1-reason").input("collector confirmed")
+    at.button[[b.label for b in at.button].index("Record")].click().run()
+    at.text_area(key="work-case-1-note").input("seen at the bank on Monday")
+    at = _save(at)
+    analyze(EmbeddedStore(home), seed=0)  # a new run: the ring is still case 1
+    at.session_state["cluster_id"] = 1
+    at = page(at, "cluster")
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Confirmed suspicious" in shown and "collector confirmed" in shown
+    assert "seen at the bank on Monday" in shown
