@@ -182,7 +182,10 @@ class EmbeddedStore(Store):
                 continue
             for entry in folder.iterdir():
                 if f"{sub}/{entry.name}" not in referenced:
-                    shutil.rmtree(entry, ignore_errors=True)
+                    if entry.is_dir():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:  # a decision or ledger file (rmtree would leave it silently)
+                        entry.unlink(missing_ok=True)
         for entry in self.home.glob(f"{MANIFEST}.*.tmp"):
             entry.unlink(missing_ok=True)
 

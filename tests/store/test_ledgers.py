@@ -115,3 +115,51 @@ def test_concurrent_reservations_get_disjoint_ids(store: Store) -> None:
     assert not errors
     ids = [first + k for first in got for k in range(2)]
     assert sorted(ids) == list(range(1, 41))
+
+
+def test_embedded_results_failing_half_way_leave_no_lineage_and_no_file(tmp_path, monkeypatch):
+    import errno
+
+    from engine.store import embedded
+    from engine.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "s")
+    real_write = embedded._write_parquet
+    calls: list[object] = []
+
+    def failing_write(table, path):
+        calls.append(path)
+        if len(calls) == 3:  # the lineage file and one result table are on disk
+            raise OSError(errno.EIO, "simulated I/O error")
+        real_write(table, path)
+
+    monkeypatch.setattr(embedded, "_write_parquet", failing_write)
+    with pytest.raises(StoreError, match="not written"):
+        store.write_results({}, ledgers={"case_lineage": _lineage("r1", [(None, 1, "new", None)])})
+    monkeypatch.setattr(embedded, "_write_parquet", real_write)
+    assert store.read_ledger("case_lineage").num_rows == 0
+    store.append_ledger("worklog", pa.Table.from_pylist(
+        [_note("1", "note", "x", "ines", T0)], schema=ledgers.WORKLOG))  # fmt: skip
+    # the next write removed the orphaned lineage file
+    assert [p.name.split("-")[0] for p in (tmp_path / "s" / "ledgers").iterdir()] == ["worklog"]
+
+
+def test_embedded_decision_file_of_a_crashed_writer_is_removed_at_the_next_write(
+    tmp_path, monkeypatch
+):
+    from engine.store import dispositions
+    from engine.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "s")
+
+    def crash(_manifest):
+        raise KeyboardInterrupt  # the process dies between the file and the commit
+
+    monkeypatch.setattr(EmbeddedStore, "_commit", lambda self, m: crash(m))
+    with pytest.raises(KeyboardInterrupt):
+        store.write_dispositions(dispositions.build(["A"], ["cleared"], decided_by="ines"))
+    monkeypatch.undo()
+    assert len(list((tmp_path / "s" / "dispositions").iterdir())) == 1  # the orphan
+    store.reserve_case_ids(1)  # any write
+    assert list((tmp_path / "s" / "dispositions").iterdir()) == []
+    assert store.read_dispositions().num_rows == 0
