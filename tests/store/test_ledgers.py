@@ -163,3 +163,29 @@ def test_embedded_decision_file_of_a_crashed_writer_is_removed_at_the_next_write
     store.reserve_case_ids(1)  # any write
     assert list((tmp_path / "s" / "dispositions").iterdir()) == []
     assert store.read_dispositions().num_rows == 0
+
+
+@pytest.mark.neo4j
+def test_neo4j_results_refused_at_commit_take_their_lineage_with_them() -> None:
+    """Two clusters with one id break the server's uniqueness constraint inside the results'
+    transaction: the lineage rows of that transaction must not be there either."""
+    from engine.core import schema
+    from engine.store.neo4j import Neo4jStore
+    from tests.store.conftest import neo4j_settings, wipe
+
+    settings = neo4j_settings()
+    wipe(settings)
+    clash = pa.Table.from_pylist(
+        [
+            {"cluster_id": 1, "rank": 1, "run_id": "r1"},
+            {"cluster_id": 1, "rank": 2, "run_id": "r1"},
+        ],
+        schema=schema.CLUSTERS,
+    )
+    with Neo4jStore(settings) as store:
+        with pytest.raises(StoreError):
+            store.write_results(
+                {"clusters": clash},
+                ledgers={"case_lineage": _lineage("r1", [(None, 1, "new", None)])},
+            )
+        assert store.read_ledger("case_lineage").num_rows == 0
