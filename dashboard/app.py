@@ -11,13 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, state
+from dashboard.widgets import address
 
 st.set_page_config(page_title="moneytrail", layout="wide")
 state.init_session()
 state.start_warm_up()
-
-user = auth.require_user()
-auth.account_box(user)
 
 
 def page(name: str, title: str, *, default: bool = False) -> tuple[st.Page, str]:
@@ -27,21 +25,24 @@ def page(name: str, title: str, *, default: bool = False) -> tuple[st.Page, str]
     return view, auth.PAGE_ACTIONS[name]
 
 
-pages = {
-    "Data": auth.allowed_pages(
-        user, [page("upload", "Upload"), page("overview", "Overview", default=True)]
-    ),
-    "Investigate": auth.allowed_pages(
-        user,
-        [
-            page("clusters", "Clusters"),
-            page("cluster", "Cluster"),
-            page("entity", "Entity"),
-            page("follow", "Follow the money"),
-            page("export", "Export"),
-        ],
-    ),
-    "Engineering": auth.allowed_pages(user, [page("benchmarks", "Benchmarks")]),
-    "Admin": auth.allowed_pages(user, [page("admin", "Administration")]),
+sections = {
+    "Data": [page("upload", "Upload"), page("overview", "Overview", default=True)],
+    "Investigate": [
+        page("clusters", "Clusters"),
+        page("cluster", "Cluster"),
+        page("entity", "Entity"),
+        page("follow", "Follow the money"),
+        page("export", "Export"),
+    ],
+    "Engineering": [page("benchmarks", "Benchmarks")],
+    "Admin": [page("admin", "Administration")],
 }
-st.navigation({k: v for k, v in pages.items() if v}).run()
+# before sign-in, note the page and query asked for (/cluster?id=12), to return there after
+address.remember_request([p for pages in sections.values() for p, _ in pages],
+                         signed_in=auth.current_user() is not None)  # fmt: skip
+user = auth.require_user()
+auth.account_box(user)
+pages = {name: auth.allowed_pages(user, views) for name, views in sections.items()}
+current = st.navigation({k: v for k, v in pages.items() if v})
+address.return_after_sign_in(current, [p for views in pages.values() for p in views])
+current.run()

@@ -188,13 +188,15 @@ def trace(v: str, entity_id: str, direction: str, hops: int) -> pd.DataFrame:
 
 
 def open_cluster(cluster_id: int) -> None:
+    """Go to the Cluster page of ``cluster_id`` (its address: ``/cluster?id=...``)."""
     st.session_state["cluster_id"] = int(cluster_id)
-    st.switch_page(PAGES["cluster"])
+    st.switch_page(PAGES["cluster"], query_params={"id": str(int(cluster_id))})
 
 
 def open_entity(entity_id: str) -> None:
+    """Go to the Entity page of ``entity_id`` (its address: ``/entity?id=...``)."""
     st.session_state["entity_id"] = entity_id
-    st.switch_page(PAGES["entity"])
+    st.switch_page(PAGES["entity"], query_params={"id": str(entity_id)})
 
 
 def follow(source: str | None, target: str | None = None) -> None:

@@ -6,10 +6,12 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import audit, guard
-from dashboard.widgets import charts, geo
+from dashboard.widgets import address, charts, geo
 from dashboard.widgets.case_summary import money, summary_sentence
+from dashboard.widgets.casework import casework_box
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.evidence_cards import evidence_cards, member_tables, red_flags
+from dashboard.widgets.lineage import lineage_caption, missing_case, runs_of
 from dashboard.widgets.network import network_picture
 from dashboard.widgets.text import md
 
@@ -21,7 +23,11 @@ if clusters.empty:
     st.info("No clusters yet: upload data and run the analysis.")
     st.stop()
 ids = clusters["cluster_id"].tolist()
-current = st.session_state.get("cluster_id")
+# the address names the case (/cluster?id=12) when this session has not chosen one yet
+asked = None if st.session_state.get("cluster_id") else address.requested_id()
+current = int(asked) if asked and asked.isdigit() else st.session_state.get("cluster_id")
+if asked and current not in ids:
+    missing_case(int(asked)) if asked.isdigit() else st.warning(f"No case {md(asked)}.")
 if current not in ids:
     current = ids[0]
 cluster_id = st.sidebar.selectbox(
@@ -34,11 +40,13 @@ cluster_id = st.sidebar.selectbox(
     ),
 )
 st.session_state["cluster_id"] = cluster_id
+address.show_id(cluster_id)
 audit("view_cluster", f"cluster:{cluster_id}", once=True)
 detail = state.cluster_detail(v, int(cluster_id))
 info = detail.info
 
 st.title(f"Cluster {cluster_id}")
+lineage_caption(int(cluster_id))
 red_flags(list(info.get("flags") or []))
 st.markdown(md(summary_sentence(info, detail.transactions, detail.trips)))
 if info.get("summary"):
@@ -59,6 +67,8 @@ st.caption(f"Money out of the case: {money(info.get('outflow'))}")
 accounts = detail.members.loc[detail.members["entity_kind"] == "account", "entity_id"].tolist()
 decision_box(str(cluster_id), kind="case", members=accounts, run_id=info.get("run_id"),
              key=f"case-{cluster_id}")  # fmt: skip
+casework_box("case", str(cluster_id), key=f"work-case-{cluster_id}",
+             case_runs=runs_of(int(cluster_id), info.get("run_id")))  # fmt: skip
 if not detail.reasons.empty:
     with st.expander("Why the model ranks these accounts", expanded=False):
         st.caption(

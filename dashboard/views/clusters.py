@@ -8,6 +8,8 @@ import streamlit as st
 from dashboard import state
 from dashboard.auth import guard
 from dashboard.widgets.case_summary import flag_label
+from dashboard.widgets.casework import case_table
+from dashboard.widgets.lineage import runs_by_case
 from engine.core.config import DEFAULT_BASE_CURRENCY
 from engine.queries.case_facts import case_facts
 
@@ -46,6 +48,8 @@ if frame.empty:
 
 facts = _facts(v)
 frame = frame.merge(facts, on="cluster_id", how="left")
+runs = runs_by_case(dict(zip(frame["cluster_id"], frame["run_id"], strict=True)))
+frame = frame.merge(case_table(frame["cluster_id"], runs), on="cluster_id", how="left")
 order = st.radio(
     "Sort by",
     list(SORTS),
@@ -63,6 +67,8 @@ shown = frame[
         "rank",
         "cluster_id",
         "score",
+        "status",
+        "assignee",
         "flags",
         "n_accounts",
         "n_parties",
@@ -96,6 +102,8 @@ event = st.dataframe(
             "Moved inside", format=f"%.0f {CURRENCY}", help="Money moved between members"
         ),
         "flags": st.column_config.TextColumn("Red flags"),
+        "status": st.column_config.TextColumn("Status", help="New, in review, or the decision"),
+        "assignee": st.column_config.TextColumn("Assigned to"),
         "n_accounts": st.column_config.NumberColumn("Accounts"),
         "n_parties": st.column_config.NumberColumn("People"),
         "n_transactions": st.column_config.NumberColumn("Transfers"),

@@ -6,7 +6,9 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.auth import audit, guard
+from dashboard.widgets import address
 from dashboard.widgets.attributes import attribute_fields
+from dashboard.widgets.casework import casework_box
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.entity_picker import entity_picker
 from dashboard.widgets.network import network_picture
@@ -15,13 +17,15 @@ from dashboard.widgets.text import md
 guard("view_entity")
 st.title("Entity")
 v = state.version()
-entity_id = entity_picker(
-    "Find an account or a person", key="entity", default=st.session_state.get("entity_id")
-)
+# the address names the entity (/entity?id=DE01BERG) when this session has not chosen one yet
+chosen = st.session_state.get("entity_id") or address.requested_id()
+entity_id = entity_picker("Find an account or a person", key="entity", default=chosen)
 if not entity_id:
+    address.show_id(None)
     st.info("Search by name, account number, document or phone.")
     st.stop()
 st.session_state["entity_id"] = entity_id
+address.show_id(entity_id)
 audit("view_entity", f"entity:{entity_id}", once=True)
 try:
     detail = state.entity_detail(v, entity_id)
@@ -39,6 +43,7 @@ c2.metric("Trips", f"{len(detail.trips):,}")
 c3.metric("Clusters", f"{len(detail.clusters):,}")
 if detail.kind == "account":
     decision_box(entity_id, key=f"account-{entity_id}")
+casework_box(detail.kind, entity_id, key=f"work-{entity_id}")
 if st.button("Follow the money from here", key="follow-entity"):
     state.follow(entity_id)
 
@@ -52,6 +57,7 @@ with tabs[0]:
         )
         if tapped and tapped != entity_id:
             st.session_state["entity_id"] = tapped
+            address.show_id(tapped)
             st.rerun()
     st.dataframe(detail.counterparties, hide_index=True, width="stretch")
 with tabs[1]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
@@ -25,13 +26,17 @@ COLOURS = {"suspicious": "red", "cleared": "green", "escalated": "orange"}
 
 
 def current_decision(entity_id: str, kind: str, run_id: str | None) -> dict[str, Any] | None:
-    """The decision in force about ``entity_id`` (a case: only one made on run ``run_id``,
-    since the next run numbers its clusters afresh), or ``None``."""
+    """The decision in force about ``entity_id`` (a case: only one made on a run in which the
+    case had this id, :func:`dashboard.widgets.lineage.runs_of`; ids were once reused from run
+    to run), or ``None``."""
+    from dashboard.widgets.lineage import runs_of
+
     table = state.workbench().store.read_dispositions()
     if table.num_rows == 0:
         return None
     if kind == "case":
-        table = table.filter(pc.equal(table["run_id"], run_id or ""))
+        runs = pa.array(sorted(runs_of(int(entity_id), run_id)), pa.string())
+        table = table.filter(pc.is_in(table["run_id"], value_set=runs))
     table = dispositions.latest(table.filter(pc.equal(table["entity_id"], str(entity_id))), kind)
     return table.to_pylist()[-1] if table.num_rows else None
 

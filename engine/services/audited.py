@@ -1,7 +1,7 @@
 """The investigator's journeys, each checked against the user's role and recorded once.
 
 :class:`AuditedSession` wraps the engine services a person uses (ingest, the workbench's
-cluster, entity, search and path queries, case-file export) so that every call first checks
+cluster, entity, search and path queries, case-file export, decisions and casework) so that every call first checks
 :func:`engine.security.auth.require` and then leaves exactly one entry in the audit log. Reads record
 *before* the data is returned, so if the log cannot be written the data is not shown (fail
 closed). The dashboard's actions and the CLI call these instead of the raw services: the CLI as
@@ -197,6 +197,40 @@ class AuditedSession:
                      rows=rows.num_rows)  # fmt: skip
         return rows.num_rows
 
+    def add_note(self, kind: str, entity_id: str, text: str) -> str:
+        """Add a note about a case or an entity (``annotate``); one entry naming the note (its
+        id and length, not its text). Returns the note's id."""
+        from engine.services import casework
+
+        self._require("annotate")
+        row = casework.add_note(self.store, kind, entity_id, text, author=self.user.name)
+        entry = row["entry_id"][0].as_py()
+        self._record("add_note", _work_target(kind, entity_id), note=entry,
+                     chars=len(row["value"][0].as_py()))  # fmt: skip
+        return str(entry)
+
+    def set_status(self, kind: str, entity_id: str, status: str) -> None:
+        """Set the workflow status of a case or an entity (``annotate``); one entry."""
+        from engine.services import casework
+
+        self._require("annotate")
+        casework.set_status(self.store, kind, entity_id, status, author=self.user.name)
+        self._record("set_status", _work_target(kind, entity_id), status=status)
+
+    def assign(self, kind: str, entity_id: str, assignee: str | None) -> None:
+        """Assign a case or an entity to an enabled user, or unassign it (``None``)
+        (``annotate``); one entry."""
+        from engine.services import casework
+
+        self._require("annotate")
+        name = (assignee or "").strip() or None
+        if name is not None:
+            user = auth.UserDirectory().get(name)
+            if user is None or user.disabled:
+                raise InputError(f"{name!r} is not an enabled user", field="assignee")
+        casework.assign(self.store, kind, entity_id, name, author=self.user.name)
+        self._record("assign", _work_target(kind, entity_id), assignee=name)
+
     def import_feedback(self, path: str | os.PathLike[str]) -> Any:
         """Load a file of past decisions (``record_decision``); one entry with the outcome."""
         from engine.services.feedback import import_feedback
@@ -267,3 +301,9 @@ class AuditedSession:
             sha256=hashlib.sha256(data).hexdigest(),
         )
         return data
+
+
+def _work_target(kind: str, entity_id: str) -> str:
+    """The audit target of casework: ``cluster:<id>`` for a case (as its views and
+    decisions), ``entity:<id>`` otherwise."""
+    return f"cluster:{entity_id}" if kind == "case" else f"entity:{entity_id}"

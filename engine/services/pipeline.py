@@ -94,7 +94,8 @@ def analyze(
     every detector (:mod:`engine.detect`), resolves identities, finds communities of the
     combined money/identity/travel graph, scores and ranks them from their evidence, and writes
     ``runs``, ``clusters``, ``cluster_members``, ``evidence``, ``scores`` and ``links`` as one
-    unit.
+    unit. Cases keep their ids across runs while they are the same case
+    (:func:`write_analysis`).
 
     Parameters
     ----------
@@ -124,8 +125,18 @@ def analyze(
         config=config, seconds=seconds, decisions=decisions,
     )  # fmt: skip
     with _stage("write", seconds, progress):
-        store.write_results(analysis.results)
+        write_analysis(store, analysis.results, analysis.summary.run_id)
     return analysis.summary
+
+
+def write_analysis(store: Store, results: dict[str, pa.Table], run_id: str) -> None:
+    """Write a run's results with stable case ids: each case keeps the id of the previous
+    run's case it matches (:mod:`engine.services.case_identity`), and the run's case lineage
+    is appended in the same unit."""
+    from engine.services.case_identity import stabilise
+
+    tables, lineage = stabilise(store, results, run_id)
+    store.write_results(tables, ledgers={"case_lineage": lineage})
 
 
 def analyze_tables(

@@ -15,7 +15,14 @@ Semantics every backend guarantees (and ``tests/store/test_contract.py`` proves 
 * **Atomic decisions.** :meth:`Store.write_dispositions` appends a set of investigators'
   decisions as one unit, with who and when; they are never replaced by an analysis run.
 * **Whole result sets.** :meth:`Store.write_results` replaces the previous analysis results as
-  one unit; readers see the old set or the new one, never a mixture.
+  one unit; readers see the old set or the new one, never a mixture. Ledger rows given with
+  them (the run's case lineage) are appended in the same unit.
+* **Ledgers.** :meth:`Store.append_ledger` appends rows to an append-only table of
+  :data:`engine.store.ledgers.LEDGERS` (case lineage, the worklog of notes and statuses) as one
+  unit; an analysis run never replaces them; :meth:`Store.read_ledger` returns them in write
+  order.
+* **Case ids.** :meth:`Store.reserve_case_ids` hands out case ids never handed out before,
+  whatever happens to the results (a counter that only grows).
 """
 
 from __future__ import annotations
@@ -278,10 +285,14 @@ class Store(ABC):
     # -- analysis results --------------------------------------------------------------------
 
     @abstractmethod
-    def write_results(self, tables: Mapping[str, pa.Table]) -> None:
+    def write_results(
+        self, tables: Mapping[str, pa.Table], *, ledgers: Mapping[str, pa.Table] | None = None
+    ) -> None:
         """Replace the analysis results with ``tables`` (names from RESULT_TABLES), as one unit.
 
-        Tables not given are replaced by empty ones.
+        Tables not given are replaced by empty ones. ``ledgers`` (names from
+        :data:`engine.store.ledgers.LEDGERS`) are appended in the same unit, so a run's case
+        lineage lands with the cases it describes or not at all.
         """
 
     @abstractmethod
@@ -304,6 +315,36 @@ class Store(ABC):
     @abstractmethod
     def read_dispositions(self) -> pa.Table:
         """Every decision recorded, in the order written (empty with its schema if none)."""
+
+    # -- ledgers and case ids ----------------------------------------------------------------
+
+    @abstractmethod
+    def append_ledger(self, name: str, rows: pa.Table) -> int:
+        """Append ``rows`` to ledger ``name`` (:data:`engine.store.ledgers.LEDGERS`) as one
+        unit; returns the number of rows written.
+
+        Raises
+        ------
+        StoreError
+            If they could not be written (the store is unchanged), or ``name`` is no ledger.
+        """
+
+    @abstractmethod
+    def read_ledger(self, name: str) -> pa.Table:
+        """Every row of ledger ``name`` in write order (empty with its schema if none)."""
+
+    @abstractmethod
+    def reserve_case_ids(self, n: int, *, floor: int = 1) -> int:
+        """Reserve ``n`` case ids never reserved before and return the first (the ids are
+        ``first .. first + n - 1``). The counter only grows, and never hands out an id below
+        ``floor`` (the caller passes one above every id it has seen, for stores whose cases
+        were numbered before the counter existed). Atomic: two callers never get one id.
+
+        Raises
+        ------
+        StoreError
+            If the counter could not be advanced.
+        """
 
     # -- lifecycle ---------------------------------------------------------------------------
 

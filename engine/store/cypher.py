@@ -15,6 +15,9 @@ The graph (see docs/neo4j.md)::
     (:ResultTable {name, part, data})     Arrow IPC of each result table of the latest run
     (:Disposition {disposition_id, entity_id, decision, ...})-[:ABOUT]->(:Account)
                                           an investigator's decision (never cleared by a run)
+    (:CaseLineage {run_id, old_id, new_id, kind, ...}), (:WorklogEntry {entity_id, field, ...})
+                                          append-only ledgers (engine/store/ledgers.py)
+    (:CaseIdCounter {name, next})         the case-id counter (only grows)
 
 An ``:Account`` or ``:Party`` created only because a transfer or a holding names it has no
 ``batch_id``: it is a reference, not a row of the accounts or parties table, so a later row with
@@ -36,6 +39,10 @@ SCHEMA = (
     "CREATE INDEX mt_result_name IF NOT EXISTS FOR (r:ResultTable) ON (r.name)",
     "CREATE CONSTRAINT mt_disposition_id IF NOT EXISTS FOR (d:Disposition) "
     "REQUIRE d.disposition_id IS UNIQUE",
+    "CREATE CONSTRAINT mt_case_counter IF NOT EXISTS FOR (c:CaseIdCounter) REQUIRE c.name IS UNIQUE",
+    "CREATE INDEX mt_lineage_seq IF NOT EXISTS FOR (n:CaseLineage) ON (n.seq)",
+    "CREATE INDEX mt_worklog_seq IF NOT EXISTS FOR (n:WorklogEntry) ON (n.seq)",
+    "CREATE INDEX mt_worklog_entity IF NOT EXISTS FOR (n:WorklogEntry) ON (n.entity_id)",
 )
 
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
@@ -527,4 +534,38 @@ MATCH (h:AuditHead {log: $log})
 OPTIONAL MATCH (e:AuditEntry)
 WITH h, e, e.seq AS seq
 RETURN count(e) - count(CASE WHEN seq IS :: INTEGER NOT NULL AND seq <= h.seq THEN 1 END)
+"""
+
+# -- ledgers (engine/store/ledgers.py) and the case-id counter -------------------------------------
+
+#: Node label of each ledger (labels cannot be parameters, so the statements are built here).
+LEDGER_LABELS = {"case_lineage": "CaseLineage", "worklog": "WorklogEntry"}
+
+#: Append rows (timestamps as ``<field>_us`` epoch microseconds, ``seq`` the write order).
+WRITE_LEDGER = {
+    name: f"UNWIND $rows AS row CREATE (n:{label}) SET n = row"
+    for name, label in LEDGER_LABELS.items()
+}
+READ_LEDGER = {
+    name: f"MATCH (n:{label}) RETURN properties(n) AS row ORDER BY n.seq"
+    for name, label in LEDGER_LABELS.items()
+}
+LEDGER_SEQ = {
+    name: f"MATCH (n:{label}) RETURN coalesce(max(n.seq), 0) AS seq"
+    for name, label in LEDGER_LABELS.items()
+}
+
+#: First statement of a reservation: writing to the counter takes its lock until commit, so a
+#: concurrent reservation waits and then reads the advanced value.
+CASE_COUNTER_LOCK = """
+MERGE (c:CaseIdCounter {name: 'case_id'})
+ON CREATE SET c.next = 1
+SET c.locked_by = $token
+"""
+
+CASE_COUNTER_ADVANCE = """
+MATCH (c:CaseIdCounter {name: 'case_id'})
+WITH c, CASE WHEN c.next > $floor THEN c.next ELSE $floor END AS first
+SET c.next = first + $n
+RETURN first
 """

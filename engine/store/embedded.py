@@ -8,6 +8,9 @@ Layout of the folder::
                                "files" names the first, "parts" all of them)
     results/<run>-<nonce>/     one folder per analysis run: <table>.parquet
     dispositions/<ts>-<nonce>.parquet   investigators' decisions, one file per write
+    ledgers/<name>-<ts>-<nonce>.parquet  append-only ledgers (case lineage, worklog), one file
+                               per write; the manifest's "ledgers" names them, and its
+                               "case_id_next" is the case-id counter
     .lock                      a file lock held by writers
 
 Why this is safe:
@@ -171,13 +174,18 @@ class EmbeddedStore(Store):
         results = manifest.get("results") or {}
         referenced.update(results.get("history", []))
         referenced.update(manifest.get("dispositions", []))
-        for sub in ("batches", "results", "dispositions"):
+        for files in (manifest.get("ledgers") or {}).values():
+            referenced.update(files)
+        for sub in ("batches", "results", "dispositions", "ledgers"):
             folder = self.home / sub
             if not folder.is_dir():
                 continue
             for entry in folder.iterdir():
                 if f"{sub}/{entry.name}" not in referenced:
-                    shutil.rmtree(entry, ignore_errors=True)
+                    if entry.is_dir():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:  # a decision or ledger file (rmtree would leave it silently)
+                        entry.unlink(missing_ok=True)
         for entry in self.home.glob(f"{MANIFEST}.*.tmp"):
             entry.unlink(missing_ok=True)
 
@@ -315,12 +323,16 @@ class EmbeddedStore(Store):
 
     # -- analysis results --------------------------------------------------------------------
 
-    def write_results(self, tables: Mapping[str, pa.Table]) -> None:
+    def write_results(
+        self, tables: Mapping[str, pa.Table], *, ledgers: Mapping[str, pa.Table] | None = None
+    ) -> None:
         unknown = set(tables) - set(schema.RESULT_TABLES)
         if unknown:
             raise StoreError(f"unknown result tables {sorted(unknown)}")
         with self._writing("the analysis results"):
             manifest = self._manifest()
+            for name, rows in (ledgers or {}).items():
+                self._stage_ledger(manifest, name, rows)
             dirname = f"results/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
             final = self.home / dirname
             tmp = final.with_name(final.name + ".tmp")
@@ -388,6 +400,62 @@ class EmbeddedStore(Store):
         if not files:
             return dispositions.empty()
         return pa.concat_tables([pq.read_table(self.home / f) for f in files])
+
+    # -- ledgers and case ids ----------------------------------------------------------------
+
+    def _stage_ledger(self, manifest: dict[str, Any], name: str, rows: pa.Table) -> int:
+        """Write ``rows`` of ledger ``name`` to a new file and name it in ``manifest`` (not
+        committed: the caller's commit makes it visible, with whatever else it carries)."""
+        from engine.store import ledgers
+
+        if name not in ledgers.LEDGERS:
+            raise StoreError(f"{name!r} is not a ledger of the store")
+        table = ledgers.conform(rows, name)
+        if table.num_rows == 0:
+            return 0
+        file = f"ledgers/{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+        path = self.home / file
+        path.parent.mkdir(exist_ok=True, mode=FOLDER_MODE)
+        try:
+            _write_parquet(table, path)
+            _fsync_dir(path.parent)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        named = manifest.setdefault("ledgers", {})
+        named[name] = [*named.get(name, []), file]
+        return table.num_rows
+
+    def append_ledger(self, name: str, rows: pa.Table) -> int:
+        """Write the rows to a new Parquet file, then name it in the manifest (the commit)."""
+        with self._writing(f"the {name} rows"):
+            manifest = self._manifest()
+            written = self._stage_ledger(manifest, name, rows)
+            if written:
+                self._commit(manifest)
+        return written
+
+    def read_ledger(self, name: str) -> pa.Table:
+        from engine.store import ledgers
+
+        if name not in ledgers.LEDGERS:
+            raise StoreError(f"{name!r} is not a ledger of the store")
+        files = (self._manifest().get("ledgers") or {}).get(name, [])
+        if not files:
+            return ledgers.empty(name)
+        return pa.concat_tables([pq.read_table(self.home / f) for f in files])
+
+    def reserve_case_ids(self, n: int, *, floor: int = 1) -> int:
+        """Advance the manifest's ``case_id_next`` under the writer lock (one commit)."""
+        if n < 0:
+            raise ValueError(f"cannot reserve {n} case ids")
+        with self._writing("the case-id counter"):
+            manifest = self._manifest()
+            first = max(int(manifest.get("case_id_next", 1)), int(floor), 1)
+            if n:
+                manifest["case_id_next"] = first + n
+                self._commit(manifest)
+        return first
 
 
 def _parts_entry(dirname: str, files: Mapping[str, list[str]]) -> dict[str, Any]:

@@ -410,7 +410,9 @@ class Neo4jStore(Store):
 
     # -- analysis results --------------------------------------------------------------------
 
-    def write_results(self, tables: Mapping[str, pa.Table]) -> None:
+    def write_results(
+        self, tables: Mapping[str, pa.Table], *, ledgers: Mapping[str, pa.Table] | None = None
+    ) -> None:
         unknown = set(tables) - set(schema.RESULT_TABLES)
         if unknown:
             raise StoreError(f"unknown result tables {sorted(unknown)}")
@@ -418,7 +420,14 @@ class Neo4jStore(Store):
             name: schema.conform(tables[name], name) if name in tables else schema.empty(name)
             for name in schema.RESULT_TABLES
         }
-        self._write("writing the analysis results", lambda tx: _write_results(tx, full))
+        extra = {name: _ledger_records(name, rows) for name, rows in (ledgers or {}).items()}
+
+        def work(tx: Any) -> None:
+            _write_results(tx, full)
+            for name, records in extra.items():
+                _append_ledger(tx, name, records)
+
+        self._write("writing the analysis results", work)
 
     def read_results(self, name: str) -> pa.Table:
         if name not in schema.RESULT_TABLES:
@@ -467,6 +476,44 @@ class Neo4jStore(Store):
             else:
                 arrays.append(pa.array(by_key[f.name], f.type))
         return pa.Table.from_arrays(arrays, schema=dispositions.DISPOSITIONS)
+
+    # -- ledgers and case ids ----------------------------------------------------------------
+
+    def append_ledger(self, name: str, rows: pa.Table) -> int:
+        """Append the rows as nodes of the ledger's label in one transaction."""
+        records = _ledger_records(name, rows)
+        if records:
+            self._write(f"writing the {name} rows", lambda tx: _append_ledger(tx, name, records))
+        return len(records)
+
+    def read_ledger(self, name: str) -> pa.Table:
+        from engine.store import ledgers
+
+        target = _ledger_schema(name)
+        with self._errors(f"reading {name}"):
+            rows = [r["row"] for r in self._query(cypher.READ_LEDGER[name], write=False).records]
+        arrays = []
+        for f in target:
+            if pa.types.is_timestamp(f.type):
+                arrays.append(pa.array([r.get(f"{f.name}_us") for r in rows], pa.int64()))
+                arrays[-1] = arrays[-1].cast(f.type)
+            else:
+                arrays.append(pa.array([r.get(f.name) for r in rows], f.type))
+        return ledgers.conform(pa.Table.from_arrays(arrays, schema=target), name)
+
+    def reserve_case_ids(self, n: int, *, floor: int = 1) -> int:
+        """Advance the ``(:CaseIdCounter)`` node in one transaction (its lock taken first)."""
+        import uuid
+
+        if n < 0:
+            raise ValueError(f"cannot reserve {n} case ids")
+
+        def work(tx: Any) -> int:
+            tx.run(cypher.CASE_COUNTER_LOCK, token=uuid.uuid4().hex).consume()
+            record = tx.run(cypher.CASE_COUNTER_ADVANCE, n=int(n), floor=max(int(floor), 1))
+            return int(record.single()["first"])
+
+        return int(self._write("reserving case ids", work))
 
     def run_transaction(self, what: str, work: Callable[[Any], Any], *, write: bool = True) -> Any:
         """Run ``work(tx)`` in one managed transaction of this store's database and return its
@@ -715,6 +762,38 @@ def _write_results(tx: Any, tables: Mapping[str, pa.Table]) -> None:
         mask = pc.and_(mask, pc.equal(links["right_kind"], right))
         for chunk in _chunks(links.filter(mask)):
             tx.run(statement, params(chunk)).consume()
+
+
+def _ledger_schema(name: str) -> pa.Schema:
+    from engine.store import ledgers
+
+    if name not in ledgers.LEDGERS or name not in cypher.LEDGER_LABELS:
+        raise StoreError(f"{name!r} is not a ledger of the store")
+    return ledgers.LEDGERS[name]
+
+
+def _ledger_records(name: str, rows: pa.Table) -> list[dict[str, Any]]:
+    """Rows of ledger ``name`` as node properties (timestamps as ``<field>_us``)."""
+    from engine.store import ledgers
+
+    _ledger_schema(name)
+    table = ledgers.conform(rows, name)
+    stamps = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+    micros = {c: table[c].cast(pa.int64()).to_pylist() for c in stamps}
+    records = table.drop_columns(stamps).to_pylist()
+    for i, record in enumerate(records):
+        for c in stamps:
+            record[f"{c}_us"] = micros[c][i]
+    return records
+
+
+def _append_ledger(tx: Any, name: str, records: list[dict[str, Any]]) -> None:
+    """Append ``records`` (from :func:`_ledger_records`) inside ``tx``, after every row so far."""
+    seq = int(tx.run(cypher.LEDGER_SEQ[name]).single()["seq"])
+    for i, record in enumerate(records):
+        record["seq"] = seq + 1 + i
+    for offset in range(0, len(records), CHUNK_ROWS):
+        tx.run(cypher.WRITE_LEDGER[name], rows=records[offset : offset + CHUNK_ROWS]).consume()
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:

@@ -112,7 +112,7 @@ def test_investigator_journey(page, server, tmp_path):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
-    page.get_by_role("heading", name="Overview").wait_for()
+    page.get_by_role("heading", name="Upload").wait_for()  # back to the page asked for
     _settle(page)
 
     # 1. Upload a file: two rows accepted, one rejected with its reason.

@@ -30,6 +30,7 @@ EXPECTED = {
         "export",
         "export_identified",
         "record_decision",
+        "annotate",
     },
     "admin": set(ACTIONS),
 }

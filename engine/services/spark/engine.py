@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from engine.core import schema
 from engine.detect.config import DetectionConfig
-from engine.services.pipeline import HUB_DEGREE, RunSummary
+from engine.services.pipeline import HUB_DEGREE, RunSummary, write_analysis
 from engine.services.spark import wide
 from engine.services.spark.merge import merge_results
 from engine.store.base import Store
@@ -152,7 +152,7 @@ def analyze_spark(
             schema=schema.RUNS,
         )
     with _stage("write", seconds, progress):
-        store.write_results(results)
+        write_analysis(store, results, run_id)
     return summary
 
 
