@@ -467,6 +467,43 @@ class Neo4jStore(Store):
                 arrays.append(pa.array(by_key[f.name], f.type))
         return pa.Table.from_arrays(arrays, schema=dispositions.DISPOSITIONS)
 
+    # -- the watch list ----------------------------------------------------------------------
+
+    def write_watchlist(self, rows: pa.Table) -> int:
+        """Append the rows as ``(:WatchEntry)`` nodes in one transaction."""
+        from engine.store import watchlist
+
+        table = watchlist.conform(rows)
+        if table.num_rows == 0:
+            return 0
+        records = table.drop_columns(["at"]).to_pylist()
+        micros = table["at"].cast(pa.int64()).to_pylist()
+
+        def work(tx: Any) -> None:
+            seq = int(tx.run(cypher.WATCHLIST_SEQ).single()["seq"])
+            for i, (record, us) in enumerate(zip(records, micros, strict=True)):
+                record["at_us"] = us
+                record["seq"] = seq + 1 + i
+            for offset in range(0, len(records), CHUNK_ROWS):
+                tx.run(cypher.WRITE_WATCHLIST, rows=records[offset : offset + CHUNK_ROWS]).consume()
+
+        self._write("writing the watch list", work)
+        return table.num_rows
+
+    def read_watchlist(self) -> pa.Table:
+        from engine.store import watchlist
+
+        with self._errors("reading the watch list"):
+            keys, values = self._read_columns(cypher.READ_WATCHLIST)
+        by_key = dict(zip(keys, values, strict=True))
+        arrays = []
+        for f in watchlist.WATCHLIST:
+            if f.name == "at":
+                arrays.append(pa.array(by_key["at_us"], pa.int64()).cast(f.type))
+            else:
+                arrays.append(pa.array(by_key[f.name], f.type))
+        return pa.Table.from_arrays(arrays, schema=watchlist.WATCHLIST)
+
     def run_transaction(self, what: str, work: Callable[[Any], Any], *, write: bool = True) -> Any:
         """Run ``work(tx)`` in one managed transaction of this store's database and return its
         result: retried on transient errors, driver errors turned into :class:`StoreError` /
