@@ -21,6 +21,7 @@ action                        analyst  investigator  admin
 ``export``                    no       yes           yes
 ``export_identified``         no       yes           yes
 ``record_decision``           no       yes           yes
+``manage_watchlist``          no       yes           yes
 ``manage_users``              no       no            yes
 ``remove_batch``              no       no            yes
 ``view_audit``                no       no            yes
@@ -72,6 +73,7 @@ ACTIONS = (
     "export",
     "export_identified",
     "record_decision",
+    "manage_watchlist",
     "view_benchmarks",
     "manage_users",
     "view_audit",
@@ -94,6 +96,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export": _INVESTIGATION,
     "export_identified": _INVESTIGATION,
     "record_decision": _INVESTIGATION,
+    "manage_watchlist": _INVESTIGATION,
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin"}),
     "remove_batch": frozenset({"admin"}),

@@ -30,6 +30,7 @@ EXPECTED = {
         "export",
         "export_identified",
         "record_decision",
+        "manage_watchlist",
     },
     "admin": set(ACTIONS),
 }
