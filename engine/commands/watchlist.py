@@ -8,13 +8,18 @@ audit entry under the operating-system user (``cli:<name>``).
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.commands.options import HomeOption, StoreOption
+
+if TYPE_CHECKING:
+    from engine.services.audited import AuditedSession
 
 watchlist_app = typer.Typer(
     help="Known suspects (accounts or people) to watch; cases are ranked by closeness to them.",
@@ -133,24 +138,17 @@ def _closest_cases(session, listed, top):  # type: ignore[no-untyped-def]
     return frame.sort_values("watch_closeness", ascending=False).head(top)
 
 
-class _session:
+@contextlib.contextmanager
+def _session(store: str | None, home: str | None) -> Iterator[AuditedSession]:
     """The store and the CLI user's audited session, closed afterwards."""
+    from engine.core.config import Settings
+    from engine.security.auth import cli_user
+    from engine.services.audited import AuditedSession
+    from engine.store import open_store
 
-    def __init__(self, store: str | None, home: str | None) -> None:
-        self.store, self.home = store, home
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        from engine.core.config import Settings
-        from engine.security.auth import cli_user
-        from engine.services.audited import AuditedSession
-        from engine.store import open_store
-
-        settings = Settings.from_env(store=self.store, home=self.home)
-        self._opened = open_store(settings=settings)
-        return AuditedSession(cli_user(), self._opened, settings=settings)
-
-    def __exit__(self, *exc: object) -> None:
-        self._opened.close()
+    settings = Settings.from_env(store=store, home=home)
+    with open_store(settings=settings) as opened:
+        yield AuditedSession(cli_user(), opened, settings=settings)
 
 
 def register(app: typer.Typer) -> None:

@@ -123,7 +123,9 @@ def test_cli_add_list_remove(store, tmp_path):
     assert "1 removed; 2 on the watch list" in out.output
     out = runner.invoke(app, ["watchlist", "remove", "NOPE", "--home", home])
     assert out.exit_code != 0 and "not on the watch list: NOPE" in str(out.exception)
-    audit = [json.loads(line) for line in (store.home / "audit" / "audit.jsonl").read_text().splitlines()]
+    audit = [
+        json.loads(line) for line in (store.home / "audit" / "audit.jsonl").read_text().splitlines()
+    ]
     changes = [e for e in audit if e["action"] == "manage_watchlist"]
     assert [e["details"]["change"] for e in changes] == ["add", "add", "remove"]
     assert all(e["user"].startswith("cli:") for e in changes)
