@@ -39,6 +39,7 @@ pages = {
             page("entity", "Entity"),
             page("follow", "Follow the money"),
             page("export", "Export"),
+            page("watchlist", "Watch list"),
         ],
     ),
     "Engineering": auth.allowed_pages(user, [page("benchmarks", "Benchmarks")]),

@@ -55,6 +55,7 @@ PAGE_ACTIONS: dict[str, str] = {
     "entity": "view_entity",
     "follow": "follow_money",
     "export": "export",
+    "watchlist": "view_cluster",
     "benchmarks": "view_benchmarks",
     "admin": "manage_users",
 }

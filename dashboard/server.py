@@ -5,7 +5,8 @@
 guard (:class:`UploadGuard`, outermost middleware) answers before Streamlit does:
 
 * ``PUT``/``POST`` ``/_stcore/upload_file/<session>/<file>``: only for a session whose user is
-  signed in and may upload (``upload`` permission). Streamlit accepts a file for any open
+  signed in and may upload (``upload`` permission, or ``manage_watchlist`` for a file of
+  suspects). Streamlit accepts a file for any open
   session, the sign-in page's too, so an anonymous visitor could fill the server's memory.
   Sizes are capped by ``server.maxUploadSize``
   (``engine.commands.dashboard.MAX_UPLOAD_MB``).
@@ -74,7 +75,9 @@ def may_upload(session_id: str) -> bool:
     from engine.security.auth import allowed
 
     try:
-        return allowed(session_user(session_id), "upload")
+        user = session_user(session_id)
+        # analysts upload data; investigators upload their suspects (the Watch list page)
+        return allowed(user, "upload") or allowed(user, "manage_watchlist")
     except Exception:  # a guard that cannot decide refuses
         return False
 
