@@ -33,6 +33,7 @@ sections = {
         page("entity", "Entity"),
         page("follow", "Follow the money"),
         page("export", "Export"),
+        page("watchlist", "Watch list"),
     ],
     "Engineering": [page("benchmarks", "Benchmarks")],
     "Admin": [page("admin", "Administration")],

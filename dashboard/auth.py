@@ -3,10 +3,12 @@
 Two ways in:
 
 * **Password**: a form checked against :mod:`engine.security.auth` (argon2 hashes in the users file).
-  The signed-in user's name is kept in ``st.session_state`` (server-side; the browser never
-  holds it), and the record is read again on every run, so disabling a user or changing a
+  The signed-in user's name is kept in ``st.session_state`` (server-side), and the record is read again on every run, so disabling a user or changing a
   role takes effect at their next click. An idle session ends after
-  ``MONEYTRAIL_SESSION_IDLE_MINUTES`` (default 30).
+  ``MONEYTRAIL_SESSION_IDLE_MINUTES`` (default 30). The sign-in survives a page reload or a new
+  tab for at most ``MONEYTRAIL_SESSION_HOURS`` (default 8) through a signed, expiring token in
+  an ``HttpOnly`` cookie (:mod:`dashboard.session_cookie`); signing out revokes every token of
+  the user and ends their other open sessions at their next click.
 * **OpenID Connect**, when ``.streamlit/secrets.toml`` has an ``[auth]`` section: Streamlit's
   own ``st.login()`` / ``st.user`` do the protocol (Authorization Code flow; the ID token's
   signature, issuer, audience and nonce are checked by Authlib). The identity provider says
@@ -27,12 +29,15 @@ What a page calls:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
 
+from dashboard import session_cookie
+from engine.core.errors import ConfigError
 from engine.security import audit as audit_log
 from engine.security.auth import User, UserDirectory, allowed
 
@@ -50,6 +55,7 @@ PAGE_ACTIONS: dict[str, str] = {
     "entity": "view_entity",
     "follow": "follow_money",
     "export": "export",
+    "watchlist": "view_cluster",
     "benchmarks": "view_benchmarks",
     "admin": "manage_users",
 }
@@ -114,7 +120,8 @@ def _oidc_details(claims: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _forget() -> None:
-    for key in (SESSION_USER, SESSION_SEEN, SESSION_LAST_AUDIT):
+    for key in (SESSION_USER, SESSION_SEEN, SESSION_LAST_AUDIT, session_cookie.SESSION_STARTED,
+                session_cookie.SESSION_TOKEN_ID):  # fmt: skip
         st.session_state.pop(key, None)
 
 
@@ -126,13 +133,24 @@ def current_user() -> User | None:
         user = directory.get(name)
         idle = time.time() - float(st.session_state.get(SESSION_SEEN, 0.0))
         changed = user is None or user.disabled or user.oidc
-        if changed or idle > idle_limit_seconds():
-            reason = "account changed" if changed else "idle"
+        # signed out in another tab or browser (every kept sign-in of the user was revoked)
+        revoked = not changed and session_cookie.started(
+            st.session_state
+        ) < directory.sessions_valid_from(name)
+        if changed or revoked or idle > idle_limit_seconds():
+            reason = "account changed" if changed else "signed out elsewhere" if revoked else "idle"
             audit_log.record(name, "sign_out", name, reason=reason)
             _forget()
             return None
         st.session_state[SESSION_SEEN] = time.time()
+        session_cookie.touch()
         return user
+    # a reload or a new tab, with a valid kept sign-in
+    restored = session_cookie.restore(
+        directory, idle_limit_seconds(), user_key=SESSION_USER, seen_key=SESSION_SEEN
+    )
+    if restored is not None:
+        return restored
     claims = _oidc_claims()
     email = oidc_email(claims) if claims else None
     if claims and email:
@@ -153,7 +171,9 @@ def sign_in(username: str, password: str) -> User | None:
         return None
     st.session_state[SESSION_USER] = user.name
     st.session_state[SESSION_SEEN] = time.time()
+    st.session_state[session_cookie.SESSION_STARTED] = time.time()
     audit_log.record(user, "sign_in", user.name, method="password")
+    session_cookie.remember(user)  # kept over reloads and new tabs, for a bounded time
     return user
 
 
@@ -166,6 +186,11 @@ def sign_out() -> bool:
     user = current_user()
     if user is not None:
         audit_log.record(user, "sign_out", user.name, reason="requested")
+        # every kept sign-in of the user ends, in every tab and browser (a user removed
+        # meanwhile has nothing left to revoke)
+        with contextlib.suppress(ConfigError):
+            UserDirectory().revoke_sessions(user.name)
+        session_cookie.forget()
     _forget()
     st.session_state.pop(SESSION_OIDC_NOTED, None)
     if _oidc_identity():
@@ -176,6 +201,7 @@ def sign_out() -> bool:
 
 def login_form() -> None:
     """The sign-in page: OIDC buttons when configured, and the password form."""
+    session_cookie.flush()  # clears the cookie after a sign-out
     st.title("moneytrail")
     st.caption("Financial intelligence: sign in to continue. Every view is recorded.")
     claims = _oidc_claims()
@@ -280,6 +306,8 @@ def allowed_pages(user: User | None, pages: Iterable[tuple[T, str]]) -> list[T]:
 
 def account_box(user: User) -> None:
     """Sidebar: who is signed in, their role, and a sign-out button."""
+    with st.sidebar:
+        session_cookie.flush()  # sets the cookie after a sign-in
     st.sidebar.caption(f"Signed in as **{user.name}** ({user.role})")
     if st.sidebar.button("Sign out", key="auth_sign_out"):
         if sign_out():

@@ -5,12 +5,16 @@
 guard (:class:`UploadGuard`, outermost middleware) answers before Streamlit does:
 
 * ``PUT``/``POST`` ``/_stcore/upload_file/<session>/<file>``: only for a session whose user is
-  signed in and may upload (``upload`` permission). Streamlit accepts a file for any open
+  signed in and may upload (``upload`` permission, or ``manage_watchlist`` for a file of
+  suspects). Streamlit accepts a file for any open
   session, the sign-in page's too, so an anonymous visitor could fill the server's memory.
   Sizes are capped by ``server.maxUploadSize``
   (``engine.commands.dashboard.MAX_UPLOAD_MB``).
 * ``/_stcore/metrics``: not served (it tells anyone how many sessions are open and how much
   memory they hold).
+
+One route of its own: ``POST /moneytrail/session`` sets or clears the kept sign-in's cookie
+for a one-time ticket the page got at sign-in or sign-out (:mod:`dashboard.session_cookie`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.middleware import Middleware
+from starlette.routing import Route
 from streamlit.starlette import App
 
 UPLOAD_PREFIX = "/_stcore/upload_file/"
@@ -35,6 +40,7 @@ def session_user(session_id: str) -> Any:
     """
     from streamlit.runtime import Runtime
 
+    from dashboard import session_cookie
     from dashboard.auth import SESSION_OIDC_NOTED, SESSION_SEEN, SESSION_USER, idle_limit_seconds
     from engine.security.auth import UserDirectory
 
@@ -55,8 +61,13 @@ def session_user(session_id: str) -> Any:
         name = noted if noted and info.get("is_logged_in") else None
     if not name:
         return None
-    user = UserDirectory().get(str(name))
-    return None if user is None or user.disabled else user
+    directory = UserDirectory()
+    user = directory.get(str(name))
+    if user is None or user.disabled:
+        return None
+    if not user.oidc and session_cookie.started(state) < directory.sessions_valid_from(user.name):
+        return None  # signed out elsewhere: every kept sign-in of the user was revoked
+    return user
 
 
 def may_upload(session_id: str) -> bool:
@@ -64,7 +75,9 @@ def may_upload(session_id: str) -> bool:
     from engine.security.auth import allowed
 
     try:
-        return allowed(session_user(session_id), "upload")
+        user = session_user(session_id)
+        # analysts upload data; investigators upload their suspects (the Watch list page)
+        return allowed(user, "upload") or allowed(user, "manage_watchlist")
     except Exception:  # a guard that cannot decide refuses
         return False
 
@@ -96,4 +109,14 @@ async def _refuse(send: Any, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-app = App(str(Path(__file__).with_name("app.py")), middleware=[Middleware(UploadGuard)])
+def _session_route() -> Route:
+    from dashboard.session_cookie import ENDPOINT, endpoint
+
+    return Route(ENDPOINT, endpoint, methods=["POST"])
+
+
+app = App(
+    str(Path(__file__).with_name("app.py")),
+    middleware=[Middleware(UploadGuard)],
+    routes=[_session_route()],
+)

@@ -50,6 +50,7 @@ PAGES = {
     "follow": "views/follow.py",
     "benchmarks": "views/benchmarks.py",
     "export": "views/export.py",
+    "watchlist": "views/watchlist.py",
     "admin": "views/admin.py",
 }
 

@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "engine.commands.users",
     "engine.commands.audit",
     "engine.commands.feedback",
+    "engine.commands.watchlist",
     "engine.commands.scores",
 )
 

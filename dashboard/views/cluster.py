@@ -14,6 +14,7 @@ from dashboard.widgets.evidence_cards import evidence_cards, member_tables, red_
 from dashboard.widgets.lineage import lineage_caption, missing_case, runs_of
 from dashboard.widgets.network import network_picture
 from dashboard.widgets.text import md
+from dashboard.widgets.watchlist import case_badge
 
 guard("view_cluster")
 v = state.version()
@@ -64,6 +65,7 @@ cols[3].metric("People", info.get("n_parties"))
 cols[4].metric("Moved inside", money(info.get("volume")))
 cols[5].metric("Money in", money(info.get("inflow")))
 st.caption(f"Money out of the case: {money(info.get('outflow'))}")
+case_badge(detail.members)
 accounts = detail.members.loc[detail.members["entity_kind"] == "account", "entity_id"].tolist()
 decision_box(str(cluster_id), kind="case", members=accounts, run_id=info.get("run_id"),
              key=f"case-{cluster_id}")  # fmt: skip

@@ -10,12 +10,14 @@ from dashboard.auth import guard
 from dashboard.widgets.case_summary import flag_label
 from dashboard.widgets.casework import case_table
 from dashboard.widgets.lineage import runs_by_case
+from dashboard.widgets.watchlist import WATCH_COLUMN, with_watch_closeness
 from engine.core.config import DEFAULT_BASE_CURRENCY
 from engine.queries.case_facts import case_facts
 
 #: Sort orders of the list (label → column, largest first).
 SORTS = {"Case score": "score", "Model score": "model_score", "Money moved": "volume",
-         "Accounts": "n_accounts", "Transfers": "n_transactions"}  # fmt: skip
+         "Accounts": "n_accounts", "Transfers": "n_transactions",
+         "Watch-list closeness": "watch_closeness"}  # fmt: skip
 #: Currency of the amounts shown (the store's base currency).
 CURRENCY = DEFAULT_BASE_CURRENCY
 
@@ -50,6 +52,7 @@ facts = _facts(v)
 frame = frame.merge(facts, on="cluster_id", how="left")
 runs = runs_by_case(dict(zip(frame["cluster_id"], frame["run_id"], strict=True)))
 frame = frame.merge(case_table(frame["cluster_id"], runs), on="cluster_id", how="left")
+frame = with_watch_closeness(frame)
 order = st.radio(
     "Sort by",
     list(SORTS),
@@ -77,6 +80,7 @@ shown = frame[
         "first_seen",
         "last_seen",
         "model_score",
+        "watch_closeness",
         "countries",
         "summary",
     ]
@@ -114,6 +118,7 @@ event = st.dataframe(
             format="%.2f",
             help="Highest triage-model score of a core account (0 to 1; empty without a model)",
         ),
+        "watch_closeness": WATCH_COLUMN,
         "countries": st.column_config.ListColumn("Countries"),
         "summary": st.column_config.TextColumn("Summary"),
     },

@@ -13,6 +13,7 @@ from dashboard.widgets.decision import decision_box
 from dashboard.widgets.entity_picker import entity_picker
 from dashboard.widgets.network import network_picture
 from dashboard.widgets.text import md
+from dashboard.widgets.watchlist import closeness_badge
 
 guard("view_entity")
 st.title("Entity")
@@ -35,6 +36,7 @@ except KeyError as exc:
 
 st.header(md(detail.label))
 st.caption(f"{md(detail.kind)} · {md(detail.entity_id)}")
+closeness_badge(entity_id)
 attribute_fields(detail.attributes)
 
 c1, c2, c3 = st.columns(3)

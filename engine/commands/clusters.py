@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from engine.commands.options import HomeOption, StoreOption
+from engine.core.config import DEFAULT_BASE_CURRENCY as BASE_CURRENCY
 
 
 class Format(enum.StrEnum):
@@ -61,7 +62,7 @@ def clusters(
     top: Annotated[int, typer.Option("--top", help="How many clusters to print.")] = 20,
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or json.")] = Format.table,
 ) -> None:
-    """Print the ranked clusters with their members, scores and evidence."""
+    """Print the ranked clusters with their core members (shortened), scores and evidence."""
     from engine.core.config import Settings
     from engine.security.auth import cli_user
     from engine.services.audited import AuditedSession
@@ -96,7 +97,32 @@ def _print_csv(rows: list[dict[str, Any]]) -> None:
         ])  # fmt: skip
 
 
+#: Core accounts listed per case in the table; the rest are counted.
+MEMBERS_SHOWN = 6
+#: Evidence cards listed per case in the table.
+EVIDENCE_SHOWN = 3
+
+
+def short_id(entity_id: str, keep: int = 4) -> str:
+    """An account number shortened for a narrow terminal: ``DE89…4300`` (first and last
+    ``keep`` characters) when longer than 12 characters, else unchanged."""
+    return entity_id if len(entity_id) <= 12 else f"{entity_id[:keep]}…{entity_id[-keep:]}"
+
+
+def flag_label(name: str) -> str:
+    """The red flag's human name from the typology registry (the raw name if unregistered)."""
+    from engine.detect.typologies import typology
+
+    try:
+        return typology(name).label
+    except KeyError:
+        return name.replace("_", " ")
+
+
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    """One block per case, in two columns (label, text) that wrap at word boundaries, so the
+    list reads in an 80-column terminal: account numbers are shortened (:func:`short_id`) and
+    red flags have their human names, so no word is longer than its column."""
     from rich.console import Console
     from rich.table import Table
 
@@ -104,19 +130,31 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     if not rows:
         console.print("no clusters: run [bold]moneytrail analyze[/bold] first")
         return
-    table = Table(title="ranked clusters", show_lines=True)
-    for col in ("rank", "score", "accounts", "context", "parties", "volume", "countries",
-                "red flags", "top evidence"):  # fmt: skip
-        table.add_column(col, overflow="fold")
+    console.print(f"[bold]ranked clusters[/bold] ({len(rows)}, best first)")
     for r in rows:
-        cards = "\n".join(f"• {e['description']}" for e in r["evidence"][:3])
-        table.add_row(
-            str(r["rank"]), f"{r['score']:.3f}", str(r["n_accounts"]),
-            str(len(r["context_accounts"])), str(r["n_parties"]),
-            f"{r['volume']:,.0f}", ", ".join(r["countries"] or []), ", ".join(r["flags"] or []),
-            cards,
-        )  # fmt: skip
-    console.print(table)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        core, context = r["accounts"], r["context_accounts"]
+        shown = ", ".join(short_id(a) for a in core[:MEMBERS_SHOWN])
+        if len(core) > MEMBERS_SHOWN:
+            shown += f" and {len(core) - MEMBERS_SHOWN} more"
+        grid.add_row(
+            f"#{r['rank']}",
+            f"[bold]case {r['cluster_id']}[/bold] · score {r['score']:.3f} · "
+            f"{r['n_accounts']} accounts (+{len(context)} context) · {r['n_parties']} people",
+        )
+        grid.add_row(
+            "volume", f"{r['volume']:,.0f} {BASE_CURRENCY} · {r['n_transactions']:,} transfers"
+        )
+        if r["countries"]:
+            grid.add_row("countries", ", ".join(r["countries"]))
+        grid.add_row("red flags", "; ".join(flag_label(f) for f in r["flags"] or []) or "none")
+        grid.add_row("members", shown or "none")
+        for i, card in enumerate(r["evidence"][:EVIDENCE_SHOWN]):
+            grid.add_row("evidence" if i == 0 else "", f"• {card['description']}")
+        console.print(grid)
+        console.print()
 
 
 def register(app: typer.Typer) -> None:

@@ -47,8 +47,10 @@ def dashboard(
     import subprocess
     import sys
 
+    from engine.commands.serving import check_port
     from engine.core.config import Settings
 
+    check_port(address, port)
     # The server is a child process: it gets these settings through its own environment
     # (this process's environment is copied, never changed).
     env = Settings.from_env(store=store, home=home).child_environment()

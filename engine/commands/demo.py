@@ -2,11 +2,15 @@
 
 The dashboard needs a signed-in user: when the demo's data home has no users yet, the demo
 creates an admin called ``demo`` with a random password and prints it once next to the URL.
+The port is checked first (before any data is generated, and again before the user is
+created), so a busy port ends in a message saying how to pick another rather than in a
+password printed for a server that never starts. The dashboard runs as a child in its own
+process group; stopping the demo (Ctrl+C, ``kill -TERM``) stops it
+(:func:`engine.commands.serving.run_child`).
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     from engine.core.config import Settings
 
 DEMO_USER = "demo"
+#: Where the demo's dashboard listens (this machine only).
+DEMO_ADDRESS = "127.0.0.1"
 
 
 def ensure_demo_user(home: Path, settings: Settings | None = None) -> str | None:
@@ -48,12 +54,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic world.")] = 7,
     out: Annotated[Path, typer.Option(help="Folder for the generated world.")] = Path("demo-world"),
     home: HomeOption = None,
-    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    port: Annotated[
+        int, typer.Option(help="Dashboard port (`make demo PORT=...` sets it too).")
+    ] = 8501,
     serve: Annotated[bool, typer.Option(help="Serve the dashboard at the end.")] = True,
 ) -> None:
     """Run the whole journey on synthetic data and open the investigator's dashboard."""
     from rich.console import Console
 
+    from engine.commands.serving import check_port, run_child
     from engine.core.config import Settings
     from engine.security.auth import cli_user
     from engine.services.audited import AuditedSession
@@ -61,6 +70,8 @@ def demo(
     from engine.synth import generate, write_world
 
     console = Console(stderr=True)
+    if serve:
+        check_port(DEMO_ADDRESS, port, make_target="demo")
     settings = Settings.from_env(store="embedded", home=home)
     home_path = settings.home
     marker = out / f".generated-{scale}-{seed}"
@@ -81,6 +92,7 @@ def demo(
             f"in {sum(summary.seconds.values()):.1f} s"
         )
     if serve:
+        check_port(DEMO_ADDRESS, port, make_target="demo")  # again: the analysis took a while
         password = ensure_demo_user(home_path, settings)
         console.print(
             f"[bold green]dashboard: http://localhost:{port}[/bold green]  (Ctrl+C stops)"
@@ -93,8 +105,9 @@ def demo(
                 "  (shown only this once; `moneytrail users passwd demo` changes it)"
             )
         env = settings.child_environment()
-        command = [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port)]
-        raise typer.Exit(subprocess.call(command, env=env))
+        command = [sys.executable, "-m", "engine.cli", "dashboard", "--port", str(port),
+                   "--address", DEMO_ADDRESS]  # fmt: skip
+        raise typer.Exit(run_child(command, env))
 
 
 def register(app: typer.Typer) -> None:

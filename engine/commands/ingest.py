@@ -91,7 +91,10 @@ def ingest(
         raise InputError("no files to load")
     for report in reports:
         colour = {"written": "green", "duplicate": "yellow", "refused": "red"}[report.status]
-        console.print(f"[{colour}]{report.status:>9}[/{colour}]  {report.summary()}")
+        console.print(f"[{colour}]{report.status:>9}[/{colour}]  {report.summary(reasons=False)}")
+        # every reason on a line of its own, the most frequent first: none is left out
+        for reason, count in sorted(report.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+            console.print(f"           rejected {count:,}: {reason}")
         for note in report.notes:
             console.print(f"           note: {note}")
     if quarantine is not None:

@@ -22,6 +22,8 @@ environment variable               setting
 ``MONEYTRAIL_LOCK_TIMEOUT``        :attr:`Settings.lock_timeout` (seconds)
 ``MONEYTRAIL_NEO4J_TIMEOUT``       :attr:`Settings.neo4j_timeout` (seconds)
 ``MONEYTRAIL_SESSION_IDLE_MINUTES`` :attr:`Settings.session_idle_minutes`
+``MONEYTRAIL_SESSION_HOURS``       :attr:`Settings.session_hours` (sign-in kept over reloads)
+``MONEYTRAIL_SESSION_SECRET``      :attr:`Settings.session_secret` (signs session tokens)
 ``MONEYTRAIL_BENCH_RESULTS``       :attr:`Settings.bench_results`
 ``NEO4J_URI``, ``NEO4J_USER``,     :attr:`Settings.neo4j`
 ``NEO4J_PASSWORD`` (or
@@ -72,6 +74,19 @@ def _seconds(name: str, value: str | None, default: float) -> float:
         raise ConfigError(f"{name}={value!r}: give a number of seconds or minutes") from None
     if not number > 0:
         raise ConfigError(f"{name}={value!r}: must be positive")
+    return number
+
+
+def _hours(name: str, value: str | None, default: float = 8.0) -> float:
+    """A number of hours from 0 (off) to 720 (30 days)."""
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: give a number of hours") from None
+    if not 0 <= number <= 720:
+        raise ConfigError(f"{name}={value!r}: must be between 0 and 720 hours")
     return number
 
 
@@ -130,6 +145,9 @@ class Settings:
     neo4j_timeout: float = 600.0
     session_idle_minutes: float = 30.0
     bench_results: Path | None = None
+    #: Longest a dashboard sign-in is kept over page reloads and new tabs (0: never kept).
+    session_hours: float = 8.0
+    session_secret: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.store not in STORE_BACKENDS:
@@ -181,6 +199,8 @@ class Settings:
                 30.0,
             ),
             bench_results=path("MONEYTRAIL_BENCH_RESULTS"),
+            session_hours=_hours("MONEYTRAIL_SESSION_HOURS", env.get("MONEYTRAIL_SESSION_HOURS")),
+            session_secret=env.get("MONEYTRAIL_SESSION_SECRET") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -22,6 +22,7 @@ action                        analyst  investigator  admin
 ``export_identified``         no       yes           yes
 ``record_decision``           no       yes           yes
 ``annotate``                  no       yes           yes
+``manage_watchlist``          no       yes           yes
 ``manage_users``              no       no            yes
 ``remove_batch``              no       no            yes
 ``view_audit``                no       no            yes
@@ -74,6 +75,7 @@ ACTIONS = (
     "export_identified",
     "record_decision",
     "annotate",
+    "manage_watchlist",
     "view_benchmarks",
     "manage_users",
     "view_audit",
@@ -97,6 +99,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export_identified": _INVESTIGATION,
     "record_decision": _INVESTIGATION,
     "annotate": _INVESTIGATION,  # notes, status and assignee of cases and entities
+    "manage_watchlist": _INVESTIGATION,
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin"}),
     "remove_batch": frozenset({"admin"}),
@@ -277,18 +280,42 @@ class UserDirectory:
             record.update(changes, updated_at=_now())
             return _user(name, record)
 
+    # -- kept sign-ins (engine.security.sessions) --------------------------------------------
+
+    def revoke_sessions(self, name: str) -> float:
+        """End every kept sign-in of ``name``: tokens issued before now are refused from now on
+        (the server-side revocation list is this one time per user). Returns the time."""
+        now = time.time()
+        self._update(name, sessions_from=now)
+        return now
+
+    def sessions_valid_from(self, name: str) -> float:
+        """Tokens of ``name`` issued before this time (epoch seconds) are revoked; 0 if none."""
+        record = self._load()["users"].get(name) or {}
+        return float(record.get("sessions_from") or 0.0)
+
+    def locked_out(self, name: str) -> bool:
+        """Whether ``name`` is refused for now after :data:`MAX_FAILURES` failed sign-ins."""
+        record = self._load()["users"].get(name) or {}
+        return (
+            int(record.get("failures") or 0) >= MAX_FAILURES
+            and time.time() - float(record.get("last_failure") or 0) < LOCKOUT_SECONDS
+        )
+
     def set_role(self, name: str, role: str) -> User:
         return self._update(name, role=check_role(role))
 
     def disable(self, name: str) -> User:
-        return self._update(name, disabled=True)
+        return self._update(name, disabled=True, sessions_from=time.time())
 
     def enable(self, name: str) -> User:
         return self._update(name, disabled=False, failures=0, last_failure=None)
 
     def set_password(self, name: str, password: str) -> User:
         hashed = _HASHER.hash(check_password(password))
-        return self._update(name, hash=hashed, oidc=False, failures=0, last_failure=None)
+        return self._update(
+            name, hash=hashed, oidc=False, failures=0, last_failure=None, sessions_from=time.time()
+        )
 
     # -- signing in --------------------------------------------------------------------------
 

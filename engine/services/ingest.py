@@ -62,8 +62,8 @@ class IngestReport:
     def __str__(self) -> str:
         return self.summary()
 
-    def summary(self) -> str:
-        """One line for people."""
+    def summary(self, *, reasons: bool = True) -> str:
+        """One line for people; with ``reasons`` every rejection reason and its count."""
         if self.status == "refused":
             return f"{self.source}: refused: {self.error}"
         if self.status == "duplicate":
@@ -72,9 +72,9 @@ class IngestReport:
             f"{self.source} ({self.format}, {self.kind}): {self.accepted:,} rows accepted, "
             f"{self.duplicate:,} duplicate, {self.rejected:,} rejected"
         )
-        if self.reasons:
-            top = sorted(self.reasons.items(), key=lambda kv: -kv[1])[:3]
-            text += " (" + "; ".join(f"{reason}: {count:,}" for reason, count in top) + ")"
+        if reasons and self.reasons:  # every reason, the most frequent first (none is left out)
+            ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            text += " (" + "; ".join(f"{reason}: {count:,}" for reason, count in ranked) + ")"
         return text
 
 

@@ -346,6 +346,24 @@ class Store(ABC):
             If the counter could not be advanced.
         """
 
+    # -- the watch list ----------------------------------------------------------------------
+
+    @abstractmethod
+    def write_watchlist(self, rows: pa.Table) -> int:
+        """Append watch-list rows (the :data:`engine.store.watchlist.WATCHLIST` schema) as one
+        unit: all land or none. Returns the number written.
+
+        Raises
+        ------
+        StoreError
+            If they could not be written; the store is unchanged.
+        """
+
+    @abstractmethod
+    def read_watchlist(self) -> pa.Table:
+        """The whole watch-list log, in the order written (empty with its schema if none);
+        :func:`engine.store.watchlist.current` gives the list in force."""
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     @abstractmethod

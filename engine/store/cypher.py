@@ -18,6 +18,8 @@ The graph (see docs/neo4j.md)::
     (:CaseLineage {run_id, old_id, new_id, kind, ...}), (:WorklogEntry {entity_id, field, ...})
                                           append-only ledgers (engine/store/ledgers.py)
     (:CaseIdCounter {name, next})         the case-id counter (only grows)
+    (:WatchEntry {entry_id, entity_id, entity_kind, action, ...})-[:WATCHES]->(:Account|:Party)
+                                          the watch list's log (never cleared by a run)
 
 An ``:Account`` or ``:Party`` created only because a transfer or a holding names it has no
 ``batch_id``: it is a reference, not a row of the accounts or parties table, so a later row with
@@ -43,6 +45,8 @@ SCHEMA = (
     "CREATE INDEX mt_lineage_seq IF NOT EXISTS FOR (n:CaseLineage) ON (n.seq)",
     "CREATE INDEX mt_worklog_seq IF NOT EXISTS FOR (n:WorklogEntry) ON (n.seq)",
     "CREATE INDEX mt_worklog_entity IF NOT EXISTS FOR (n:WorklogEntry) ON (n.entity_id)",
+    "CREATE CONSTRAINT mt_watch_entry_id IF NOT EXISTS FOR (w:WatchEntry) "
+    "REQUIRE w.entry_id IS UNIQUE",
 )
 
 AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
@@ -489,6 +493,30 @@ ORDER BY d.seq, d.written_at, d.disposition_id
 
 #: Highest write sequence number so far (decisions keep their write order across writes).
 DISPOSITION_SEQ = "MATCH (d:Disposition) RETURN coalesce(max(d.seq), 0) AS seq"
+
+# -- the watch list -----------------------------------------------------------------------------
+
+#: Append watch-list rows; an entry is linked to its account or party when that exists, so
+#: Cypher users can ask which watched people hold which accounts. ``at_us``: epoch microseconds.
+WRITE_WATCHLIST = """
+UNWIND $rows AS row
+CREATE (w:WatchEntry)
+SET w = row, w.written_at = datetime()
+WITH w, row
+OPTIONAL MATCH (a:Account {account_id: row.entity_id}) WHERE row.entity_kind = 'account'
+OPTIONAL MATCH (p:Party {party_id: row.entity_id}) WHERE row.entity_kind = 'party'
+FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END | CREATE (w)-[:WATCHES]->(x))
+FOREACH (x IN CASE WHEN p IS NULL THEN [] ELSE [p] END | CREATE (w)-[:WATCHES]->(x))
+"""
+
+READ_WATCHLIST = """
+MATCH (w:WatchEntry)
+RETURN w.entry_id AS entry_id, w.entity_id AS entity_id, w.entity_kind AS entity_kind,
+       w.action AS action, w.note AS note, w.by AS by, w.at_us AS at_us, w.source AS source
+ORDER BY w.seq, w.written_at, w.entry_id
+"""
+
+WATCHLIST_SEQ = "MATCH (w:WatchEntry) RETURN coalesce(max(w.seq), 0) AS seq"
 
 # --- audit log ---
 # The audit chain of a Neo4j store (engine/security/neo4j_audit.py):

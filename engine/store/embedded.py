@@ -11,6 +11,7 @@ Layout of the folder::
     ledgers/<name>-<ts>-<nonce>.parquet  append-only ledgers (case lineage, worklog), one file
                                per write; the manifest's "ledgers" names them, and its
                                "case_id_next" is the case-id counter
+    watchlist/<ts>-<nonce>.parquet      the watch list's log, one file per write
     .lock                      a file lock held by writers
 
 Why this is safe:
@@ -176,7 +177,8 @@ class EmbeddedStore(Store):
         referenced.update(manifest.get("dispositions", []))
         for files in (manifest.get("ledgers") or {}).values():
             referenced.update(files)
-        for sub in ("batches", "results", "dispositions", "ledgers"):
+        referenced.update(manifest.get("watchlist", []))
+        for sub in ("batches", "results", "dispositions", "ledgers", "watchlist"):
             folder = self.home / sub
             if not folder.is_dir():
                 continue
@@ -456,6 +458,42 @@ class EmbeddedStore(Store):
                 manifest["case_id_next"] = first + n
                 self._commit(manifest)
         return first
+
+    # -- the watch list ----------------------------------------------------------------------
+
+    def write_watchlist(self, rows: pa.Table) -> int:
+        """Write the rows to a new Parquet file, then name it in the manifest (the commit)."""
+        from engine.store import watchlist
+
+        table = watchlist.conform(rows)
+        if table.num_rows == 0:
+            return 0
+        with self._writing("the watch list"):
+            manifest = self._manifest()
+            known = self.read_watchlist()["entry_id"]
+            ids = table["entry_id"]
+            if len(pc.unique(ids)) != len(ids) or pc.any(pc.is_in(ids, known)).as_py():
+                raise StoreError(f"{self.home}: the watch-list rows repeat an entry_id")
+            name = f"watchlist/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+            path = self.home / name
+            path.parent.mkdir(exist_ok=True)
+            try:
+                _write_parquet(table, path)
+                _fsync_dir(path.parent)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            manifest["watchlist"] = [*manifest.get("watchlist", []), name]
+            self._commit(manifest)
+        return table.num_rows
+
+    def read_watchlist(self) -> pa.Table:
+        from engine.store import watchlist
+
+        files = self._manifest().get("watchlist", [])
+        if not files:
+            return watchlist.empty()
+        return pa.concat_tables([pq.read_table(self.home / f) for f in files])
 
 
 def _parts_entry(dirname: str, files: Mapping[str, list[str]]) -> dict[str, Any]:

@@ -178,8 +178,7 @@ class Neo4jStore(Store):
             ) from exc
         except (exc_mod.ServiceUnavailable, exc_mod.SessionExpired) as exc:
             raise StoreUnavailable(
-                f"Neo4j is not reachable or went away during {what}: {_first_line(exc)}",
-                address=address,
+                unreachable_message(exc, what, redact_uri(self.settings.uri)), address=address
             ) from exc
         except exc_mod.ClientError as exc:
             code = getattr(exc, "code", "") or ""
@@ -515,6 +514,43 @@ class Neo4jStore(Store):
 
         return int(self._write("reserving case ids", work))
 
+    # -- the watch list ----------------------------------------------------------------------
+
+    def write_watchlist(self, rows: pa.Table) -> int:
+        """Append the rows as ``(:WatchEntry)`` nodes in one transaction."""
+        from engine.store import watchlist
+
+        table = watchlist.conform(rows)
+        if table.num_rows == 0:
+            return 0
+        records = table.drop_columns(["at"]).to_pylist()
+        micros = table["at"].cast(pa.int64()).to_pylist()
+
+        def work(tx: Any) -> None:
+            seq = int(tx.run(cypher.WATCHLIST_SEQ).single()["seq"])
+            for i, (record, us) in enumerate(zip(records, micros, strict=True)):
+                record["at_us"] = us
+                record["seq"] = seq + 1 + i
+            for offset in range(0, len(records), CHUNK_ROWS):
+                tx.run(cypher.WRITE_WATCHLIST, rows=records[offset : offset + CHUNK_ROWS]).consume()
+
+        self._write("writing the watch list", work)
+        return table.num_rows
+
+    def read_watchlist(self) -> pa.Table:
+        from engine.store import watchlist
+
+        with self._errors("reading the watch list"):
+            keys, values = self._read_columns(cypher.READ_WATCHLIST)
+        by_key = dict(zip(keys, values, strict=True))
+        arrays = []
+        for f in watchlist.WATCHLIST:
+            if f.name == "at":
+                arrays.append(pa.array(by_key["at_us"], pa.int64()).cast(f.type))
+            else:
+                arrays.append(pa.array(by_key[f.name], f.type))
+        return pa.Table.from_arrays(arrays, schema=watchlist.WATCHLIST)
+
     def run_transaction(self, what: str, work: Callable[[Any], Any], *, write: bool = True) -> Any:
         """Run ``work(tx)`` in one managed transaction of this store's database and return its
         result: retried on transient errors, driver errors turned into :class:`StoreError` /
@@ -552,6 +588,46 @@ def redact_uri(uri: str) -> str:
         return "<an unreadable NEO4J_URI>"
     hidden = "***@" if parts.username or parts.password else ""
     return f"{parts.scheme}://{hidden}{host}{port}{parts.path}"
+
+
+def unreachable_message(exc: BaseException, what: str, uri: str) -> str:
+    """Why a Neo4j server could not be reached, in words, with what to try.
+
+    The driver's own text (``Couldn't connect to 127.0.0.1:1 (resolved to ...)``) names
+    neither the cause nor a way out; the cause is the socket error in its chain (refused,
+    unknown host, timed out). ``uri`` must already be redacted (:func:`redact_uri`): this
+    text is shown to people, and a password given inside ``NEO4J_URI`` must never be.
+    """
+    import socket
+
+    cause = _first_line(exc)
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, ConnectionRefusedError):
+            cause = "nothing listens at that address (connection refused)"
+            break
+        if isinstance(link, socket.gaierror):
+            cause = "the host name does not resolve (unknown host)"
+            break
+        if isinstance(link, TimeoutError):
+            cause = "the server did not answer in time (timed out)"
+            break
+        if isinstance(link, OSError) and link.strerror:
+            cause = link.strerror.lower()
+            break
+        link = link.__cause__ or link.__context__
+    else:
+        if "resolve" in cause.lower():
+            cause = "the host name does not resolve (unknown host)"
+    hint = (
+        f"Is the Neo4j server started? `make neo4j-start` starts the project's own "
+        f"(NEO4J_BOLT_PORT sets its port); NEO4J_URI names the server to use (now {uri})"
+    )
+    if what == "connect":
+        return f"Neo4j is not reachable: {cause}. {hint}"
+    return f"Neo4j went away during {what}: {cause}. {hint}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from dashboard import server
 from dashboard.auth import SESSION_OIDC_NOTED, SESSION_SEEN, SESSION_USER
+from dashboard.session_cookie import SESSION_STARTED
 
 
 class _Session:
@@ -54,11 +55,16 @@ def sessions(users, monkeypatch):
         "anonymous": _Session({}),
         "oidc": _Session({SESSION_OIDC_NOTED: "olga"}, {"is_logged_in": True}),
         "oidc-out": _Session({SESSION_OIDC_NOTED: "olga"}, {}),
+        # signed in before the user signed out elsewhere (every kept sign-in revoked)
+        "revoked": _Session({SESSION_USER: "adm", SESSION_SEEN: now, SESSION_STARTED: now - 60}),
     }
+    users.revoke_sessions("adm")
+    _Runtime.sessions["admin"].session_state[SESSION_STARTED] = time.time() + 1
     return _Runtime.sessions
 
 
 def test_only_signed_in_uploaders_may_upload(sessions):
     allowed = {sid for sid in sessions if server.may_upload(sid)}
-    assert allowed == {"analyst", "admin", "oidc"}
+    # investigators upload files of suspects (the Watch list page), analysts data
+    assert allowed == {"analyst", "admin", "investigator", "oidc"}
     assert not server.may_upload("no-such-session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -49,3 +50,35 @@ def test_clusters_json_table_and_csv(tmp_path, world):
     assert set(first["accounts"].split(";")) == set(rows[0]["accounts"])
     out = runner.invoke(app, ["clusters", "--home", str(home)])
     assert out.exit_code == 0 and "ranked clusters" in out.output
+
+
+def _long_world(world):
+    """A flagged cycle among accounts with IBAN-long numbers (34 characters)."""
+    names = [f"DE{i}" + "8" * 30 + f"{i:02d}" for i in range(3)]
+    for i in range(3):
+        world.pay(names[i], names[(i + 1) % 3], 10000 - 300 * i, day=i)
+        for month in range(6):
+            world.pay(names[i], f"landlord{i}", 800, day=30 * month)
+    return names
+
+
+def test_clusters_table_shows_members_and_fits_80_columns(tmp_path, world, monkeypatch) -> None:
+    names = _long_world(world)
+    home = tmp_path / "home"
+    with EmbeddedStore(home) as store:
+        store.write_batch(Batch("b1", "b1", "mixed", "parquet", world.tables()))
+        analyze(store, seed=0)
+    monkeypatch.setenv("COLUMNS", "80")
+    out = CliRunner().invoke(app, ["clusters", "--home", str(home)])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, out.output
+    # the core accounts are listed, shortened, each in one piece
+    for name in names:
+        assert f"{name[:4]}…{name[-4:]}" in out.output, out.output
+    assert "Money going round in a circle" in out.output  # the flag's human name
+    assert "temporal_cycle" not in out.output  # ... not its key
+    assert re.search(r"3 accounts \(\+3 context\)", out.output)
+    # no word broken across lines: every account number is whole or shortened, never cut
+    for token in re.findall(r"DE[0-9…]+", out.output):
+        assert token in names or re.fullmatch(r"DE\d\d…\d{4}", token), (token, out.output)

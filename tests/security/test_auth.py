@@ -31,6 +31,7 @@ EXPECTED = {
         "export_identified",
         "record_decision",
         "annotate",
+        "manage_watchlist",
     },
     "admin": set(ACTIONS),
 }
