@@ -1,12 +1,15 @@
-"""Loops among transfers inside time windows: the 2-core of each window's graph, in one pass.
+"""Loops among transfers inside time windows: the edges on cycles of each window's graph, in one
+pass.
 
 A graph's 2-core is what is left after repeatedly removing nodes with one edge: every edge that
-lies on a cycle, or on a path between cycles. A window's graph of transfers between accounts
+lies on a cycle, or on a path between cycles; cutting the bridges of the 2-core (Tarjan's low
+links) leaves exactly the edges that lie on a cycle, in 2-edge-connected components. A window's graph of transfers between accounts
 that otherwise never deal with each other is nearly a forest when those transfers are
 independent (its mean degree is well below one over a short window); money that goes round,
 is split and gathered again, or is passed densely within a set of accounts closes loops.
-:func:`windowed_two_core` finds, for many windows at once, the edges of each window's 2-core
-and the component each belongs to.
+:func:`windowed_two_core` finds, for many windows at once, the edges on cycles of each window's
+graph and the 2-edge-connected component each belongs to (two loops joined by one transfer
+stay two).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import numpy as np
 def windowed_two_core(
     u: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The 2-core edges of the graph of each window ``edges[lo[w]:hi[w]]``.
+    """The edges on cycles of the graph of each window ``edges[lo[w]:hi[w]]`` (its 2-core less
+    the bridges), and their 2-edge-connected components.
 
     Parameters
     ----------
@@ -33,9 +37,9 @@ def windowed_two_core(
     Returns
     -------
     window, edge, component : int64 arrays
-        One row per (window, edge) in that window's 2-core: the window, the edge's index into
-        ``u``/``v``, and its connected component within that window's 2-core (numbered
-        0, 1, … over all windows). Self-loops are ignored.
+        One row per (window, edge) on a cycle of that window's graph: the window, the edge's
+        index into ``u``/``v``, and its 2-edge-connected component (numbered 0, 1, … over all
+        windows). Parallel edges form a cycle of two; self-loops are ignored.
     edges, nodes : int64 arrays (n_components,)
         Edges and nodes of each component.
     """
@@ -76,6 +80,11 @@ def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
     inc = np.zeros(2 * m_max, np.int64)  # incident window edges per node, CSR by start
     alive = np.zeros(m_max, np.bool_)
     queue = np.zeros(2 * m_max + 1, np.int64)
+    disc = np.full(n, -1, np.int64)
+    low = np.zeros(n, np.int64)
+    stack_node = np.zeros(2 * m_max + 1, np.int64)
+    stack_edge = np.zeros(2 * m_max + 1, np.int64)
+    stack_pos = np.zeros(2 * m_max + 1, np.int64)
     out_w = np.empty(total, np.int64)
     out_e = np.empty(total, np.int64)
     out_c = np.empty(total, np.int64)
@@ -129,6 +138,50 @@ def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
                         queue[qt] = y
                         qt += 1
                         deg[y] = -1
+        # bridges of what is left (an edge between two loops is on no loop) are cut:
+        # iterative DFS with discovery times and low links (Tarjan)
+        clock = 0
+        for i in range(m):
+            if not alive[i]:
+                continue
+            root = u[a + i]
+            if disc[root] >= 0:
+                continue
+            disc[root] = clock
+            low[root] = clock
+            clock += 1
+            sp = 0
+            stack_node[0] = root
+            stack_edge[0] = -1
+            stack_pos[0] = start[root] - 1
+            while sp >= 0:
+                x = stack_node[sp]
+                j = stack_pos[sp]
+                if j < start[x] - 1 + fill[x]:
+                    stack_pos[sp] = j + 1
+                    e = inc[j]
+                    if not alive[e] or e == stack_edge[sp]:
+                        continue
+                    y = v[a + e] if u[a + e] == x else u[a + e]
+                    if disc[y] < 0:
+                        disc[y] = clock
+                        low[y] = clock
+                        clock += 1
+                        sp += 1
+                        stack_node[sp] = y
+                        stack_edge[sp] = e
+                        stack_pos[sp] = start[y] - 1
+                    elif disc[y] < low[x]:
+                        low[x] = disc[y]
+                else:
+                    e = stack_edge[sp]
+                    sp -= 1
+                    if sp >= 0:
+                        p = stack_node[sp]
+                        if low[x] < low[p]:
+                            low[p] = low[x]
+                        if low[x] > disc[p]:
+                            alive[e] = False  # a bridge
         # components of the surviving edges, numbered as they first appear
         for i in range(m):
             if alive[i]:
@@ -159,5 +212,6 @@ def _two_core_kernel(u, v, lo, hi, n):  # type: ignore[no-untyped-def]
                 fill[x] = 0
                 parent[x] = x
                 cid[x] = -1
+                disc[x] = -1
             alive[i] = False
     return out_w[:k], out_e[:k], out_c[:k], c_edges[:n_comp], c_nodes[:n_comp]

@@ -10,7 +10,8 @@ from algorithms.loops import windowed_two_core
 
 
 def _naive_two_core(u, v, lo, hi):
-    """(sorted edge indices, component root of each) of the 2-core of edges[lo:hi]."""
+    """(sorted edge indices, component root of each) of the edges on cycles of edges[lo:hi]:
+    the 2-core less its bridges (networkx), parallel edges a cycle of two."""
     g = nx.MultiGraph()
     g.add_edges_from((int(u[i]), int(v[i]), i) for i in range(lo, hi) if u[i] != v[i])
     while True:
@@ -18,6 +19,12 @@ def _naive_two_core(u, v, lo, hi):
         if not leaves:
             break
         g.remove_nodes_from(leaves)
+    simple = nx.Graph(g)
+    multi = {frozenset((a, b)) for a, b in simple.edges() if g.number_of_edges(a, b) > 1}
+    bridges = {frozenset(b) for b in nx.bridges(simple)} - multi
+    g.remove_edges_from([(a, b, k) for a, b, k in g.edges(keys=True)
+                         if frozenset((a, b)) in bridges])  # fmt: skip
+    g.remove_nodes_from([x for x in list(g) if g.degree(x) == 0])
     root = {x: min(c) for c in nx.connected_components(g) for x in c}
     edges = sorted(k for _, _, k in g.edges(keys=True))
     return edges, [root[int(u[e])] for e in edges]
@@ -53,6 +60,16 @@ def test_a_tree_has_no_core_and_a_triangle_is_all_core():
     assert e[w == 0].size == 0  # a star
     assert sorted(e[w == 1].tolist()) == [3, 4, 5]  # the triangle 3-4-5, not its tail
     assert n_edges.tolist() == [3] and n_nodes.tolist() == [3]
+
+
+def test_two_loops_joined_by_one_transfer_stay_two():
+    # triangles 0-1-2 and 3-4-5 and the bridge 2-3
+    u, v = np.array([0, 1, 2, 3, 4, 5, 2]), np.array([1, 2, 0, 4, 5, 3, 3])
+    w, e, c, n_edges, n_nodes = windowed_two_core(u, v, np.array([0]), np.array([7]), 6)
+    assert sorted(e.tolist()) == [0, 1, 2, 3, 4, 5] and set(w.tolist()) == {0}
+    comp = dict(zip(e.tolist(), c.tolist(), strict=True))
+    assert comp[0] == comp[1] == comp[2] != comp[3] == comp[4] == comp[5]
+    assert n_edges.tolist() == [3, 3] and n_nodes.tolist() == [3, 3]
 
 
 def test_bad_slices_are_refused():

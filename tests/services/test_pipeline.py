@@ -7,6 +7,7 @@ import itertools
 import pyarrow as pa
 
 from engine.core import schema
+from engine.detect.config import DetectionConfig
 from engine.services.pipeline import HUB_DEGREE, analyze
 from engine.store.base import Batch
 from engine.store.embedded import EmbeddedStore
@@ -40,6 +41,13 @@ def _rent(prefix: str, n: int) -> list[tuple]:
             for i in range(n) for m in range(6)]  # fmt: skip
 
 
+#: The groups below are hand-made with amounts in euros, so their thresholds are absolute (the
+#: scaling to the data's median is tested in tests/detect/test_money_scale.py). The fan floor of
+#: 6 keeps A0's four ring transfers and the bridge from being a fan-out of five: what these tests
+#: check is how findings become clusters, not the fan detector.
+HAND_MADE = DetectionConfig(money_thresholds="absolute", fan_k=6, fan_window_days=10)
+
+
 def test_two_dense_groups_become_two_ranked_clusters(tmp_path) -> None:
     rows = _ring("A", 5, 1000.0, 0) + _ring("B", 4, 900.0, 100) + _rent("A", 5) + _rent("B", 4)
     rows.append(("bridge", "A0", "B0", 1.0, 500))  # one weak link between the groups
@@ -53,7 +61,7 @@ def test_two_dense_groups_become_two_ranked_clusters(tmp_path) -> None:
             {"party_id": "P1", "account_id": "A1", "role": "owner"},
         ],
     )
-    summary = analyze(store, seed=1)
+    summary = analyze(store, seed=1, config=HAND_MADE)
     assert summary.n_transactions == len(rows)
     assert summary.n_components == 1
     clusters = store.read_results("clusters").sort_by("rank")
@@ -81,7 +89,7 @@ def test_a_cash_hub_does_not_glue_customers_together(tmp_path) -> None:
     # a placeholder that every account deposits from: without hub handling it joins everything
     rows += [(f"cash-{g}{i}", "CASH", f"{g}{i}", 50.0, 900) for g in "AB" for i in range(4)]
     store = _store_with(tmp_path, rows, accounts=[{"account_id": "CASH", "kind": "placeholder"}])
-    summary = analyze(store, seed=3)
+    summary = analyze(store, seed=3, config=HAND_MADE)
     assert summary.n_hubs == 1
     scores = store.read_results("scores")
     cash = scores.filter(pa.compute.equal(scores["entity_id"], "CASH"))
