@@ -2,13 +2,16 @@
 
 A case's **core** is the accounts, parties and travel records that carry its findings (the
 instances' own entities), never the rest of the community around them. Findings are joined
-when they sit in one community of the combined graph (:mod:`engine.detect.clusters`: the one
-holding most of a finding's entities; communities follow the evidence edges) or share a
-transaction, an anchor account, a party or a travel record inside one community (connected
-components of the finding–entity graph, :mod:`algorithms.components`). Hubs never join
-findings, nor do busy accounts (more than ``BUSY_DEGREE`` distinct counterparties: a shop or
-hotel serves everyone); busy accounts are context, not core; an account may be core to two
-cases. Only findings whose q-value
+when they share a transaction, an anchor account, a party or a travel record inside one
+community of the combined graph (:mod:`engine.detect.clusters`: the one holding most of a
+finding's entities; connected components of the finding–entity graph,
+:mod:`algorithms.components`). A finding too small to be a case (fewer entities than
+``DetectionConfig.min_cluster_accounts``: a structuring account, a funnel) joins the others
+of its community and the strongest case there; larger findings of one community that share
+nothing stay apart (on the random worlds, joining every finding of a community made cases of
+400 accounts around ordinary fans). Hubs never join findings, nor do busy accounts (more
+than ``BUSY_DEGREE`` distinct counterparties: a shop or hotel serves everyone); busy accounts
+are context, not core; an account may be core to two cases. Only findings whose q-value
 (:mod:`engine.detect.significance`) is at most ``DetectionConfig.significance_fdr`` build cases,
 so a case's size is what its evidence supports, not the size of the community around it; a
 finding with more than ``BUSY_DEGREE`` accounts builds no case either (it stays evidence for
@@ -85,14 +88,12 @@ def build_cases(
     ----------
     com : Communities
         Communities of the combined graph: findings join only inside one community (the one
-        holding most of each finding's entities), and each case reports its community.
+        holding most of each finding's entities), small findings join their community's
+        strongest case, and each case reports its community.
     pagerank : float64, optional
         Personalised PageRank of each account and party (combined-graph numbering: accounts,
         then parties), when suspects are known.
     """
-    from algorithms.components import weakly_connected_components
-    from engine.graph import undirected_view
-
     community = com.labels
 
     cfg = frame.config
@@ -146,29 +147,25 @@ def build_cases(
     f_com = np.concatenate(g_com)
     width = int(max(f_com.max(initial=0), 0)) + 2
     ent = np.unique(ent * width + f_com[inst] + 1, return_inverse=True)[1]
-    # the significant findings of one community are one case (communities follow the evidence
-    # edges: measured on the generator's worlds they keep operations apart and together)
-    has = f_com >= 0
-    ent = np.r_[ent, int(ent.max(initial=-1)) + 1 + f_com[has]]
-    inst = np.r_[inst, np.flatnonzero(has)]
-    base = int(ent.max(initial=-1)) + 1  # findings are nodes base..base+offset of the join graph
-    und = undirected_view(
-        ent, base + inst, base + offset, np.ones(len(ent)), np.zeros(len(ent), np.int64)
-    )
-    comp = weakly_connected_components(und.indptr, und.indices)
-    # renumber the components that hold findings 0..k-1
-    labels, f_comp = np.unique(comp[base:], return_inverse=True)
-    k = len(labels)
-    # membership pairs (component, entity); an entity may be core to several cases
-    m_key = np.unique(f_comp[np.concatenate(m_inst)] * n_ent + np.concatenate(m_ent))
-    m_comp, m_entity = m_key // n_ent, m_key % n_ent
-    # --- score per component --------------------------------------------------------------
     weights = np.array([typology(h.pattern).weight for h in hits])
-    fam = np.array([FAMILIES.index(typology(h.pattern).family) for h in hits])
     sig_l = np.empty(offset)
     for hi in np.unique(hit_of):
         sel = hit_of == hi
         sig_l[sel] = _significance(hits[hi])[idx_of[sel]]
+    contrib = weights[hit_of] * np.sqrt(sig_l)
+    base = int(ent.max(initial=-1)) + 1  # community nodes come after the shared entities
+    m_all_inst, m_all_ent = np.concatenate(m_inst), np.concatenate(m_ent)
+    f_size = np.bincount(np.unique(m_all_inst * n_ent + m_all_ent) // n_ent, minlength=offset)
+    ent, inst = _attach_small(ent, inst, base, offset, f_com, f_size, contrib,
+                              cfg.min_cluster_accounts)  # fmt: skip
+    # renumber the components that hold findings 0..k-1
+    labels, f_comp = np.unique(_components(ent, inst, offset), return_inverse=True)
+    k = len(labels)
+    # membership pairs (component, entity); an entity may be core to several cases
+    m_key = np.unique(f_comp[m_all_inst] * n_ent + m_all_ent)
+    m_comp, m_entity = m_key // n_ent, m_key % n_ent
+    # --- score per component --------------------------------------------------------------
+    fam = np.array([FAMILIES.index(typology(h.pattern).family) for h in hits])
     n_pat = len(hits)
     per: np.ndarray = np.zeros(k * n_pat)  # flat for np.add.at, then (case, pattern)
     np.add.at(per, f_comp * n_pat + hit_of, sig_l)
@@ -212,7 +209,6 @@ def build_cases(
     best = np.where(best == np.iinfo(np.int64).max, -1, best)
     node_case = best[:n]
     # --- findings per case, best first -----------------------------------------------------
-    contrib = weights[hit_of] * np.sqrt(sig_l)
     f_rank = rank_of[f_comp]
     by = np.lexsort((-contrib, f_rank))
     by = by[f_rank[by] >= 0]
@@ -248,6 +244,54 @@ def build_cases(
         context_node=c_node,
         community=case_com,
     )
+
+
+def _components(ent: np.ndarray, inst: np.ndarray, offset: int) -> np.ndarray:
+    """Connected component of each of ``offset`` findings joined by shared entities ``ent``."""
+    from algorithms.components import weakly_connected_components
+    from engine.graph import undirected_view
+
+    base = int(ent.max(initial=-1)) + 1  # findings are nodes base..base+offset
+    und = undirected_view(
+        ent, base + inst, base + offset, np.ones(len(ent)), np.zeros(len(ent), np.int64)
+    )
+    return weakly_connected_components(und.indptr, und.indices)[base:]
+
+
+def _attach_small(
+    ent: np.ndarray,
+    inst: np.ndarray,
+    base: int,
+    offset: int,
+    f_com: np.ndarray,
+    f_size: np.ndarray,
+    strength: np.ndarray,
+    min_size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The join pairs (entity, finding) with the community joins of small findings added.
+
+    A finding with fewer entities than the smallest case (``min_size``: a structuring account,
+    a funnel and its counterparty) cannot stand as a case; it joins the others of its
+    community and the strongest case there (the component of larger findings, joined by what
+    they share, with the most evidence). Larger findings join only by what they share: a
+    community around many ordinary fans is not one case (measured on the random worlds, where
+    community joins made cases of 400 accounts).
+    """
+    if not offset:
+        return ent, inst
+    comp = _components(ent, inst, offset)
+    power = np.bincount(comp, weights=strength, minlength=int(comp.max(initial=-1)) + 1)
+    small = (f_size < min_size) & (f_com >= 0)
+    large = np.flatnonzero((f_size >= min_size) & (f_com >= 0))
+    picks = [np.flatnonzero(small)]
+    if len(large) and small.any():
+        # per community, the large finding whose component has the most evidence
+        order = large[np.lexsort((large, -power[comp[large]], f_com[large]))]
+        first = np.unique(f_com[order], return_index=True)[1]
+        rep = order[first]
+        picks.append(rep[np.isin(f_com[rep], f_com[small])])
+    joined = np.concatenate(picks)
+    return np.r_[ent, base + f_com[joined]], np.r_[inst, joined]
 
 
 class _Members:

@@ -87,3 +87,29 @@ def test_many_findings_of_one_kind_add_less_than_independent_evidence(world):
     # ten findings count √10 times one finding, not ten times
     w = typology("payment_trip_alignment").weight
     assert cases.raw[1] == pytest.approx(w * np.sqrt(10 * min(3.0, L_MAX)))
+
+
+def test_two_findings_of_one_community_that_share_nothing_stay_two_cases(world):
+    frame, (a, b) = _triangles(world)
+    com = _communities(frame, [[*a, *b]])  # one community around both
+    cases = build_cases(frame, [_finding("temporal_cycle", [a, b], [1e-4, 1e-3])], com)
+    assert len(cases) == 2
+    assert set(frame.graph.account_of(np.flatnonzero(cases.node_case == 0))) == {"a1", "a2", "a3"}
+
+
+def test_a_finding_too_small_for_a_case_joins_the_strongest_case_of_its_community(world):
+    frame, (a, b) = _triangles(world)
+    world.pay("c1", "c2", 100, day=3)
+    frame = world.frame()
+    a, b = (list(frame.graph.index_of([f"{g}{i}" for i in (1, 2, 3)])) for g in "ab")
+    lone = int(frame.graph.index_of(["c1"])[0])
+    far = int(frame.graph.index_of(["c2"])[0])
+    com = _communities(frame, [[*a, *b, lone], [far]])
+    cycles = _finding("temporal_cycle", [a, b], [1e-3, 1e-8])  # b's is the stronger
+    small = _finding("structuring", [[lone], [far]], [1e-4, 1e-4])
+    cases = build_cases(frame, [cycles, small], com)
+    assert len(cases) == 2  # far's finding has no case to join and is too small alone
+    first = set(frame.graph.account_of(np.flatnonzero(cases.node_case == 0)))
+    assert first == {"b1", "b2", "b3", "c1"}
+    assert cases.flags[0] == ["structuring", "temporal_cycle"]
+    assert far not in set(cases.member_entity.tolist())

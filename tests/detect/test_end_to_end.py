@@ -51,12 +51,14 @@ def test_operations_rank_in_the_top_clusters(run):
     world, analysis = run
     ranking = ranking_quality(analysis, world, 20)
     assert ranking["share_operations_in_top"] >= 0.8, ranking
-    # cases hold their findings' own accounts, not whole communities: 0.82 measured at tiny
-    assert ranking["account_recall"] >= 0.75, ranking  # ~25 planted operations, 20 clusters
-    # 0.88 before the new-money loop detector and the lower fan floors, 0.81 with them: loop
-    # findings join planted cases with a few of their one-off counterparties (accepted for the
-    # gain on independent data: amlgentex-dev top-100 F1 0.44 -> 0.54, issue 15's note)
-    assert ranking["account_precision"] >= 0.78, ranking
+    # Cases hold their findings' own accounts, not whole communities, and only findings too
+    # small to stand alone join their community's strongest case (engine/detect/cases.py).
+    # Measured at tiny: account precision 0.91, recall 0.72, every top-20 cluster planted;
+    # with community joins it was 0.83 / 0.85 with 17 of 20 planted (and at small top-100 F1
+    # 0.51, now 0.72; on the random worlds the community joins made cases of 400 accounts).
+    assert ranking["account_recall"] >= 0.70, ranking  # ~25 planted operations, 20 clusters
+    assert ranking["account_precision"] >= 0.88, ranking
+    assert ranking["share_top_planted"] >= 0.95, ranking
     clusters = analysis.results["clusters"].to_pylist()
     assert [c["rank"] for c in clusters] == list(range(1, len(clusters) + 1))
     assert all(0.0 <= c["score"] <= 1.0 for c in clusters)
