@@ -39,6 +39,9 @@ from engine.core.errors import InputError
 FULL_INPUTS = 10_000
 QUICK_INPUTS = 300
 HANG_SECONDS = 20
+#: Keys the party ids the XML loaders derive (a fixed one: the fuzzer must not read or create
+#: the data home's pseudonym key).
+FUZZ_ID_KEY = b"moneytrail-fuzz-party-id-key"
 TOTALS = (
     "inputs",
     "loaded",
@@ -179,7 +182,7 @@ def store_conflict_verdict(probe: Probe, path: Path, amounts: set[float]) -> int
         tempfile.TemporaryDirectory(prefix="moneytrail-fuzz-store-", dir=_scratch()) as home,
         EmbeddedStore(Path(home) / "store", lock_timeout=30) as store,
     ):
-        ingest_file(store, path, format=probe.format, kind=probe.kind)
+        ingest_file(store, path, format=probe.format, kind=probe.kind, id_key=FUZZ_ID_KEY)
         kept = store.read_table("transactions")["tx_id"].to_pylist().count("dupPOISON")
         found = store.read_table("conflicts").to_pylist()
         pairs = [{json.loads(c["stored"])["amount"], json.loads(c["incoming"])["amount"]}
@@ -271,7 +274,9 @@ def _try(load_file, path: Path, target: Target, use_alarm: bool):  # type: ignor
     if use_alarm:
         signal.alarm(HANG_SECONDS)
     try:
-        loaded = load_file(path, format=target.format, kind=target.kind, batch_id="fuzz")
+        loaded = load_file(
+            path, format=target.format, kind=target.kind, batch_id="fuzz", id_key=FUZZ_ID_KEY
+        )
     except InputError:
         return None
     except _Hang:

@@ -134,6 +134,7 @@ def ingest_file(
     uploaded_by: str = "cli",
     source_name: str | None = None,
     progress: Any = None,
+    id_key: bytes | None = None,
 ) -> IngestReport:
     """Load one file and write it to ``store`` as one atomic, idempotent batch, streamed.
 
@@ -149,6 +150,9 @@ def ingest_file(
         Recorded with the batch (user name, or ``cli``).
     source_name:
         The name the user gave the file (an upload's original name); sanitised.
+    id_key:
+        Keys the party ids derived from names (goAML, ISO 20022); default the pseudonym key
+        (see :mod:`loaders.partyid`).
     progress:
         ``progress(done, total)`` over the whole work: the hashing pass, then parsing and
         writing (see :data:`HASH_SHARE`); ``total`` is constant, ``done`` reaches it at the end.
@@ -178,6 +182,7 @@ def ingest_file(
         batch_id=batch_id,
         source=source,
         progress=parsing,
+        id_key=id_key,
     )
     quarantine = _Quarantine()
     info = BatchInfo(batch_id, source, stream.kind, stream.format, uploaded_by)
