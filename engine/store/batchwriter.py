@@ -150,6 +150,10 @@ class KnownKeys:
         if len(keys):
             self._pending.append((keys.cast(pa.string()), hashes))
 
+    def forget_rows(self) -> None:
+        """Drop the part file kept by :meth:`rows` (memory held between batches otherwise)."""
+        self._file_cache = None
+
     def rows(self, positions: np.ndarray, name: str) -> pa.Table | None:
         """The stored rows of table ``name`` at key positions ``positions`` (in that order),
         read back from their files; None if the set does not know its files."""

@@ -236,6 +236,9 @@ class EmbeddedStore(Store):
                 shutil.rmtree(tmp, ignore_errors=True)
                 shutil.rmtree(final, ignore_errors=True)
                 raise
+            finally:
+                for _, known in self._key_cache.values():
+                    known.forget_rows()
             manifest["batches"].append(
                 {
                     "batch_id": info.batch_id,
