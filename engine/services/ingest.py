@@ -54,13 +54,13 @@ class IngestReport:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
-    conflicts: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     rejected_rows: pa.Table = field(default_factory=lambda: schema.empty("rejected"))
     tables: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    conflicts: int = 0
 
     def __str__(self) -> str:
         return self.summary()
