@@ -27,13 +27,13 @@ Parsed streaming (:mod:`loaders.xmlsafe`); rows are validated with the same
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.mapping import Mapping
 from loaders.normalise import Converter, iban_country
+from loaders.partyid import keyed_id, resolve_key
 from loaders.rows import RowBuffer
 from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
 
@@ -44,9 +44,9 @@ CASH_MODES = {"cash", "k", "cash deposit", "cash withdrawal"}
 SIDES = ("t_from", "t_from_my_client", "t_to", "t_to_my_client")
 
 
-def _digest(*parts: str | None) -> str:
-    key = "\x1f".join((p or "").strip().lower() for p in parts)
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+def _digest(id_key: bytes, *parts: str | None) -> str:
+    """The keyed party id of these fields (:mod:`loaders.partyid`)."""
+    return keyed_id(id_key, "\x1f".join((p or "").strip().lower() for p in parts))
 
 
 def _step_number(step: Node) -> int:
@@ -57,9 +57,10 @@ def _step_number(step: Node) -> int:
 class _Report:
     """Turns goAML elements into raw canonical rows in a :class:`RowBuffer`."""
 
-    def __init__(self, buffer: RowBuffer) -> None:
+    def __init__(self, buffer: RowBuffer, id_key: bytes) -> None:
         self.buffer = buffer
         self.add = buffer.add
+        self.id_key = id_key
 
     # -- elements ------------------------------------------------------------------------------
 
@@ -77,7 +78,7 @@ class _Report:
             doc_type, doc_number = text(ident, "type") or "id", text(ident, "number")
         elif text(el, "id_number"):
             doc_type, doc_number = "id_card", text(el, "id_number")
-        party_id = "p-" + _digest(name, (birth or "")[:10], doc_number)
+        party_id = "p-" + _digest(self.id_key, name, (birth or "")[:10], doc_number)
         phone_el = child(el, "phones", "phone")
         phone = None
         if phone_el is not None and text(phone_el, "tph_number"):
@@ -107,7 +108,7 @@ class _Report:
         if el is None:
             return None
         name = text(el, "name") or text(el, "commercial_name")
-        party_id = "e-" + _digest(name, text(el, "incorporation_number"))
+        party_id = "e-" + _digest(self.id_key, name, text(el, "incorporation_number"))
         address_el = child(el, "addresses", "address")
         self.add(
             "parties",
@@ -272,8 +273,11 @@ def load_goaml(
     batch_id: str,
     mapping: Mapping | None = None,
     progress: Progress | None = None,
+    id_key: bytes | None = None,
 ) -> LoadResult:
     """Load one goAML XML report (see the module docstring).
+
+    ``id_key`` keys the derived party ids (:mod:`loaders.partyid`; default the pseudonym key).
 
     Raises
     ------
@@ -284,7 +288,7 @@ def load_goaml(
     rejects = Rejects(name, batch_id)
     converter = Converter(options, rejects)
     buffer = RowBuffer(converter, CHUNK)
-    report = _Report(buffer)
+    report = _Report(buffer, resolve_key(id_key))
     currency = options.currency
     tags = {"transaction", "currency_code_local"}
     for _, element in iter_elements(Path(path), name, tags, progress):

@@ -19,7 +19,6 @@ creditor names become parties holding their accounts, agents' BICs become the in
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from engine.core.errors import InputError
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.mapping import Mapping
 from loaders.normalise import Converter, iban_country
+from loaders.partyid import keyed_id, resolve_key
 from loaders.rows import RowBuffer
 from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
 
@@ -67,9 +67,10 @@ def _remittance(tx: Node | None) -> str | None:
 class _Messages:
     """Turns ISO 20022 elements into raw canonical rows in a :class:`RowBuffer`."""
 
-    def __init__(self, buffer: RowBuffer) -> None:
+    def __init__(self, buffer: RowBuffer, id_key: bytes) -> None:
         self.buffer = buffer
         self.add = buffer.add
+        self.id_key = id_key
         self.statement_account: str | None = None
         self.statement_currency: str | None = None
         self.header_date: str | None = None
@@ -88,7 +89,7 @@ class _Messages:
         birth = text(el, "Id", "PrvtId", "DtAndPlcOfBirth", "BirthDt")
         country = text(el, "PstlAdr", "Ctry") or text(el, "CtryOfRes")
         key = "\x1f".join((name.lower(), birth or "", country or ""))
-        party_id = ("e-" if organisation else "p-") + hashlib.sha1(key.encode()).hexdigest()[:16]
+        party_id = ("e-" if organisation else "p-") + keyed_id(self.id_key, key)
         lines = [ln.text.strip() for ln in children(child(el, "PstlAdr"), "AdrLine") if ln.text]
         street = " ".join(
             p for p in (text(el, "PstlAdr", "StrtNm"), text(el, "PstlAdr", "BldgNb")) if p
@@ -233,8 +234,11 @@ def load_iso20022(
     batch_id: str,
     mapping: Mapping | None = None,
     progress: Progress | None = None,
+    id_key: bytes | None = None,
 ) -> LoadResult:
     """Load a camt.053 (``fmt="camt053"``) or pacs.008 (``fmt="pacs008"``) document.
+
+    ``id_key`` keys the derived party ids (:mod:`loaders.partyid`; default the pseudonym key).
 
     Raises
     ------
@@ -244,7 +248,7 @@ def load_iso20022(
     options = mapping or Mapping(name=fmt)
     rejects = Rejects(name, batch_id)
     buffer = RowBuffer(Converter(options, rejects))
-    messages = _Messages(buffer)
+    messages = _Messages(buffer, resolve_key(id_key))
     if fmt == "camt053":
         tags = {"Acct", "Ntry"}
     elif fmt == "pacs008":

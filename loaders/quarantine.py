@@ -31,17 +31,23 @@ def neutralise(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
     return pc.if_else(pc.fill_null(risky, False), quoted, column)
 
 
-def export_rejected(table: pa.Table, path_or_buffer: str | os.PathLike[str] | IO) -> None:
+def export_rejected(
+    table: pa.Table, path_or_buffer: str | os.PathLike[str] | IO, *, name: str = "rejected"
+) -> None:
     """Write the rejected rows as CSV with formula cells neutralised.
 
     Parameters
     ----------
     table:
-        Rows with the :data:`engine.core.schema.REJECTED` schema (extra columns are dropped).
+        Rows with the :data:`engine.core.schema.REJECTED` schema (extra columns are dropped),
+        or with :data:`engine.core.schema.CONFLICTS` when ``name`` is ``conflicts``.
     path_or_buffer:
         A file path, or a binary or text buffer (for a download button).
+    name:
+        ``rejected`` (the loader's quarantine) or ``conflicts`` (the store's quarantine of
+        conflicting duplicates).
     """
-    table = schema.conform(table, "rejected")
+    table = schema.conform(table, name)
     for i, field in enumerate(table.schema):
         if pa.types.is_string(field.type):
             table = table.set_column(i, field, neutralise(table.column(i)))

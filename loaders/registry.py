@@ -71,15 +71,16 @@ def _head(path: Path, name: str) -> bytes:
 
 
 def _load_xml(fmt: str, path: Path, name: str, batch_id: str, mapping: Mapping | None,
-              progress: Progress | None) -> LoadResult:  # fmt: skip
+              progress: Progress | None, id_key: bytes | None) -> LoadResult:  # fmt: skip
     if fmt == "goaml":
         from loaders.goaml import load_goaml
 
-        return load_goaml(path, name=name, batch_id=batch_id, mapping=mapping, progress=progress)
+        return load_goaml(path, name=name, batch_id=batch_id, mapping=mapping, progress=progress,
+                          id_key=id_key)  # fmt: skip
     from loaders.iso20022 import load_iso20022
 
     return load_iso20022(path, fmt, name=name, batch_id=batch_id, mapping=mapping,
-                         progress=progress)  # fmt: skip
+                         progress=progress, id_key=id_key)  # fmt: skip
 
 
 def load_file(
@@ -91,6 +92,7 @@ def load_file(
     batch_id: str,
     source: str | None = None,
     progress: Progress | None = None,
+    id_key: bytes | None = None,
 ) -> LoadResult:
     """Load one file into canonical tables and a quarantine of rejected rows, in memory.
 
@@ -111,6 +113,7 @@ def load_file(
         batch_id=batch_id,
         source=source,
         progress=progress,
+        id_key=id_key,
     )
     return collect(stream)
 
@@ -124,6 +127,7 @@ def open_stream(
     batch_id: str,
     source: str | None = None,
     progress: Progress | None = None,
+    id_key: bytes | None = None,
 ) -> LoadStream:
     """Detect one file's format and return its rows as a stream of chunks.
 
@@ -148,6 +152,10 @@ def open_stream(
         The name to report the file under (default: its base name).
     progress:
         ``progress(done_bytes, total_bytes)``, called as the file is read.
+    id_key:
+        The HMAC key of the party ids goAML and ISO 20022 loaders derive from names
+        (:mod:`loaders.partyid`); default the pseudonym key (``MONEYTRAIL_PSEUDONYM_KEY`` or
+        the data home's key file), read only for those formats.
 
     Returns
     -------
@@ -178,7 +186,7 @@ def open_stream(
         raise InputError("no such file", file=name)
     head = _head(path, name)
     if format in XML_FORMATS:
-        return stream_of(_load_xml(format, path, name, batch_id, options, progress))
+        return stream_of(_load_xml(format, path, name, batch_id, options, progress, id_key))
     container = detect_container(path, head)
     if format in ("csv", "parquet", "jsonl"):
         container = format
@@ -194,7 +202,7 @@ def open_stream(
                 "XML that is neither a goAML report nor an ISO 20022 camt.053/pacs.008 Document",
                 file=name,
             )
-        return stream_of(_load_xml(xml_format, path, name, batch_id, options, progress))
+        return stream_of(_load_xml(xml_format, path, name, batch_id, options, progress, id_key))
     tf = open_tabular(
         path,
         container,

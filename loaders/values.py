@@ -357,7 +357,14 @@ def _format_pattern(fmt: str) -> str | None:
 
 
 def _ints(parts: pa.StructArray, name: str) -> np.ndarray:
+    """Group ``name`` of an ``extract_regex`` result as int64, 0 where absent.
+
+    An optional group that did not take part in the match (the minutes of ``10:00+05``) comes
+    back as an empty string, not a null: it is made null before the cast, which would
+    otherwise raise ``ArrowInvalid`` (found by the fuzz case).
+    """
     column = pc.struct_field(parts, name)
+    column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
     return np.asarray(pc.fill_null(column.cast(pa.int64()), 0).to_numpy(zero_copy_only=False))
 
 

@@ -30,6 +30,17 @@ def _audit_anchor_per_test(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.delenv("MONEYTRAIL_AUDIT_KEY", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _pseudonym_key_per_test(monkeypatch) -> None:
+    """A pseudonym key from the environment, so that loading a goAML or ISO 20022 file (whose
+    derived party ids are keyed with it) never creates a key file in the working folder's
+    default data home. Tests of the key file itself use ``isolated_home``, which unsets it."""
+    import os
+
+    if not os.environ.get("MONEYTRAIL_PSEUDONYM_KEY"):
+        monkeypatch.setenv("MONEYTRAIL_PSEUDONYM_KEY", "suite-wide-test-pseudonym-key")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's Chromium under Playwright, one per test module (see :mod:`tests.browser`)."""

@@ -39,6 +39,9 @@ from engine.core.errors import InputError
 FULL_INPUTS = 10_000
 QUICK_INPUTS = 300
 HANG_SECONDS = 20
+#: Keys the party ids the XML loaders derive (a fixed one: the fuzzer must not read or create
+#: the data home's pseudonym key).
+FUZZ_ID_KEY = b"moneytrail-fuzz-party-id-key"
 TOTALS = (
     "inputs",
     "loaded",
@@ -76,8 +79,11 @@ class FuzzResult:
     #: Probe files fed, and accepted values that should have been refused: a POISON row of a
     #: probe, a file that should have been refused whole, or (in any loaded input) an amount
     #: that is not finite or negative, a date outside years 1-9999, an unknown country code,
-    #: mojibake of a UTF-8 name. ``conflicts_unflagged``: a repeated key with another amount
-    #: kept without a quarantine entry (issue 17, item 7).
+    #: mojibake of a UTF-8 name. ``conflicts_unflagged``: a probe's repeated key with another
+    #: amount that, ingested into a fresh EmbeddedStore, was not quarantined by the store as a
+    #: conflict with both amounts (inside the file, or against a second file repeating the
+    #: key), or was quarantined again when that file came twice (issue 17, item 7); each also
+    #: counts as a wrong acceptance.
     probes: int = 0
     probe_crashes: int = 0
     wrong_acceptances: int = 0
@@ -133,8 +139,13 @@ def wrong_values(loaded) -> int:  # type: ignore[no-untyped-def]
     return wrong
 
 
-def probe_verdict(probe: Probe, loaded) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """``(wrong acceptances, unflagged conflicts)`` of one probe's outcome (None: refused)."""
+def probe_verdict(probe: Probe, loaded, path: Path | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """``(wrong acceptances, unflagged conflicts)`` of one probe's outcome (None: refused).
+
+    A probe whose loaded rows repeat a key with another amount (``dupPOISON``) is also
+    ingested from ``path`` into a fresh store (:func:`store_conflict_verdict`): the loaders
+    keep both rows, and it is the store's dedupe that must quarantine the second.
+    """
     if loaded is None:
         return 0, 0
     if probe.refuse:
@@ -147,14 +158,48 @@ def probe_verdict(probe: Probe, loaded) -> tuple[int, int]:  # type: ignore[no-u
             continue
         keys = table[key].to_pylist()
         wrong += sum(1 for k in keys if k == "POISON")
-        if name == "transactions":
-            amounts = [a for k, a in zip(keys, table["amount"].to_pylist(), strict=True)
-                       if k == "dupPOISON"]  # fmt: skip
-            flagged = "dupPOISON" in loaded.rejected["value"].to_pylist() or any(
-                str(v).startswith("dupPOISON") for v in loaded.rejected["value"].to_pylist()
-            )
-            conflicts += int(len(set(amounts)) > 1 and not flagged)
-    return wrong, conflicts
+        if name == "transactions" and path is not None:
+            amounts = {a for k, a in zip(keys, table["amount"].to_pylist(), strict=True)
+                       if k == "dupPOISON"}  # fmt: skip
+            if len(amounts) > 1:
+                conflicts += store_conflict_verdict(probe, path, amounts)
+    return wrong + conflicts, conflicts
+
+
+def store_conflict_verdict(probe: Probe, path: Path, amounts: set[float]) -> int:
+    """1 if the store let a conflicting repeat of ``dupPOISON`` through unflagged, else 0.
+
+    In a fresh EmbeddedStore: the probe file must leave one ``dupPOISON`` transaction and one
+    conflict holding both ``amounts``; a second file with ``dupPOISON`` at another amount must
+    add one conflict against the stored row; that second file again must add none.
+    """
+    import json
+
+    from engine.services.ingest import ingest_file
+    from engine.store.embedded import EmbeddedStore
+
+    with (
+        tempfile.TemporaryDirectory(prefix="moneytrail-fuzz-store-", dir=_scratch()) as home,
+        EmbeddedStore(Path(home) / "store", lock_timeout=30) as store,
+    ):
+        ingest_file(store, path, format=probe.format, kind=probe.kind, id_key=FUZZ_ID_KEY)
+        kept = store.read_table("transactions")["tx_id"].to_pylist().count("dupPOISON")
+        found = store.read_table("conflicts").to_pylist()
+        pairs = [{json.loads(c["stored"])["amount"], json.loads(c["incoming"])["amount"]}
+                 for c in found if c["key"] == "dupPOISON"]  # fmt: skip
+        if kept != 1 or pairs != [amounts]:
+            return 1
+        again = Path(home) / "again.csv"
+        again.write_text(
+            "tx_id,ts,src_account,dst_account,amount,currency,amount_base\n"
+            "dupPOISON,2024-05-01T00:00:00Z,A1,A2,55555,EUR,\n",
+            encoding="utf-8",
+        )
+        ingest_file(store, again)
+        ingest_file(store, again)
+        if store.count("conflicts") != 2:
+            return 1
+    return 0
 
 
 def fuzz_loader(
@@ -213,7 +258,7 @@ def fuzz_loader(
                 result.hangs += outcome == "hang"
                 result.crash_kinds[outcome.split("\n")[0]] += 1
                 continue
-            wrong, conflicts = probe_verdict(probe, outcome)
+            wrong, conflicts = probe_verdict(probe, outcome, path)
             result.wrong_acceptances += int(wrong > 0)
             result.conflicts_unflagged += int(conflicts > 0)
     finally:
@@ -229,7 +274,9 @@ def _try(load_file, path: Path, target: Target, use_alarm: bool):  # type: ignor
     if use_alarm:
         signal.alarm(HANG_SECONDS)
     try:
-        loaded = load_file(path, format=target.format, kind=target.kind, batch_id="fuzz")
+        loaded = load_file(
+            path, format=target.format, kind=target.kind, batch_id="fuzz", id_key=FUZZ_ID_KEY
+        )
     except InputError:
         return None
     except _Hang:

@@ -45,7 +45,13 @@ for report in st.session_state.get("last_upload") or []:
         f"{report.get('accepted', 0):,} rows accepted · {report.get('duplicate', 0):,} duplicates"
         f" · {report.get('rejected', 0):,} rejected"
     )
-    (st.info if status == "duplicate" else st.success)(text)
+    conflicts = int(report.get("conflicts") or 0)
+    if conflicts:
+        text += (
+            f" · {conflicts:,} conflicting duplicate{'s' if conflicts != 1 else ''} quarantined"
+            " (a known key with other content; see below)"
+        )
+    (st.info if status == "duplicate" else st.warning if conflicts else st.success)(text)
     for note in report.get("notes") or []:
         st.caption(md(note))
     reasons = report.get("reasons") or {}
@@ -90,6 +96,7 @@ else:
                 "format",
                 "rows_accepted",
                 "rows_duplicate",
+                "rows_conflict",
                 "rows_rejected",
                 "batch_id",
             ]
@@ -136,4 +143,56 @@ else:
         key=f"history-rejected-{chosen}",
         on_click=state.rejected_downloaded,
         args=(str(chosen),),
+    )
+
+st.subheader("Conflicting duplicates of a batch")
+st.caption(
+    "Rows whose key (transaction or travel record id) was already stored with other content: "
+    "the stored row was kept, the incoming one quarantined here with both versions."
+)
+clashing = (
+    batches[batches["rows_conflict"].fillna(0) > 0]
+    if not batches.empty and "rows_conflict" in batches
+    else batches.iloc[0:0]
+)
+if clashing.empty:
+    st.caption("No batch has conflicting duplicates.")
+else:
+    import io
+
+    import pyarrow.compute as pc
+
+    from engine.services.ingest import export_rejected
+
+    clashing = clashing.sort_values("uploaded_at", ascending=False)
+    conflict_labels = {
+        row.batch_id: f"{row.source} · {row.uploaded_at:%Y-%m-%d %H:%M} · "
+        f"{int(row.rows_conflict):,} conflicting · {row.batch_id[:12]}"
+        for row in clashing.itertuples()
+    }
+    picked = st.selectbox(
+        "Batch",
+        list(conflict_labels),
+        format_func=conflict_labels.__getitem__,
+        key="conflict_batch",
+    )
+    conflicts_table = state.workbench().table("conflicts")
+    mine = conflicts_table.filter(pc.equal(conflicts_table["batch_id"], picked)).sort_by("key")
+    st.dataframe(
+        mine.select(
+            ["table", "key", "fields", "stored", "incoming", "stored_batch_id"]
+        ).to_pandas(),
+        hide_index=True,
+        width="stretch",
+    )
+    conflict_buffer = io.BytesIO()
+    export_rejected(mine, conflict_buffer, name="conflicts")
+    st.download_button(
+        f"Download these {mine.num_rows:,} conflicting duplicates (both versions)",
+        conflict_buffer.getvalue(),
+        file_name=f"conflicts-{clashing.set_index('batch_id').loc[picked, 'source']}.csv",
+        mime="text/csv",
+        key=f"history-conflicts-{picked}",
+        on_click=state.rejected_downloaded,
+        args=(str(picked),),
     )

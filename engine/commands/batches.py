@@ -1,9 +1,10 @@
-"""``moneytrail batches``: list the uploads, show one with its rejected rows, take one back."""
+"""``moneytrail batches``: list the uploads, show one with its rejected rows (and, with
+``--conflicts``, its conflicting duplicates), take one back."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,13 +34,14 @@ def list_batches(store: StoreOption = None, home: HomeOption = None) -> None:
         typer.echo("no batches")
         return
     typer.echo(
-        "batch         uploaded (UTC)    accepted  rejected  duplicate  format    by  source"
+        "batch         uploaded (UTC)    accepted  rejected  duplicate  conflict  format    by"
+        "  source"
     )
     for b in rows:
         typer.echo(
             f"{b['batch_id'][:12]}  {b['uploaded_at']:%Y-%m-%d %H:%M}  {b['rows_accepted']:>8,}"
-            f"  {b['rows_rejected']:>8,}  {b['rows_duplicate']:>9,}  {b['format']:<8}"
-            f"  {b['uploaded_by']}  {b['source']}"
+            f"  {b['rows_rejected']:>8,}  {b['rows_duplicate']:>9,}  {b['rows_conflict']:>8,}"
+            f"  {b['format']:<8}  {b['uploaded_by']}  {b['source']}"
         )
 
 
@@ -50,22 +52,31 @@ def show(
     quarantine: Annotated[
         str | None, typer.Option(help="Write all its rejected rows to this CSV.")
     ] = None,
+    conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--conflicts",
+            help="Also list its conflicting duplicates: rows whose key was stored already "
+            "with other content, with the stored and the incoming values.",
+        ),
+    ] = False,
     store: StoreOption = None,
     home: HomeOption = None,
 ) -> None:
     """One batch: its counts, the reasons rows were refused, and the rejected rows."""
     from rich.console import Console
 
-    from engine.services.batches import batch_rejects, find_batch
+    from engine.services.batches import batch_conflicts, batch_rejects, find_batch
     from loaders.quarantine import export_rejected
 
     with _open(store, home) as opened:
         row = find_batch(opened, batch_id)
         rejects = batch_rejects(opened, row["batch_id"])
+        clashes = batch_conflicts(opened, row["batch_id"]) if conflicts else None
     console = Console(soft_wrap=True, emoji=False)
     console.print(f"batch {row['batch_id']}", markup=False, highlight=False)
     for key in ("source", "kind", "format", "uploaded_by", "uploaded_at", "rows_accepted",
-                "rows_rejected", "rows_duplicate"):  # fmt: skip
+                "rows_rejected", "rows_duplicate", "rows_conflict"):  # fmt: skip
         console.print(f"  {key}: {row[key]}", markup=False, highlight=False)
     for reason, n in sorted(json.loads(row["reasons"] or "{}").items(), key=lambda kv: -kv[1]):
         console.print(f"  refused {n:,}: {reason}", markup=False, highlight=False)
@@ -79,10 +90,39 @@ def show(
         console.print(
             f"  ... {rejects.num_rows - shown.num_rows:,} more (--limit 0 or --quarantine)"
         )
+    if clashes is not None:
+        _print_conflicts(console, clashes, limit)
     if quarantine:
         with open(quarantine, "w", encoding="utf-8", newline="") as out:
             export_rejected(rejects, out)
         console.print(f"wrote {rejects.num_rows:,} rejected rows to {quarantine}", markup=False)
+
+
+def _print_conflicts(console: Any, clashes: Any, limit: int) -> None:
+    """Each conflicting duplicate: table, key, the batch whose row was kept, and every column
+    that differs as ``stored -> incoming``."""
+    if clashes.num_rows == 0:
+        console.print("  no conflicting duplicates", markup=False)
+        return
+    console.print(
+        f"  {clashes.num_rows:,} conflicting duplicates (key known with other content; the "
+        "stored row was kept, the incoming one quarantined):",
+        markup=False,
+    )
+    shown = clashes if limit <= 0 else clashes.slice(0, limit)
+    for c in shown.to_pylist():
+        stored, incoming = json.loads(c["stored"]), json.loads(c["incoming"])
+        changes = "; ".join(
+            f"{f}: {stored.get(f)!r} -> {incoming.get(f)!r}" for f in c["fields"].split(",") if f
+        )
+        console.print(
+            f"  {c['table']} {c['key']!r} (kept from batch {str(c['stored_batch_id'])[:12]}): "
+            f"{changes}",
+            markup=False,
+            highlight=False,
+        )
+    if shown.num_rows < clashes.num_rows:
+        console.print(f"  ... {clashes.num_rows - shown.num_rows:,} more (--limit 0)")
 
 
 @batches_app.command("remove")
@@ -108,7 +148,8 @@ def remove(
     rows = ", ".join(f"{n:,} {name}" for name, n in sorted(receipt.removed.items())) or "no rows"
     typer.echo(
         f"removed batch {receipt.batch_id[:12]} ({receipt.source}): {rows}, "
-        f"{receipt.rejected:,} rejected rows; run `moneytrail analyze` to refresh the results"
+        f"{receipt.rejected:,} rejected rows, {receipt.conflicts:,} conflicting duplicates; "
+        "run `moneytrail analyze` to refresh the results"
     )
 
 

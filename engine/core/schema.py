@@ -118,6 +118,8 @@ BATCHES = pa.schema(
         pa.field("rows_rejected", pa.int64()),
         pa.field("rows_duplicate", pa.int64()),
         pa.field("reasons", pa.string()),
+        # Rows whose key was known with other content, quarantined in ``conflicts``.
+        pa.field("rows_conflict", pa.int64()),
     ]
 )
 
@@ -134,6 +136,23 @@ REJECTED = pa.schema(
 )
 
 MAX_REJECTED_VALUE = 200
+
+#: Conflicting duplicates: an incoming row whose key the store (or an earlier row of the same
+#: batch) already holds with different content. The incoming row is not stored; it is kept
+#: here with both versions as JSON objects (column -> value), so nothing vanishes silently
+#: and an investigator can see which of two reports said what. See docs/formats.md.
+CONFLICTS = pa.schema(
+    [
+        pa.field("batch_id", pa.string()),  # the batch that brought the incoming row
+        pa.field("table", pa.string()),  # transactions or travel
+        pa.field("key", pa.string()),  # the row's key (tx_id, record_id)
+        pa.field("fields", pa.string()),  # the columns that differ, comma-separated
+        pa.field("stored_batch_id", pa.string()),  # the batch whose row was kept
+        pa.field("stored", pa.string()),  # JSON object: the row kept
+        pa.field("incoming", pa.string()),  # JSON object: the row quarantined
+        pa.field("reason", pa.string()),
+    ]
+)
 
 # --- Derived tables written back by analysis -------------------------------------------------
 
@@ -328,6 +347,7 @@ ALL_TABLES: dict[str, pa.Schema] = {
     **INPUT_TABLES,
     "batches": BATCHES,
     "rejected": REJECTED,
+    "conflicts": CONFLICTS,
     **RESULT_TABLES,
 }
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -84,25 +83,20 @@ class AuditAnchor:
         self._public = self._private.public_key()
 
     def _key_file_seed(self) -> bytes:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.folder / KEY_FILE
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(os.urandom(32).hex() + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise ConfigError(f"{path}: the audit signing key is readable by others; chmod 600 it")
-        for _ in range(50):  # another process may have created it and not yet filled it
-            text = path.read_text(encoding="ascii").strip()
-            if len(text) == 64:
-                return bytes.fromhex(text)
-            time.sleep(0.01)
-        raise ConfigError(f"{path}: not an audit signing key (64 hex characters expected)")
+        """The signing key's seed from ``folder``'s key file, made on first use (0600, refused
+        when others can read it: :func:`engine.core.keyfile.secret_file`)."""
+        from engine.core.keyfile import secret_file
+
+        def hex_seed(text: str) -> bool:
+            return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+        text = secret_file(
+            self.folder / KEY_FILE,
+            what="the audit signing key",
+            valid=hex_seed,
+            fresh=lambda: os.urandom(32).hex(),
+        )
+        return bytes.fromhex(text)
 
     # -- signatures ------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ with no matching enabled OIDC user has no role and is refused.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -237,11 +238,25 @@ class UserDirectory:
 
     @contextlib.contextmanager
     def _changing(self) -> Iterator[dict[str, Any]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Load the file under its lock, let the caller change it, write it back atomically.
+
+        A write that fails (a full disk, a read-only folder) leaves the file as it was, since
+        the new content goes to a temporary file that only replaces it when complete, and
+        ends in one :class:`ConfigError` naming the file, not an ``OSError`` traceback.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot create its folder: {_reason(exc)}") from exc
         with self._lock:
             data = self._load()
             yield data
-            _write_atomically(self.path, data)
+            try:
+                _write_atomically(self.path, data)
+            except OSError as exc:
+                raise ConfigError(
+                    f"{self.path}: the users file was not changed: {_reason(exc)}"
+                ) from exc
 
     def add(self, name: str, role: str, password: str | None = None, *, oidc: bool = False) -> User:
         """Add a user with a password, or an OpenID Connect user (``oidc=True``, no password).
@@ -412,6 +427,11 @@ def _user(name: str, record: dict[str, Any]) -> User:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error as a few words for a person (the disk is full, permission denied)."""
+    return "the disk is full" if exc.errno == errno.ENOSPC else str(exc.strerror or exc)
 
 
 def _write_atomically(path: Path, data: dict[str, Any]) -> None:

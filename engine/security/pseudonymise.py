@@ -23,17 +23,14 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
-import stat
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.core import keyfile
 from engine.core.config import Settings
-from engine.core.errors import ConfigError
 
 if TYPE_CHECKING:
     pass
@@ -62,8 +59,8 @@ PREFIXES = {
 }
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _FORMULA_PATTERN = r"^([=+\-@\t\r])"
-MIN_KEY_LENGTH = 16
-KEY_FILE = Path("secrets") / "pseudonym.key"
+MIN_KEY_LENGTH = keyfile.MIN_PSEUDONYM_KEY_LENGTH
+KEY_FILE = keyfile.PSEUDONYM_KEY_FILE
 
 
 def pseudonym_key(
@@ -72,42 +69,16 @@ def pseudonym_key(
     """The pseudonymisation key: ``MONEYTRAIL_PSEUDONYM_KEY``, else the data home's key file.
 
     The key file is created on first use with 32 random bytes (hex) and mode 0600; a key file
-    that others can read is refused, as ssh refuses a readable private key.
+    that others can read is refused, as ssh refuses a readable private key. The same key
+    keys the party ids the loaders derive (see :func:`engine.core.keyfile.pseudonym_key`,
+    where this lives so that the loaders can reach it).
 
     Raises
     ------
     ConfigError
         For a key that is too short or a key file with loose permissions.
     """
-    settings = settings or Settings.from_env(home=home)
-    env = settings.pseudonym_key
-    if env is not None:
-        if len(env) < MIN_KEY_LENGTH:
-            raise ConfigError(
-                f"MONEYTRAIL_PSEUDONYM_KEY is too short: use at least {MIN_KEY_LENGTH} characters"
-            )
-        return env.encode()
-    path = (Path(home) if home else settings.home) / KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(f"{path}: the pseudonym key is readable by others; chmod 600 it")
-    key = path.read_text(encoding="ascii").strip()
-    if len(key) < MIN_KEY_LENGTH:
-        # Another process is still writing it (created, not yet filled): read again once.
-        key = path.read_text(encoding="ascii").strip()
-    if len(key) < MIN_KEY_LENGTH:
-        raise ConfigError(f"{path}: the pseudonym key is too short")
-    return key.encode()
+    return keyfile.pseudonym_key(settings, home)
 
 
 def normalise(value: str, kind: str) -> str:

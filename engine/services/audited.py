@@ -158,6 +158,7 @@ class AuditedSession:
             accepted=report.accepted,
             rejected=report.rejected,
             duplicate=report.duplicate,
+            conflicts=report.conflicts,
         )
         if self._workbench is not None:
             self._workbench.refresh()

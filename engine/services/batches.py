@@ -53,6 +53,14 @@ def batch_rejects(store: Store, batch_id: str) -> pa.Table:
     return mine.sort_by([("row", "ascending"), ("field", "ascending")])
 
 
+def batch_conflicts(store: Store, batch_id: str) -> pa.Table:
+    """The conflicting duplicates one batch brought (known key, other content), by table and
+    key; each row holds the stored and the incoming version as JSON."""
+    conflicts = store.read_table("conflicts")
+    mine = conflicts.filter(pc.equal(conflicts["batch_id"], batch_id))
+    return mine.sort_by([("table", "ascending"), ("key", "ascending")])
+
+
 def remove_batch(store: Store, batch_id: str, actor: Any) -> RemovalReceipt:
     """Take back the batch ``batch_id`` (a whole id or a prefix), audited.
 
@@ -90,5 +98,5 @@ def remove_batch(store: Store, batch_id: str, actor: Any) -> RemovalReceipt:
         log.record(actor, "remove_batch", target, status="failed", error=str(exc)[:300])
         raise
     log.record(actor, "remove_batch", target, status="removed", rows=receipt.removed,
-               rejected=receipt.rejected)  # fmt: skip
+               rejected=receipt.rejected, conflicts=receipt.conflicts)  # fmt: skip
     return receipt

@@ -40,8 +40,10 @@ class IngestReport:
     ``status`` is ``written`` (a new batch), ``duplicate`` (the same file was loaded before;
     nothing parsed, nothing changed) or ``refused`` (the file could not be read; ``error``
     says why; nothing written). ``accepted`` counts rows stored, ``duplicate`` rows skipped
-    because their key was known, ``rejected`` rows quarantined; ``reasons`` counts rejects by
-    reason and ``rejected_rows`` holds them.
+    because their key was known with the same content, ``conflicts`` rows whose key was known
+    with other content (quarantined by the store with both versions: the store's
+    ``conflicts`` table), ``rejected`` rows the loader quarantined; ``reasons`` counts
+    rejects by reason and ``rejected_rows`` holds them.
     """
 
     source: str
@@ -58,6 +60,7 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    conflicts: int = 0
 
     def __str__(self) -> str:
         return self.summary()
@@ -72,6 +75,12 @@ class IngestReport:
             f"{self.source} ({self.format}, {self.kind}): {self.accepted:,} rows accepted, "
             f"{self.duplicate:,} duplicate, {self.rejected:,} rejected"
         )
+        if self.conflicts:
+            text += (
+                f", {self.conflicts:,} conflicting duplicate{'s' if self.conflicts != 1 else ''}"
+                " quarantined (known key, other content: `moneytrail batches show "
+                f"{self.batch_id[:12]} --conflicts`)"
+            )
         if reasons and self.reasons:  # every reason, the most frequent first (none is left out)
             ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
             text += " (" + "; ".join(f"{reason}: {count:,}" for reason, count in ranked) + ")"
@@ -125,6 +134,7 @@ def ingest_file(
     uploaded_by: str = "cli",
     source_name: str | None = None,
     progress: Any = None,
+    id_key: bytes | None = None,
 ) -> IngestReport:
     """Load one file and write it to ``store`` as one atomic, idempotent batch, streamed.
 
@@ -140,6 +150,9 @@ def ingest_file(
         Recorded with the batch (user name, or ``cli``).
     source_name:
         The name the user gave the file (an upload's original name); sanitised.
+    id_key:
+        Keys the party ids derived from names (goAML, ISO 20022); default the pseudonym key
+        (see :mod:`loaders.partyid`).
     progress:
         ``progress(done, total)`` over the whole work: the hashing pass, then parsing and
         writing (see :data:`HASH_SHARE`); ``total`` is constant, ``done`` reaches it at the end.
@@ -169,6 +182,7 @@ def ingest_file(
         batch_id=batch_id,
         source=source,
         progress=parsing,
+        id_key=id_key,
     )
     quarantine = _Quarantine()
     info = BatchInfo(batch_id, source, stream.kind, stream.format, uploaded_by)
@@ -184,6 +198,7 @@ def ingest_file(
         kind=stream.kind,
         accepted=receipt.rows_written,
         duplicate=receipt.rows_duplicate,
+        conflicts=receipt.rows_conflict,
         rejected=rejected.num_rows,
         reasons=_reason_counts(rejected),
         rejected_rows=rejected,
@@ -297,11 +312,12 @@ def ingest_paths(
     return reports
 
 
-def export_rejected(table: pa.Table, path_or_buffer: Any) -> None:
-    """The quarantine as spreadsheet-safe CSV (see :func:`loaders.quarantine.export_rejected`).
+def export_rejected(table: pa.Table, path_or_buffer: Any, *, name: str = "rejected") -> None:
+    """The quarantine as spreadsheet-safe CSV (see :func:`loaders.quarantine.export_rejected`;
+    ``name="conflicts"`` for conflicting duplicates).
 
     Offered here so the dashboard reaches it through the engine, not the loaders.
     """
     from loaders.quarantine import export_rejected as export
 
-    export(table, path_or_buffer)
+    export(table, path_or_buffer, name=name)

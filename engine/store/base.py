@@ -8,7 +8,9 @@ Semantics every backend guarantees (and ``tests/store/test_contract.py`` proves 
   a crash half-way leaves the store exactly as it was.
 * **Idempotent batches.** A batch whose ``batch_id`` (the content hash of its file) is known
   changes nothing. Rows whose key (see :data:`engine.core.schema.KEYS`) is already stored, or
-  repeated inside the batch, are skipped and counted as duplicates.
+  repeated inside the batch, are skipped and counted as duplicates; a repeated key whose
+  row has other content is a *conflict*: skipped too, and kept with both versions in the
+  ``conflicts`` table, written with the batch (:mod:`engine.store.conflicts`).
 * **Streamed batches.** :meth:`Store.write_stream` takes a batch as a sequence of chunks, with
   the same guarantees; a backend that can writes each chunk as it arrives, so a file larger
   than memory can be one batch.
@@ -156,7 +158,10 @@ class BatchReceipt:
     """What :meth:`Store.write_batch` did with a batch.
 
     ``status`` is ``written`` or ``duplicate`` (the whole batch was known already).
-    ``written`` and ``duplicates`` count rows per table; ``rejected`` counts quarantined rows.
+    ``written`` and ``duplicates`` (exact repeats of a known key) count rows per table;
+    ``rejected`` counts rows the loader quarantined; ``conflicts`` counts, per table, rows
+    whose key was known with other content (quarantined in ``conflicts``, see
+    :mod:`engine.store.conflicts`).
     """
 
     batch_id: str
@@ -164,6 +169,11 @@ class BatchReceipt:
     written: Mapping[str, int]
     duplicates: Mapping[str, int]
     rejected: int
+    conflicts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_conflict(self) -> int:
+        return sum(self.conflicts.values())
 
     @property
     def rows_written(self) -> int:
@@ -176,12 +186,14 @@ class BatchReceipt:
 
 @dataclass(frozen=True)
 class RemovalReceipt:
-    """What :meth:`Store.remove_batch` took out: rows per table, and quarantined rows."""
+    """What :meth:`Store.remove_batch` took out: rows per table, quarantined rows, and the
+    conflicting duplicates it had quarantined."""
 
     batch_id: str
     source: str
     removed: Mapping[str, int]
     rejected: int
+    conflicts: int = 0
 
     @property
     def rows_removed(self) -> int:
@@ -235,7 +247,8 @@ class Store(ABC):
 
     @abstractmethod
     def remove_batch(self, batch_id: str) -> RemovalReceipt:
-        """Take back one batch: the rows it stored, its quarantined rows and its record.
+        """Take back one batch: the rows it stored, its quarantined rows (rejects and
+        conflicts) and its record.
 
         Atomic like :meth:`write_batch`: all of it goes or nothing does. Rows a later batch
         skipped as duplicates of this one were never stored by that batch, so they go too
@@ -251,14 +264,14 @@ class Store(ABC):
 
     @abstractmethod
     def read_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
-        """Read a whole canonical table (input tables, ``batches``, ``rejected``).
+        """Read a whole canonical table (input tables, ``batches``, ``rejected``, ``conflicts``).
 
         Returns the canonical schema (or the requested ``columns`` of it) even when empty.
         """
 
     @abstractmethod
     def count(self, name: str) -> int:
-        """Number of rows in a canonical input table, ``batches`` or ``rejected``."""
+        """Number of rows in a canonical input table, ``batches``, ``rejected`` or ``conflicts``."""
 
     def account_transactions(
         self,

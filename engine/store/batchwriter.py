@@ -12,6 +12,11 @@ a key earlier in the batch, are dropped and counted as duplicates:
 * keys earlier in this batch: only their hashes stay in memory (:class:`HashIndex`); a hash
   match is confirmed on the exact key, read back from the part file that holds it.
 
+A dropped row of a table in :data:`engine.store.conflicts.CONFLICT_TABLES` is then compared
+by content with the row it repeats (read back from the store's or the batch's part file, only
+for rows that matched); one with other content is a conflict, written to the batch's
+``conflicts`` table instead of being counted as a duplicate.
+
 Nothing here makes the batch visible: the store renames the folder and commits its manifest.
 """
 
@@ -30,6 +35,7 @@ import pyarrow.parquet as pq
 
 from engine.core import schema
 from engine.store.base import REJECTED, RESTART
+from engine.store.conflicts import CONFLICT_TABLES, find_conflicts
 from engine.store.keyindex import HashIndex, hash_keys
 from engine.store.keys import key_array
 
@@ -70,6 +76,8 @@ PART_ROWS = 1 << 18
 PART_BYTES = 64 << 20
 #: ``write(table, path)``: write one complete Parquet file and sync it.
 WriteParquet = Callable[[pa.Table, Path], None]
+#: Name of the batch's quarantine of conflicting duplicates (its own table of the batch).
+CONFLICTS = "conflicts"
 
 
 def parquet_writer(path: Path, table_schema: pa.Schema) -> pq.ParquetWriter:
@@ -99,26 +107,75 @@ class KnownKeys:
 
     Keys added by :meth:`extend` are indexed at the next lookup, so a batch whose keys nobody
     looks up again (the last of a run) costs nothing here.
+
+    ``sources`` says which Parquet file holds each key's row (files in key order, with their
+    row counts), so :meth:`rows` can read a matched row back to compare its content; a set
+    built without them (``sources=None``) cannot.
     """
 
     def __init__(self) -> None:
         self._keys = pa.array([], pa.string())
         self._index = HashIndex()
         self._pending: list[tuple[pa.Array, np.ndarray | None]] = []
+        self._starts: list[int] = []
+        self._files: list[Path] = []
+        self._sourced = True
+        self._file_cache: tuple[Path, pa.Table] | None = None
 
     @classmethod
-    def of(cls, keys: pa.Array) -> KnownKeys:
+    def of(cls, keys: pa.Array, sources: list[tuple[Path, int]] | None = None) -> KnownKeys:
         known = cls()
-        known.extend(keys)
+        known.extend(keys, sources=sources)
         return known
 
     def __len__(self) -> int:
         return len(self._keys) + sum(len(k) for k, _ in self._pending)
 
-    def extend(self, keys: pa.Array, hashes: np.ndarray | None = None) -> None:
-        """Add ``keys`` (assumed new; ``hashes`` their :func:`hash_keys` if known)."""
+    def extend(
+        self,
+        keys: pa.Array,
+        hashes: np.ndarray | None = None,
+        sources: list[tuple[Path, int]] | None = None,
+    ) -> None:
+        """Add ``keys`` (assumed new; ``hashes`` their :func:`hash_keys` if known), whose rows
+        are, in order, those of ``sources`` (``(file, rows)`` pairs)."""
+        start = len(self)
+        if sources is None:
+            self._sourced = self._sourced and not len(keys)
+        else:
+            for path, rows in sources:
+                self._starts.append(start)
+                self._files.append(path)
+                start += rows
         if len(keys):
             self._pending.append((keys.cast(pa.string()), hashes))
+
+    def forget_rows(self) -> None:
+        """Drop the part file kept by :meth:`rows` (memory held between batches otherwise)."""
+        self._file_cache = None
+
+    def rows(self, positions: np.ndarray, name: str) -> pa.Table | None:
+        """The stored rows of table ``name`` at key positions ``positions`` (in that order),
+        read back from their files; None if the set does not know its files."""
+        if not self._sourced or not self._files:
+            return None
+        starts = np.asarray(self._starts, dtype=np.int64)
+        which = np.searchsorted(starts, positions, side="right") - 1
+        out: list[pa.Table] = []
+        order: list[np.ndarray] = []
+        for index in np.unique(which):
+            mine = np.flatnonzero(which == index)
+            path = self._files[int(index)]
+            if self._file_cache is None or self._file_cache[0] != path:
+                self._file_cache = (path, schema.conform(pq.read_table(path), name))
+            out.append(self._file_cache[1].take(pa.array(positions[mine] - starts[index])))
+            order.append(mine)
+        table = pa.concat_tables(out)
+        if len(out) == 1 or (np.diff(which) >= 0).all():  # already in the asked order
+            return table
+        back = np.empty(len(positions), dtype=np.int64)
+        back[np.concatenate(order)] = np.arange(len(positions))
+        return table.take(pa.array(back))
 
     @property
     def keys(self) -> pa.Array:
@@ -155,6 +212,10 @@ class BatchOutcome:
     reasons: dict[str, int]
     #: Exact new keys per table with their hashes, or None where the batch had too many.
     new_keys: dict[str, tuple[pa.Array, np.ndarray] | None]
+    #: Conflicting duplicates quarantined, per table (only tables that had some).
+    conflicts: dict[str, int]
+    #: Rows of each part file of each table, in the order of ``files``.
+    part_rows: dict[str, list[int]]
 
 
 class _TableSink:
@@ -172,6 +233,7 @@ class _TableSink:
         self.write_file = write
         self.pool = pool
         self.parts: list[str] = []
+        self.part_rows: list[int] = []
         self.writes: list[Future[None]] = []
         self.pending: list[pa.Table] = []
         self.pending_keys: list[pa.Array] = []
@@ -179,10 +241,12 @@ class _TableSink:
         self.pending_bytes = 0
         self.written = 0
         self.duplicates = 0
+        self.conflicts = 0
         self.seen = HashIndex()
         self.new_keys: list[tuple[pa.Array, np.ndarray]] | None = []
         self.new_key_count = 0
         self._part_keys: tuple[int, pa.Array] | None = None
+        self._part_rows: tuple[int, pa.Table] | None = None
 
     def add(self, table: pa.Table, keys: pa.Array, ordered: np.ndarray, order: np.ndarray) -> None:
         """Queue ``table``; ``ordered`` its key hashes ascending, ``order`` their rows."""
@@ -213,6 +277,7 @@ class _TableSink:
             self.writes[-1].result()
         self.writes.append(self.pool.submit(self.write_file, table, self.folder / filename))
         self.parts.append(filename)
+        self.part_rows.append(table.num_rows)
         self.written += table.num_rows
         self.pending, self.pending_keys, self.pending_rows, self.pending_bytes = [], [], 0, 0
 
@@ -226,6 +291,16 @@ class _TableSink:
             table = pq.read_table(self.folder / self.parts[part], columns=columns)
             self._part_keys = (part, key_array(table, self.name))
         return self._part_keys[1]
+
+    def rows_of_part(self, part: int) -> pa.Table:
+        """The whole rows of part ``part`` (the rows still waiting when it is the next one)."""
+        if part == len(self.parts):
+            return pa.concat_tables(self.pending) if len(self.pending) > 1 else self.pending[0]
+        if self._part_rows is None or self._part_rows[0] != part:
+            self.writes[part].result()
+            table = pq.read_table(self.folder / self.parts[part])
+            self._part_rows = (part, schema.conform(table, self.name))
+        return self._part_rows[1]
 
 
 class BatchWriter:
@@ -261,7 +336,8 @@ class BatchWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moneytrail-parquet")
 
     def add(self, name: str, table: pa.Table | None) -> None:
-        """Take one chunk of table ``name`` (an input table, ``rejected``, or ``restart``)."""
+        """Take one chunk of table ``name`` (an input table, ``rejected``, or ``restart``;
+        ``conflicts`` is this writer's own quarantine of conflicting duplicates)."""
         if name == RESTART:
             self._restart()
             return
@@ -270,13 +346,14 @@ class BatchWriter:
         sink = self._sinks.get(name)
         if sink is None:
             sink = self._sinks[name] = _TableSink(self.folder, name, self.write, self._pool)
-        if name == REJECTED:
-            rejected = schema.conform(table, REJECTED)
-            if rejected.num_rows:
+        if name in (REJECTED, CONFLICTS):  # quarantines: kept as they come, no keys
+            rows = schema.conform(table, name)
+            if rows.num_rows:
                 empty = np.zeros(0, np.int64)
-                sink.add(rejected, pa.array([], pa.string()), empty.astype(np.uint64), empty)
-                self._rejected += rejected.num_rows
-                self._reasons.update(_reason_counts(rejected))
+                sink.add(rows, pa.array([], pa.string()), empty.astype(np.uint64), empty)
+                if name == REJECTED:
+                    self._rejected += rows.num_rows
+                    self._reasons.update(_reason_counts(rows))
             return
         if name not in schema.INPUT_TABLES:
             raise ValueError(f"{name!r} is not an input table")
@@ -292,11 +369,17 @@ class BatchWriter:
         if (ordered[1:] == ordered[:-1]).any():  # ties in row order: the first row comes first
             order = np.argsort(hashes, kind="stable")
             ordered = hashes[order]
-        drop = _repeats_within(keys, order, ordered)
-        drop |= self._known_rows(sink.name, keys, order, ordered)
-        drop |= self._earlier_rows(sink, keys, order, ordered)
+        within, first = _repeats_within(keys, order, ordered)
+        known, where = self._known_rows(sink.name, keys, order, ordered)
+        earlier, payload = self._earlier_rows(sink, keys, order, ordered)
+        drop = within | known | earlier
         n_drop = int(drop.sum())
         if n_drop:
+            if sink.name in CONFLICT_TABLES:
+                self._quarantine_conflicts(
+                    sink, table, (known, where), (earlier & ~known, payload),
+                    (within & ~known & ~earlier, first),
+                )  # fmt: skip
             keep = ~drop
             table, keys = table.filter(pa.array(keep)), keys.filter(pa.array(keep))
             new_row = np.cumsum(keep) - 1
@@ -308,32 +391,68 @@ class BatchWriter:
             return
         sink.add(table, keys, ordered, order)
 
+    def _quarantine_conflicts(
+        self,
+        sink: _TableSink,
+        table: pa.Table,
+        known: tuple[np.ndarray, np.ndarray],
+        earlier: tuple[np.ndarray, np.ndarray],
+        within: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        """Compare each dropped row with the row it repeats; move conflicts to quarantine.
+
+        Each pair is ``(mask of dropped rows, where the row they repeat is)``: a position in
+        the store's known keys, a payload of this batch's hash index, or a row of ``table``.
+        A conflict counts as a conflict, not as a duplicate.
+        """
+        found: list[pa.Table] = []
+        for mask, where, fetch in (
+            (*known, lambda at: self.known(sink.name).rows(at, sink.name)),
+            (*earlier, lambda at: _payload_rows(sink, at)),
+            (*within, lambda at: table.take(pa.array(at))),
+        ):
+            rows = np.flatnonzero(mask)
+            if len(rows) == 0:
+                continue
+            stored = fetch(where[rows])
+            if stored is None:
+                continue
+            conflicting, conflicts = find_conflicts(sink.name, table.take(pa.array(rows)), stored)
+            if conflicting.any():
+                found.append(conflicts)
+        if found:
+            conflicts = pa.concat_tables(found)
+            sink.conflicts += conflicts.num_rows
+            sink.duplicates -= conflicts.num_rows
+            self.add(CONFLICTS, conflicts)
+
     def _known_rows(
         self, name: str, keys: pa.Array, order: np.ndarray, ordered: np.ndarray
-    ) -> np.ndarray:
-        """Rows whose key the store already holds."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows whose key the store already holds, and the position of that key (or -1)."""
         known = self.known(name)
         drop = np.zeros(len(keys), dtype=bool)
+        where = np.full(len(keys), -1, dtype=np.int64)
         if len(known) == 0:
-            return drop
-        where = np.empty(len(keys), dtype=np.int64)
+            return drop, where
         where[order] = known.find_sorted(ordered)
         rows = np.flatnonzero(where >= 0)
         if len(rows):
             same = pc.equal(keys.take(pa.array(rows)), known.keys.take(pa.array(where[rows])))
             drop[rows[pc.fill_null(same, False).to_numpy(zero_copy_only=False)]] = True
-        return drop
+        return drop, where
 
     def _earlier_rows(
         self, sink: _TableSink, keys: pa.Array, order: np.ndarray, ordered: np.ndarray
-    ) -> np.ndarray:
-        """Rows whose key an earlier chunk of this batch wrote (confirmed on exact keys)."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows whose key an earlier chunk of this batch wrote (confirmed on exact keys), and
+        the payload (``part << 32 | row``) of that earlier row (or -1)."""
         drop = np.zeros(len(keys), dtype=bool)
         where = np.empty(len(keys), dtype=np.int64)
         where[order] = sink.seen.find_sorted(ordered)
         rows = np.flatnonzero(where >= 0)
         if len(rows) == 0:
-            return drop
+            return drop, where
         parts = where[rows] >> np.int64(32)
         positions = where[rows] & np.int64(0xFFFFFFFF)
         for part in np.unique(parts):
@@ -341,7 +460,7 @@ class BatchWriter:
             theirs = sink.keys_of_part(int(part)).take(pa.array(positions[mine]))
             same = pc.fill_null(pc.equal(keys.take(pa.array(rows[mine])), theirs), False)
             drop[rows[mine][same.to_numpy(zero_copy_only=False)]] = True
-        return drop
+        return drop, where
 
     def _wait(self) -> None:
         """Wait for every part file being written; re-raise the first error."""
@@ -370,6 +489,8 @@ class BatchWriter:
         files: dict[str, list[str]] = {}
         written: dict[str, int] = {}
         duplicates: dict[str, int] = {}
+        conflicts: dict[str, int] = {}
+        part_rows: dict[str, list[int]] = {}
         new_keys: dict[str, tuple[pa.Array, np.ndarray] | None] = {}
         for sink in self._sinks.values():
             sink.flush()
@@ -378,10 +499,13 @@ class BatchWriter:
         for name, sink in self._sinks.items():
             if sink.parts:
                 files[name] = sink.parts
-            if name == REJECTED:
+                part_rows[name] = sink.part_rows
+            if name in (REJECTED, CONFLICTS):
                 continue
             written[name] = sink.written
             duplicates[name] = sink.duplicates
+            if sink.conflicts:
+                conflicts[name] = sink.conflicts
             if sink.new_keys is None:
                 new_keys[name] = None
             elif sink.new_keys:
@@ -393,7 +517,14 @@ class BatchWriter:
             written.setdefault(name, 0)
             duplicates.setdefault(name, 0)
         return BatchOutcome(
-            files, written, duplicates, self._rejected, dict(self._reasons), new_keys
+            files,
+            written,
+            duplicates,
+            self._rejected,
+            dict(self._reasons),
+            new_keys,
+            conflicts,
+            part_rows,
         )
 
 
@@ -417,22 +548,46 @@ def constant_strings(value: str, n: int) -> pa.Array:
     )
 
 
-def _repeats_within(keys: pa.Array, order: np.ndarray, ordered: np.ndarray) -> np.ndarray:
-    """Rows repeating the key of an earlier row of the same chunk (first kept).
+def _repeats_within(
+    keys: pa.Array, order: np.ndarray, ordered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows repeating the key of an earlier row of the same chunk (first kept), and the row
+    each repeats (or -1).
 
     ``order`` is a stable argsort of the rows' key hashes, ``ordered`` the sorted hashes.
     """
     n = len(ordered)
     drop = np.zeros(n, dtype=bool)
+    repeats = np.full(n, -1, dtype=np.int64)
     same = ordered[1:] == ordered[:-1]
     if not same.any():
-        return drop
+        return drop, repeats
     starts = np.r_[True, ~same]
     first = order[np.maximum.accumulate(np.where(starts, np.arange(n), 0))]
     candidates, firsts = order[1:][same], first[1:][same]
     equal = pc.equal(keys.take(pa.array(candidates)), keys.take(pa.array(firsts)))
-    drop[candidates[pc.fill_null(equal, False).to_numpy(zero_copy_only=False)]] = True
-    return drop
+    hit = pc.fill_null(equal, False).to_numpy(zero_copy_only=False)
+    drop[candidates[hit]] = True
+    repeats[candidates[hit]] = firsts[hit]
+    return drop, repeats
+
+
+def _payload_rows(sink: _TableSink, payloads: np.ndarray) -> pa.Table:
+    """The rows of this batch at hash-index payloads ``part << 32 | row``, in that order."""
+    parts = payloads >> np.int64(32)
+    positions = payloads & np.int64(0xFFFFFFFF)
+    out: list[pa.Table] = []
+    order: list[np.ndarray] = []
+    for part in np.unique(parts):
+        mine = np.flatnonzero(parts == part)
+        out.append(sink.rows_of_part(int(part)).take(pa.array(positions[mine])))
+        order.append(mine)
+    table = pa.concat_tables(out)
+    if len(out) == 1 or (np.diff(parts) >= 0).all():  # already in the asked order
+        return table
+    back = np.empty(len(payloads), dtype=np.int64)
+    back[np.concatenate(order)] = np.arange(len(payloads))
+    return table.take(pa.array(back))
 
 
 def _reason_counts(rejected: pa.Table) -> dict[str, int]:

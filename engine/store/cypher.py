@@ -38,6 +38,7 @@ SCHEMA = (
     "CREATE CONSTRAINT mt_tx_id IF NOT EXISTS FOR ()-[r:TRANSFER]-() REQUIRE r.tx_id IS UNIQUE",
     "CREATE INDEX mt_transfer_ts IF NOT EXISTS FOR ()-[r:TRANSFER]-() ON (r.ts)",
     "CREATE INDEX mt_rejected_batch IF NOT EXISTS FOR (r:Rejected) ON (r.batch_id)",
+    "CREATE INDEX mt_conflict_batch IF NOT EXISTS FOR (c:Conflict) ON (c.batch_id)",
     "CREATE INDEX mt_result_name IF NOT EXISTS FOR (r:ResultTable) ON (r.name)",
     "CREATE CONSTRAINT mt_disposition_id IF NOT EXISTS FOR (d:Disposition) "
     "REQUIRE d.disposition_id IS UNIQUE",
@@ -69,6 +70,14 @@ CREATE (r:Rejected)
 SET r = row
 """
 
+#: Conflicting duplicates (engine.store.conflicts): one node per quarantined incoming row,
+#: with both versions as JSON, created in the batch's own transaction.
+CREATE_CONFLICTS = """
+UNWIND $rows AS row
+CREATE (c:Conflict)
+SET c = row
+"""
+
 # -- taking a batch back (one transaction, in this order) -----------------------------------
 #
 # Rows carry the batch_id of the batch that stored them. An account or party row that other
@@ -78,7 +87,8 @@ SET r = row
 
 BATCH_INFO = """
 MATCH (b:Batch {batch_id: $batch_id}) USING INDEX SEEK b:Batch(batch_id)
-RETURN b.source AS source, b.rows_rejected AS rejected
+RETURN b.source AS source, b.rows_rejected AS rejected,
+       coalesce(b.rows_conflict, 0) AS conflicts
 """
 
 REMOVE_TRANSFERS = """
@@ -141,6 +151,12 @@ DELETE r
 RETURN count(*) AS n
 """
 
+REMOVE_CONFLICTS = """
+MATCH (c:Conflict {batch_id: $batch_id}) USING INDEX SEEK c:Conflict(batch_id)
+DELETE c
+RETURN count(*) AS n
+"""
+
 REMOVE_BATCH = """
 MATCH (b:Batch {batch_id: $batch_id}) USING INDEX SEEK b:Batch(batch_id)
 DELETE b
@@ -176,6 +192,31 @@ KNOWN_TRANSFERS = """
 UNWIND $keys AS key
 MATCH ()-[r:TRANSFER {tx_id: key}]->() USING INDEX SEEK r:TRANSFER(tx_id)
 RETURN collect(key) AS known
+"""
+
+#: The stored rows of known keys, to compare their content with the incoming rows (only
+#: for the keys that matched; same columns as READ_TRANSACTIONS / READ_TRAVEL, row by row).
+STORED_TRANSFERS = """
+UNWIND $keys AS key
+MATCH (s:Account)-[r:TRANSFER {tx_id: key}]->(d:Account) USING INDEX SEEK r:TRANSFER(tx_id)
+RETURN r.tx_id AS tx_id, r.ts.epochSeconds * 1000000 + r.ts.nanosecond / 1000 AS ts_us,
+       s.account_id AS src_account, d.account_id AS dst_account, r.amount AS amount,
+       r.currency AS currency, r.amount_base AS amount_base, r.channel AS channel,
+       r.reference AS reference, r.location AS location,
+       r.location_country AS location_country, r.batch_id AS batch_id
+"""
+
+STORED_TRIPS = """
+UNWIND $keys AS key
+MATCH (t:Trip {record_id: key}) USING INDEX SEEK t:Trip(record_id)
+RETURN t.record_id AS record_id, t.traveller_name AS traveller_name,
+       t.traveller_birth_date AS traveller_birth_date,
+       t.traveller_document AS traveller_document,
+       t.traveller_nationality AS traveller_nationality, t.mode AS mode, t.carrier AS carrier,
+       t.route_number AS route_number, t.origin AS origin, t.destination AS destination,
+       t.departure.epochSeconds * 1000000 + t.departure.nanosecond / 1000 AS departure_us,
+       t.arrival.epochSeconds * 1000000 + t.arrival.nanosecond / 1000 AS arrival_us,
+       t.booking_ref AS booking_ref, t.payer_account AS payer_account, t.batch_id AS batch_id
 """
 
 KNOWN_HOLDINGS = """
@@ -370,7 +411,7 @@ RETURN b.batch_id AS batch_id, b.source AS source, b.kind AS kind, b.format AS f
        b.uploaded_at.epochSeconds * 1000000 + b.uploaded_at.nanosecond / 1000 AS uploaded_at_us,
        b.uploaded_by AS uploaded_by, b.rows_accepted AS rows_accepted,
        b.rows_rejected AS rows_rejected, b.rows_duplicate AS rows_duplicate,
-       b.reasons AS reasons
+       b.reasons AS reasons, coalesce(b.rows_conflict, 0) AS rows_conflict
 ORDER BY uploaded_at_us, batch_id
 """
 
@@ -378,6 +419,14 @@ READ_REJECTED = """
 MATCH (r:Rejected)
 RETURN r.batch_id AS batch_id, r.source AS source, r.row AS row, r.field AS field,
        r.value AS value, r.reason AS reason
+"""
+
+READ_CONFLICTS = """
+MATCH (c:Conflict)
+RETURN c.batch_id AS batch_id, c.table AS table, c.key AS key, c.fields AS fields,
+       c.stored_batch_id AS stored_batch_id, c.stored AS stored, c.incoming AS incoming,
+       c.reason AS reason
+ORDER BY batch_id, table, key
 """
 
 COUNT = {
@@ -388,6 +437,7 @@ COUNT = {
     "travel": "MATCH (t:Trip) RETURN count(t) AS n",
     "batches": "MATCH (b:Batch) RETURN count(b) AS n",
     "rejected": "MATCH (r:Rejected) RETURN count(r) AS n",
+    "conflicts": "MATCH (c:Conflict) RETURN count(c) AS n",
 }
 
 # -- analysis results -------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Layout of the folder::
 
     manifest.json              the only mutable file; replaced atomically (write, fsync, rename)
-    batches/<id>-<nonce>/      one folder per batch: <table>.parquet and rejected.parquet
+    batches/<id>-<nonce>/      one folder per batch: <table>.parquet, rejected.parquet and
+                               conflicts.parquet (its conflicting duplicates, if any)
                                (a large table in parts: <table>.1.parquet, ...; the manifest's
                                "files" names the first, "parts" all of them)
     results/<run>-<nonce>/     one folder per analysis run: <table>.parquet
@@ -235,6 +236,9 @@ class EmbeddedStore(Store):
                 shutil.rmtree(tmp, ignore_errors=True)
                 shutil.rmtree(final, ignore_errors=True)
                 raise
+            finally:
+                for _, known in self._key_cache.values():
+                    known.forget_rows()
             manifest["batches"].append(
                 {
                     "batch_id": info.batch_id,
@@ -249,14 +253,27 @@ class EmbeddedStore(Store):
                     "duplicates": outcome.duplicates,
                     "rejected": outcome.rejected,
                     "reasons": outcome.reasons,
+                    "conflicts": outcome.conflicts,
                     **_parts_entry(dirname, outcome.files),
                 }
             )
             before = int(manifest.get("generation", 0))
             self._commit(manifest)
-            self._extend_key_cache(before, int(manifest["generation"]), outcome.new_keys)
+            sources = {
+                name: [
+                    (final / part, rows)
+                    for part, rows in zip(parts, outcome.part_rows[name], strict=True)
+                ]
+                for name, parts in outcome.files.items()
+            }
+            self._extend_key_cache(before, int(manifest["generation"]), outcome.new_keys, sources)
             return BatchReceipt(
-                info.batch_id, "written", outcome.written, outcome.duplicates, outcome.rejected
+                info.batch_id,
+                "written",
+                outcome.written,
+                outcome.duplicates,
+                outcome.rejected,
+                outcome.conflicts,
             )
 
     def remove_batch(self, batch_id: str) -> RemovalReceipt:
@@ -272,22 +289,29 @@ class EmbeddedStore(Store):
             self._key_cache.clear()
             shutil.rmtree(self.home / entry["dir"], ignore_errors=True)
         removed = {name: int(n) for name, n in entry["rows"].items() if int(n)}
-        return RemovalReceipt(batch_id, entry["source"], removed, int(entry["rejected"]))
+        return RemovalReceipt(
+            batch_id, entry["source"], removed, int(entry["rejected"]), _conflicts(entry)
+        )
 
     def _extend_key_cache(
-        self, before: int, after: int, new_keys: Mapping[str, tuple[pa.Array, np.ndarray] | None]
+        self,
+        before: int,
+        after: int,
+        new_keys: Mapping[str, tuple[pa.Array, np.ndarray] | None],
+        sources: Mapping[str, list[tuple[Path, int]]],
     ) -> None:
         """Carry the known-key sets over our own commit, so the next batch need not re-read
         every key column. Sets that were not current before the commit are dropped (another
         process may have written meanwhile), as are sets a batch added too many keys to for
-        memory; both are read again when needed."""
+        memory; both are read again when needed. ``sources`` names the part files (and their
+        rows) that hold the new keys' rows, for the conflict check."""
         for name, (generation, known) in list(self._key_cache.items()):
             if generation != before or (name in new_keys and new_keys[name] is None):
                 del self._key_cache[name]
                 continue
             added = new_keys.get(name)
             if added is not None:
-                known.extend(*added)
+                known.extend(*added, sources=sources.get(name, []))
             self._key_cache[name] = (after, known)
 
     def _known_keys(self, manifest: dict[str, Any], name: str) -> KnownKeys:
@@ -297,11 +321,13 @@ class EmbeddedStore(Store):
             return cached[1]
         key_columns = list(schema.KEYS[name])
         files = _table_files(self.home, manifest, name)
-        if files:
-            keys = key_array(_read_files(files, key_columns, name), name)
+        parts = [pq.read_table(f, columns=key_columns, memory_map=True) for f in files]
+        if parts:
+            keys = key_array(pa.concat_tables(parts) if len(parts) > 1 else parts[0], name)
         else:
             keys = pa.array([], pa.string())
-        known = KnownKeys.of(keys)
+        sources = [(f, part.num_rows) for f, part in zip(files, parts, strict=True)]
+        known = KnownKeys.of(keys, sources)
         self._key_cache[name] = (generation, known)
         return known
 
@@ -310,7 +336,7 @@ class EmbeddedStore(Store):
         if name == "batches":
             table = _batches_table(manifest["batches"])
             return table.select(list(columns)) if columns else table
-        if name not in schema.INPUT_TABLES and name != "rejected":
+        if name not in schema.INPUT_TABLES and name not in ("rejected", "conflicts"):
             raise StoreError(f"{name!r} is not a table of the store")
         files = _table_files(self.home, manifest, name)
         return _read_files(files, list(columns) if columns else None, name)
@@ -321,6 +347,8 @@ class EmbeddedStore(Store):
             return len(manifest["batches"])
         if name == "rejected":
             return sum(int(b["rejected"]) for b in manifest["batches"])
+        if name == "conflicts":
+            return sum(_conflicts(b) for b in manifest["batches"])
         return sum(int(b["rows"].get(name, 0)) for b in manifest["batches"])
 
     # -- analysis results --------------------------------------------------------------------
@@ -496,6 +524,11 @@ class EmbeddedStore(Store):
         return pa.concat_tables([pq.read_table(self.home / f) for f in files])
 
 
+def _conflicts(entry: dict[str, Any]) -> int:
+    """Conflicting duplicates a manifest batch entry quarantined (0 for older manifests)."""
+    return sum(int(n) for n in (entry.get("conflicts") or {}).values())
+
+
 def _parts_entry(dirname: str, files: Mapping[str, list[str]]) -> dict[str, Any]:
     """The manifest's ``parts`` entry: every part file of tables written in several parts.
 
@@ -540,6 +573,7 @@ def _batches_table(batches: list[dict[str, Any]]) -> pa.Table:
             "rows_rejected": int(b["rejected"]),
             "rows_duplicate": sum(int(v) for v in b["duplicates"].values()),
             "reasons": json.dumps(b["reasons"], sort_keys=True),
+            "rows_conflict": _conflicts(b),
         }
         for b in batches
     ]

@@ -33,3 +33,16 @@ def first_occurrences(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
     rows = pa.table({"key": keys, "row": pa.array(np.arange(n, dtype=np.int64))})
     firsts = rows.group_by("key", use_threads=False).aggregate([("row", "min")])
     return pa.array(np.sort(firsts["row_min"].to_numpy()))
+
+
+def repeated_rows(keys: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Every row repeating an earlier row's key, and that key's first row (both int64, the
+    repeats ascending): the pairs whose content the conflict check compares."""
+    n = len(keys)
+    unique = pc.unique(keys)
+    group = pc.index_in(keys, value_set=unique).to_numpy(zero_copy_only=False).astype(np.int64)
+    first = np.full(len(unique), n, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(n, dtype=np.int64))
+    firsts = first[group]
+    repeats = np.flatnonzero(firsts != np.arange(n))
+    return pa.array(repeats), pa.array(firsts[repeats])

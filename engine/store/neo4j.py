@@ -6,7 +6,9 @@ Guarantees (the Store contract, see :mod:`engine.store.base`):
   node commit together. A server that dies half-way rolls the transaction back on recovery, so
   nothing of the batch is visible; re-sending it then writes it whole.
 * **Idempotent.** The ``:Batch {batch_id}`` node (unique) makes a re-sent batch a duplicate;
-  keys already stored are looked up inside the same transaction and skipped; uniqueness
+  keys already stored are looked up inside the same transaction and skipped (a transfer or
+  trip whose stored row has other content is a conflict: a ``(:Conflict)`` node with both
+  versions, created in the same transaction, see :mod:`engine.store.conflicts`); uniqueness
   constraints on every key refuse a concurrent writer's copy at commit (the driver then retries
   the whole transaction, which now sees the rows as known).
 * **Retries.** Transient errors (a leader switch, a deadlock, a dropped connection) are retried
@@ -34,7 +36,8 @@ from engine.core.config import Neo4jSettings
 from engine.core.errors import ConfigError, StoreError, StoreUnavailable
 from engine.store import cypher
 from engine.store.base import Batch, BatchReceipt, RemovalReceipt, Store
-from engine.store.keys import first_occurrences, key_array
+from engine.store.conflicts import CONFLICT_TABLES, find_conflicts
+from engine.store.keys import first_occurrences, key_array, repeated_rows
 
 #: Rows per UNWIND statement inside a batch's transaction.
 CHUNK_ROWS = 20_000
@@ -64,7 +67,10 @@ _READ = {
     "transactions": cypher.READ_TRANSACTIONS,
     "batches": cypher.READ_BATCHES,
     "rejected": cypher.READ_REJECTED,
+    "conflicts": cypher.READ_CONFLICTS,
 }
+#: The stored rows of known keys, for the conflict check.
+_STORED = {"transactions": cypher.STORED_TRANSFERS, "travel": cypher.STORED_TRIPS}
 #: Relationships (or nodes) per columnar page of the big reads.
 PAGE = 100_000
 #: Columns the graph projection needs; served from node ids instead of per-edge strings.
@@ -253,20 +259,27 @@ class Neo4jStore(Store):
         unknown = set(batch.tables) - set(schema.INPUT_TABLES)
         if unknown:
             raise StoreError(f"batch {batch.source}: unknown tables {sorted(unknown)}")
-        prepared: dict[str, tuple[pa.Table, int]] = {}
+        prepared: dict[str, tuple[pa.Table, int, pa.Table]] = {}
         for name in WRITE_ORDER:
             if name in batch.tables:
                 prepared[name] = _dedupe(_stamp(batch.tables[name], name, batch.batch_id), name)
         rejected = schema.conform(batch.rejected, "rejected")
         reasons = _reason_counts(rejected)
 
-        def work(tx: Any) -> tuple[dict[str, int], dict[str, int]] | None:
+        def work(tx: Any) -> tuple[dict[str, int], dict[str, int], dict[str, int]] | None:
             if tx.run(cypher.BATCH_EXISTS, batch_id=batch.batch_id).single()["known"]:
                 return None
             written: dict[str, int] = {}
             duplicates: dict[str, int] = {}
-            for name, (table, repeated) in prepared.items():
-                fresh = _drop_known(tx, name, table)
+            conflicts: dict[str, int] = {}
+            for name, (table, repeated, within) in prepared.items():
+                fresh, dropped = _drop_known(tx, name, table)
+                against_stored = _stored_conflicts(tx, name, dropped)
+                found = pa.concat_tables([within, against_stored])
+                for chunk in _chunks(found):
+                    tx.run(cypher.CREATE_CONFLICTS, rows=chunk.to_pylist()).consume()
+                if found.num_rows:
+                    conflicts[name] = found.num_rows
                 for chunk in _chunks(fresh):
                     if name == "transactions":
                         refs = pc.unique(
@@ -280,7 +293,9 @@ class Neo4jStore(Store):
                         tx.run(cypher.MERGE_ACCOUNT_REFS, keys=refs.to_pylist()).consume()
                     tx.run(_WRITE[name], _params(chunk, batch.batch_id)).consume()
                 written[name] = fresh.num_rows
-                duplicates[name] = repeated + table.num_rows - fresh.num_rows
+                duplicates[name] = (
+                    repeated + table.num_rows - fresh.num_rows - against_stored.num_rows
+                )
             for chunk in _chunks(rejected):
                 tx.run(cypher.CREATE_REJECTED, rows=chunk.to_pylist()).consume()
             props = {
@@ -292,16 +307,19 @@ class Neo4jStore(Store):
                 "rows_accepted": sum(written.values()),
                 "rows_rejected": rejected.num_rows,
                 "rows_duplicate": sum(duplicates.values()),
+                "rows_conflict": sum(conflicts.values()),
                 "reasons": json.dumps(reasons, sort_keys=True),
             }
             tx.run(cypher.CREATE_BATCH, props=props).consume()
-            return written, duplicates
+            return written, duplicates, conflicts
 
         outcome = self._write(f"batch {batch.source}", work, conflicts=WRITE_CONFLICT_RETRIES)
         if outcome is None:
             return BatchReceipt(batch.batch_id, "duplicate", {}, {}, 0)
-        written, duplicates = outcome
-        return BatchReceipt(batch.batch_id, "written", written, duplicates, rejected.num_rows)
+        written, duplicates, conflicts = outcome
+        return BatchReceipt(
+            batch.batch_id, "written", written, duplicates, rejected.num_rows, conflicts
+        )
 
     def remove_batch(self, batch_id: str) -> RemovalReceipt:
         """Take the batch back in one server transaction (see :mod:`engine.store.cypher`)."""
@@ -330,9 +348,10 @@ class Neo4jStore(Store):
             tx.run(cypher.DROP_BARE_ACCOUNTS, keys=sorted(accounts)).consume()
             tx.run(cypher.DROP_BARE_PARTIES, keys=sorted(parties)).consume()
             rejected = int(tx.run(cypher.REMOVE_REJECTED, batch_id=batch_id).single()["n"])
+            conflicts = int(tx.run(cypher.REMOVE_CONFLICTS, batch_id=batch_id).single()["n"])
             tx.run(cypher.REMOVE_BATCH, batch_id=batch_id).consume()
             kept = {name: n for name, n in removed.items() if n}
-            return RemovalReceipt(batch_id, info["source"], kept, rejected)
+            return RemovalReceipt(batch_id, info["source"], kept, rejected, conflicts)
 
         receipt = self._write(f"the removal of batch {batch_id}", work)
         if receipt is None:
@@ -704,20 +723,50 @@ def _stamp(table: pa.Table, name: str, batch_id: str) -> pa.Table:
     )
 
 
-def _dedupe(table: pa.Table, name: str) -> tuple[pa.Table, int]:
-    """Keep the first row of each key inside the batch; return the table and rows dropped."""
+def _dedupe(table: pa.Table, name: str) -> tuple[pa.Table, int, pa.Table]:
+    """Keep the first row of each key inside the batch.
+
+    Returns the table, the exact repeats dropped, and the conflicting repeats dropped (a
+    :data:`engine.core.schema.CONFLICTS` table; the first row of the key is the one kept).
+    """
+    none = schema.empty("conflicts")
     if table.num_rows == 0:
-        return table, 0
-    keep = first_occurrences(key_array(table, name))
+        return table, 0, none
+    keys = key_array(table, name)
+    keep = first_occurrences(keys)
     if len(keep) == table.num_rows:
-        return table, 0
-    return table.take(keep), table.num_rows - len(keep)
+        return table, 0, none
+    repeats, firsts = repeated_rows(keys)
+    _, conflicts = find_conflicts(name, table.take(repeats), table.take(firsts))
+    dropped = table.num_rows - len(keep)
+    return table.take(keep), dropped - conflicts.num_rows, conflicts
 
 
-def _drop_known(tx: Any, name: str, table: pa.Table) -> pa.Table:
-    """Rows of ``table`` whose key the store does not hold yet (looked up inside ``tx``)."""
+def _stored_conflicts(tx: Any, name: str, dropped: pa.Table) -> pa.Table:
+    """Conflicts between rows dropped as known and the rows the store holds (read in ``tx``)."""
+    if dropped.num_rows == 0 or name not in CONFLICT_TABLES:
+        return schema.empty("conflicts")
+    key = schema.KEYS[name][0]
+    parts = []
+    for chunk in _chunks(dropped):
+        result = tx.run(_STORED[name], keys=chunk[key].to_pylist())
+        columns = result.keys()
+        records = [tuple(r.values()) for r in result]
+        values = [list(v) for v in zip(*records, strict=True)] if records else [[] for _ in columns]
+        parts.append(_to_arrow(name, list(columns), values))
+    stored = pa.concat_tables(parts)
+    at = pc.index_in(dropped[key], value_set=stored[key])
+    found = pc.is_valid(at)
+    incoming = dropped.filter(found)
+    stored = stored.take(pc.drop_null(at))
+    return find_conflicts(name, incoming, stored)[1]
+
+
+def _drop_known(tx: Any, name: str, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Split ``table`` into the rows whose key the store does not hold yet and the rows whose
+    key it does (looked up inside ``tx``)."""
     if table.num_rows == 0:
-        return table
+        return table, table
     if name == "holdings":
         known_rows: list[int] = []
         for offset, chunk in _offset_chunks(table):
@@ -726,14 +775,15 @@ def _drop_known(tx: Any, name: str, table: pa.Table) -> pa.Table:
             known_rows.extend(offset + i for i in known)
         mask = np.ones(table.num_rows, dtype=bool)
         mask[known_rows] = False
-        return table.filter(pa.array(mask))
+        return table.filter(pa.array(mask)), table.filter(pa.array(~mask))
     key = schema.KEYS[name][0]
     known_keys: list[str] = []
     for chunk in _chunks(table):
         known_keys.extend(tx.run(_KNOWN[name], keys=chunk[key].to_pylist()).single()["known"])
     if not known_keys:
-        return table
-    return table.filter(pc.invert(pc.is_in(table[key], value_set=pa.array(known_keys))))
+        return table, table.slice(0, 0)
+    known = pc.is_in(table[key], value_set=pa.array(known_keys, pa.string()))
+    return table.filter(pc.invert(known)), table.filter(known)
 
 
 def _offset_chunks(table: pa.Table) -> Iterator[tuple[int, pa.Table]]:

@@ -73,17 +73,21 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
     """Write the CSV files of ``batch`` and return the import tool's arguments and a receipt.
 
     Rows repeated inside the batch are dropped (first kept), as :meth:`Neo4jStore.write_batch`
-    does; accounts and parties that only a transfer or holding names become reference nodes
+    does, and conflicting repeats become ``:Conflict`` nodes; accounts and parties that only a transfer or holding names become reference nodes
     without ``batch_id``.
     """
     extra = set(batch.tables) - set(BULK_TABLES)
     if extra:
         raise StoreError(f"bulk import covers {', '.join(BULK_TABLES)}; not {sorted(extra)}")
     folder.mkdir(parents=True, exist_ok=True)
-    tables, written, duplicates = {}, {}, {}
+    tables, written, duplicates, conflicts = {}, {}, {}, {}
+    found = []
     for name, table in batch.tables.items():
-        tables[name], duplicates[name] = _dedupe(_stamp(table, name, batch.batch_id), name)
+        tables[name], duplicates[name], within = _dedupe(_stamp(table, name, batch.batch_id), name)
         written[name] = tables[name].num_rows
+        if within.num_rows:
+            conflicts[name] = within.num_rows
+            found.append(within)
     args: list[str] = []
     for name, key, label, refs in (
         ("accounts", "account_id", "Account", _account_refs(tables)),
@@ -129,6 +133,7 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
             "rows_accepted": pa.array([sum(written.values())], pa.int64()),
             "rows_rejected": pa.array([batch.rejected.num_rows], pa.int64()),
             "rows_duplicate": pa.array([sum(duplicates.values())], pa.int64()),
+            "rows_conflict": pa.array([sum(conflicts.values())], pa.int64()),
             "reasons": [json.dumps(_reason_counts(batch.rejected), sort_keys=True)],
         }
     )
@@ -138,7 +143,13 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
         rejected = schema.conform(batch.rejected, "rejected")
         head = _header(rejected, {})
         args.append(f"--nodes=Rejected={_write(rejected, folder / 'rejected.csv', head)}")
-    receipt = BatchReceipt(batch.batch_id, "written", written, duplicates, batch.rejected.num_rows)
+    if found:
+        quarantined = pa.concat_tables(found)
+        head = _header(quarantined, {})
+        args.append(f"--nodes=Conflict={_write(quarantined, folder / 'conflicts.csv', head)}")
+    receipt = BatchReceipt(
+        batch.batch_id, "written", written, duplicates, batch.rejected.num_rows, conflicts
+    )
     return args, receipt
 
 

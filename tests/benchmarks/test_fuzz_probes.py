@@ -32,8 +32,6 @@ def test_the_verdict_counts_accepted_poison_and_not_refusals():
     assert probe_verdict(probe, None) == (0, 0)
     assert probe_verdict(probe, _result(transactions=_tx(["ok", "POISON"], [1.0, 2.0]))) == (1, 0)
     assert probe_verdict(probe, _result(transactions=_tx(["ok"], [1.0]))) == (0, 0)
-    conflict = _result(transactions=_tx(["dupPOISON", "dupPOISON"], [10.0, 99999.0]))
-    assert probe_verdict(probe, conflict) == (0, 1)
     whole = next(p for p in PROBES if p.refuse)
     assert probe_verdict(whole, _result(transactions=_tx(["x"], [1.0])))[0] == 1
 
@@ -51,3 +49,31 @@ def test_every_run_feeds_the_probes_to_their_loaders(tmp_path):
         assert result.probes == 12 and result.probe_crashes == 0 and result.hangs == 0
         assert result.wrong_acceptances == 0, (loader, result.probe_targets)
         assert set(result.probe_targets) == {p.name for p in PROBES if p.loader == loader}
+
+
+def test_a_conflicting_repeat_the_store_drops_silently_is_a_wrong_acceptance(tmp_path, monkeypatch):
+    """The loaders keep both rows of a repeated key; the verdict ingests the probe into a
+    store, whose dedupe must quarantine the second with both amounts (issue 17, item 7).
+    A store that drops it with a count only, as before, makes it a wrong acceptance."""
+    import numpy as np
+
+    from engine.store import batchwriter
+    from loaders.registry import load_file
+
+    probe = next(p for p in PROBES if p.name == "poison_csv")
+    path = tmp_path / "transactions.csv"
+    path.write_text(
+        "tx_id,ts,src_account,dst_account,amount,currency,amount_base\n"
+        "ok1,2024-01-01T00:00:00Z,A1,A2,5,EUR,\n"
+        "dupPOISON,2024-01-01T00:00:00Z,A1,A2,10,EUR,\n"
+        "dupPOISON,2024-01-02T00:00:00Z,A1,A2,99999,EUR,\n",
+        encoding="utf-8",
+    )
+    loaded = load_file(path, batch_id="probe")
+    assert probe_verdict(probe, loaded, path) == (0, 0)
+
+    def silently(name, incoming, stored):  # the old dedupe: every repeat a plain duplicate
+        return np.zeros(incoming.num_rows, dtype=bool), schema.empty("conflicts")
+
+    monkeypatch.setattr(batchwriter, "find_conflicts", silently)
+    assert probe_verdict(probe, loaded, path) == (1, 1)

@@ -90,3 +90,16 @@ def test_goaml_refuses_impossible_transaction_dates(write):
     assert {"field": "ts", "value": "2023-02-29T09:30:00", "reason": NO_SUCH_DAY} in [
         {k: r[k] for k in ("field", "value", "reason")} for r in result.rejected.to_pylist()
     ]
+
+
+def test_an_offset_without_minutes_is_checked_not_a_crash(write):
+    """``+05`` (no minutes) once stopped the loader with ArrowInvalid: the regex's optional
+    minutes group comes back empty, not null (found by the fuzz case)."""
+    text = HEADER + "t1,2025-02-28T10:00+05,A,B,5,EUR\nt2,2025-02-28T10:00:00+25,A,B,5,EUR\n"
+    result = load_file(write("transactions.csv", text), batch_id="b")
+    assert result.tables["transactions"]["tx_id"].to_pylist() == ["t1"]
+    assert result.tables["transactions"]["ts"][0].as_py() == dt.datetime(
+        2025, 2, 28, 5, tzinfo=dt.UTC
+    )
+    (bad,) = result.rejected.to_pylist()
+    assert (bad["row"], bad["reason"]) == (2, OFFSET)

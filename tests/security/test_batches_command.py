@@ -86,3 +86,39 @@ def test_only_admins_may_remove_a_batch(isolated_home, tmp_path, role):
     receipt = remove_batch(store, bad, User("root", "admin"))
     assert receipt.removed == {"transactions": 1} and not store.has_batch(bad)
     assert [e["user"] for e in AuditLog().entries(action="remove_batch")] == ["root", "root"]
+
+
+def test_conflicting_duplicates_are_reported_and_shown_later(isolated_home, tmp_path):
+    """The same tx_id with amount 10 and then 99999 is one conflict, not "1 duplicate": the
+    ingest line says so apart from exact duplicates, and ``batches show --conflicts`` gives
+    both values later; the same file again adds nothing (issue 17, item 7)."""
+    home = isolated_home
+    header = CSV.splitlines()[0]
+    _ingest(
+        home,
+        tmp_path,
+        "first.csv",
+        f"{header}\nt1,2024-01-01,A,B,10,EUR,\nt2,2024-01-01,A,B,5,EUR,\n",
+    )
+    path = tmp_path / "second.csv"
+    path.write_text(f"{header}\nt1,2024-01-01,A,B,99999,EUR,\nt2,2024-01-01,A,B,5,EUR,\n")
+    ingested = runner.invoke(app, ["ingest", str(path), "--home", str(home)])
+    assert ingested.exit_code == 0, ingested.output
+    line = " ".join(ingested.output.split())
+    assert "1 duplicate" in line and "1 conflicting duplicate quarantined" in line, line
+    store = EmbeddedStore(home)
+    (second,) = [b for b in store.read_table("batches").to_pylist() if b["source"] == "second.csv"]
+    shown = runner.invoke(
+        app, ["batches", "show", second["batch_id"][:8], "--conflicts", "--home", str(home)]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "rows_conflict: 1" in shown.output
+    assert "transactions 't1'" in shown.output and "amount: 10.0 -> 99999.0" in shown.output
+    plain = runner.invoke(app, ["batches", "show", second["batch_id"][:8], "--home", str(home)])
+    assert "99999" not in plain.output  # listed only when asked for
+    again = runner.invoke(app, ["ingest", str(path), "--home", str(home)])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    assert EmbeddedStore(home).count("conflicts") == 1
+    listing = runner.invoke(app, ["batches", "list", "--home", str(home)])
+    assert "conflict" in listing.output.splitlines()[0]
+    assert store.read_table("transactions").sort_by("tx_id")["amount"].to_pylist() == [10.0, 5.0]

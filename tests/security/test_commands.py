@@ -114,3 +114,40 @@ def test_demo_leaves_existing_users_alone(isolated_home):
     auth.UserDirectory().add("ana", "analyst", PASSWORD)
     assert ensure_demo_user(isolated_home) is None
     assert [u.name for u in auth.UserDirectory().list()] == ["ana"]
+
+
+def test_users_add_on_a_full_disk_is_one_line_and_changes_nothing(monkeypatch, capsys):
+    """The users file's new content cannot be written (ENOSPC): one clear error, exit 2, the
+    file as it was and no temporary file left beside it."""
+    import errno
+    import os
+
+    from engine.cli import main
+
+    added = run("users", "add", "ana", "--role", "analyst", "--password-stdin",
+                stdin=PASSWORD + "\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    path = auth.users_file()
+    before = path.read_bytes()
+    real_fdopen = os.fdopen
+
+    def full_disk(fd, *args, **kwargs):  # the users file's temporary copy cannot be written
+        handle = real_fdopen(fd, *args, **kwargs)
+        if ".users" in os.readlink(f"/proc/self/fd/{fd}") and "w" in (args[0] if args else ""):
+
+            def write(*_):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            handle.write = write
+        return handle
+
+    monkeypatch.setattr(auth.os, "fdopen", full_disk)
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(PASSWORD + "\n"))
+    with pytest.raises(SystemExit) as ended:
+        main(["users", "add", "ivo", "--role", "admin", "--password-stdin"])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "disk is full" in err and "Traceback" not in err, err
+    assert path.read_bytes() == before
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert auth.authenticate("ivo", PASSWORD) is None

@@ -116,7 +116,9 @@ def test_duplicates_inside_one_batch_keep_the_first(store: Store) -> None:
         )
     )
     assert receipt.written == {"transactions": 2}
-    assert receipt.duplicates == {"transactions": 1}
+    # the repeat has another amount: a conflict (quarantined), not an exact duplicate
+    assert receipt.duplicates == {"transactions": 0}
+    assert receipt.conflicts == {"transactions": 1}
     table = store.read_table("transactions").sort_by("tx_id")
     assert table["amount"].to_pylist() == [1.0, 2.0]
 

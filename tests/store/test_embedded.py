@@ -240,7 +240,12 @@ def test_streamed_batch_drops_keys_repeated_across_chunks_and_parts(tmp_path, mo
     receipt = store.write_stream(_info("b1"), _chunks(rows, 3))
     expected = [f"k{i}" for i in range(13) if i != 3]
     assert receipt.written == {"transactions": len(expected)}
-    assert receipt.duplicates == {"transactions": len(ids) - len(expected)}
+    # every repeat here has another amount: all are conflicts (quarantined), none exact
+    assert receipt.duplicates == {"transactions": 0}
+    assert receipt.conflicts == {"transactions": len(ids) - len(expected)}
+    assert sorted(store.read_table("conflicts")["key"].to_pylist()) == sorted(
+        ["k0", "k3", "k5", "k11", "k12"]
+    )
     batch_rows = store.read_table("transactions").filter(
         pc.equal(store.read_table("transactions")["batch_id"], "b1")
     )
@@ -259,7 +264,8 @@ def test_hash_collisions_never_drop_a_new_row(tmp_path, monkeypatch):
     rows = [(f"n{i}", "A", "B", 1.0, i) for i in range(7)] + [("n0", "A", "B", 1.0, 9)]
     receipt = store.write_stream(_info("b1"), _chunks([*rows, ("old", "A", "B", 1.0, 0)], 2))
     assert receipt.written == {"transactions": 7}
-    assert receipt.duplicates == {"transactions": 2}  # n0 again, and the stored 'old'
+    assert receipt.duplicates == {"transactions": 1}  # the stored 'old', exactly
+    assert receipt.conflicts == {"transactions": 1}  # n0 again, at another time
 
 
 def test_restart_discards_the_chunks_before_it(tmp_path):
