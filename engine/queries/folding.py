@@ -6,9 +6,11 @@ hairball. What the screen gets instead:
 * one edge per sender → receiver pair, carrying the amount and the number of transfers
   (:func:`aggregate_pairs`);
 * a hub's many one-off counterparties (leaves: linked to nothing else in the picture) folded
-  into one node per hub, "23 counterparties of X", its edges carrying their sums;
+  into one node per hub, "23 one-off counterparties of X", its edges carrying their sums (and
+  the same for the many tickets one account paid: "40 trips paid by X");
 * at most :data:`MAX_ELEMENTS` nodes plus edges: beyond that, the accounts that move the least
-  money are folded into one "other accounts" node (then trips, then people), never the nodes
+  money are folded into one "other accounts" node (context before core, then trips, then
+  people), never the nodes
   the investigator must see (``keep``: the case's core, expanded nodes, a path);
 * and every fold said in words (:attr:`Folded.notes`).
 
@@ -35,6 +37,8 @@ BUCKETS = {
     "trip": ("__trips__", "other trips"),
     "party": ("__people__", "other people"),
 }
+#: Kinds of leaves folded around a hub, and how a fold names them.
+LEAF_WORDS = {"account": "one-off counterparties of", "trip": "trips paid by"}
 #: The order in which kinds are folded to meet the budget: accounts first.
 FOLD_ORDER = ("account", "trip", "party")
 
@@ -119,35 +123,37 @@ def fold(
         if e["source"] != e["target"]:
             neighbours[e["source"]].add(e["target"])
             neighbours[e["target"]].add(e["source"])
-    leaves_of: dict[str, list[str]] = defaultdict(list)
+    leaves_of: dict[tuple[str, str], list[str]] = defaultdict(list)
     for node in nodes:
         nid = node["id"]
-        if nid in kept or node.get("kind") != "account" or len(neighbours[nid]) != 1:
+        if nid in kept or node.get("kind") not in LEAF_WORDS or len(neighbours[nid]) != 1:
             continue
         (hub,) = neighbours[nid]
         if len(neighbours[hub]) > 1:  # a pair alone is not a hub
-            leaves_of[hub].append(nid)
-    for hub in sorted(leaves_of, key=lambda h: (-len(leaves_of[h]), h)):
-        leaves = leaves_of[hub]
+            leaves_of[(hub, node["kind"])].append(nid)
+    for hub, kind in sorted(leaves_of, key=lambda h: (-len(leaves_of[h]), h)):
+        leaves = leaves_of[(hub, kind)]
         if len(leaves) <= hub_leaves or hub in mapping:
             continue
-        fold_id = f"__fold__{hub}"
+        fold_id = f"__fold__{kind}__{hub}"
         amount = float(sum(by_id[leaf].get("amount", 0.0) for leaf in leaves))
         hub_label = by_id[hub]["label"] if hub in by_id else hub
         for leaf in leaves:
             mapping[leaf] = fold_id
+        words = LEAF_WORDS[kind]
         extra.append(
             {
                 "id": fold_id,
                 "kind": "folded",
-                "label": f"{len(leaves):,} counterparties of {hub_label}"[:60],
+                "label": f"{len(leaves):,} {words} {hub_label}"[:60],
                 "amount": amount,
                 "members": len(leaves),
             }
         )
         out.notes.append(
-            f"{len(leaves):,} one-off counterparties of {hub_label} ({amount:,.0f} moved) "
-            "are folded into one node."
+            f"{len(leaves):,} {words} {hub_label}"
+            + (f" ({amount:,.0f} moved)" if kind == "account" else "")
+            + " are folded into one node."
         )
         out.folded_nodes += len(leaves)
         out.folded_amount += amount
@@ -181,7 +187,8 @@ def fold(
     rank = {k: i for i, k in enumerate(FOLD_ORDER)}
     candidates = sorted(
         (n for n in base_nodes if n["id"] not in kept and n.get("kind") in BUCKETS),
-        key=lambda n: (rank[n["kind"]], float(n.get("amount", 0.0)), n["id"]),
+        # faded (context) nodes go before the case's own, the least money first
+        key=lambda n: (rank[n["kind"]], not n.get("faded"), float(n.get("amount", 0.0)), n["id"]),
     )
     drawn, merged, groups = build(0)
     if len(drawn) + len(merged) > max_elements and candidates:

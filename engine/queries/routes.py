@@ -47,6 +47,29 @@ class RouteQueries(WorkbenchData):
 
 
 _PLACES: dict[str, tuple[float, float]] | None = None
+_COUNTRIES: dict[str, str] | None = None
+
+
+def place_countries() -> dict[str, str]:
+    """ISO country per place code (IATA airports, plus the synthetic world's places), for
+    the country filter on trips."""
+    global _COUNTRIES
+    if _COUNTRIES is None:
+        import airportsdata
+
+        countries = {code: a["country"] for code, a in airportsdata.load("IATA").items()}
+        try:
+            import csv
+            from importlib import resources
+
+            text = resources.files("engine.synth").joinpath("places.csv").read_text()
+            for row in csv.DictReader(text.splitlines()):
+                if row.get("country"):
+                    countries[row["code"]] = row["country"]
+        except (ModuleNotFoundError, FileNotFoundError, KeyError, ValueError):
+            pass
+        _COUNTRIES = countries
+    return _COUNTRIES
 
 
 def place_coordinates() -> dict[str, tuple[float, float]]:

@@ -32,11 +32,11 @@ def test_a_hubs_one_off_counterparties_fold_into_one_node():
     edges += [transfer("H", "K", 100), transfer("K", "L", 100)]
     out = fold(nodes, edges, hub_leaves=12)
     ids = [n["id"] for n in out.nodes]
-    assert ids == ["H", "K", "L", "__fold__H"]
+    assert ids == ["H", "K", "L", "__fold__account__H"]
     folded = out.nodes[-1]
     assert folded["members"] == 20 and folded["amount"] == 210.0
     into_hub = [e for e in out.edges if e["target"] == "H"]
-    assert into_hub == [{**transfer("__fold__H", "H", 210.0, 40)}]
+    assert into_hub == [{**transfer("__fold__account__H", "H", 210.0, 40)}]
     assert out.folded_nodes == 20
     assert out.notes == ["20 one-off counterparties of H (210 moved) are folded into one node."]
 
@@ -84,3 +84,15 @@ def test_no_fold_when_it_fits():
     nodes = [account("a"), account("b")]
     out = fold(nodes, [transfer("a", "b", 1.0)])
     assert out.nodes == nodes and out.notes == [] and out.folded_nodes == 0
+
+
+def test_tickets_one_account_paid_fold_into_one_node():
+    nodes = [account("P", 5.0), account("Q", 5.0)]
+    nodes += [{"id": f"r{i}", "kind": "trip", "label": f"r{i}", "amount": 0.0} for i in range(15)]
+    edges = [transfer("P", "Q", 5.0)]
+    edges += [{"source": "P", "target": f"r{i}", "kind": "paid_ticket", "amount": 0.0, "count": 1}
+              for i in range(15)]  # fmt: skip
+    out = fold(nodes, edges, hub_leaves=12)
+    assert [n["id"] for n in out.nodes] == ["P", "Q", "__fold__trip__P"]
+    assert out.notes == ["15 trips paid by P are folded into one node."]
+    assert len(out.edges) == 2
