@@ -184,6 +184,17 @@ class WorkbenchData:
             filters,
         )
 
+    def time_span(self, accounts: list[str]) -> tuple[int, int] | None:
+        """First and last time (epoch µs) of the transactions touching ``accounts``, or None.
+
+        Notes: O(total degree), through the CSR rows.
+        """
+        rows = self._rows(accounts)
+        if not len(rows):
+            return None
+        ts = self._row_ts[rows]
+        return int(ts.min()), int(ts.max())
+
     def filtered_rows(self, rows: np.ndarray, filters: Filters | None) -> np.ndarray:
         """The transaction ``rows`` that pass ``filters``."""
         rows = np.asarray(rows, dtype=np.int64)

@@ -258,7 +258,12 @@ class NetworkQueries(WorkbenchData):
         filters: Filters | None = None,
     ) -> Network:
         """An account with its :data:`ENTITY_NEIGHBOURS` largest counterparties (under
-        ``filters``), the rest as one node, laid out and folded like :meth:`picture`."""
+        ``filters``), the rest as one node, laid out and folded like :meth:`picture`; a
+        person is drawn with the accounts they hold."""
+        if self.kind_of(account_id) == "party":
+            held = [a for a in self.accounts_of(account_id) if a != account_id]
+            return self.picture(held, [account_id], expanded=expanded, path=path,
+                                filters=filters, fade_context=False)  # fmt: skip
         frame = self._counterparty_sums(account_id, filters)
         kept, rest = frame.iloc[:ENTITY_NEIGHBOURS], frame.iloc[ENTITY_NEIGHBOURS:]
         summary = {
