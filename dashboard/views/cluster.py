@@ -21,6 +21,7 @@ from dashboard.widgets.lineage import lineage_caption, missing_case, runs_of
 from dashboard.widgets.network import network_panel
 from dashboard.widgets.text import md
 from dashboard.widgets.watchlist import case_badge
+from engine.queries.filters import Filters
 
 guard("view_cluster")
 v = state.version()
@@ -106,21 +107,28 @@ if filters.active:
     detail = state.cluster_detail(v, int(cluster_id), filters)
 
 tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
-with tabs[0]:
+
+
+@st.fragment
+def network_tab(version: str, case: int, narrowed: Filters | None, members: pd.DataFrame) -> None:
+    """The network, its legend and node actions: a fragment, so a tap, an expand or a
+    collapse reruns only this part of the page, not the charts and the map."""
     by_role = st.toggle("Colour by role", key="colour_by_role")
     st.caption(
         "Colours: roles the analysis suggests."
         if by_role
         else "Size: money moved. Tap a node to select it, then expand or collapse it here."
     )
-    roles = dict(zip(detail.members["entity_id"], detail.members["role"], strict=True))
-    picture = f"cluster:{cluster_id}"
+    roles = dict(zip(members["entity_id"], members["role"], strict=True))
+    picture = f"cluster:{case}"
     net = state.case_picture(
-        v, int(cluster_id), filters if filters.active else None,
-        tuple(state.expanded(picture)), state.drawn_path(),
-    )  # fmt: skip
-    network_panel(net, picture, key=f"net-{cluster_id}-{by_role}",
-                  roles=roles if by_role else None)  # fmt: skip
+        version, case, narrowed, tuple(state.expanded(picture)), state.drawn_path()
+    )
+    network_panel(net, picture, key=f"net-{case}-{by_role}", roles=roles if by_role else None)
+
+
+with tabs[0]:
+    network_tab(v, int(cluster_id), filters if filters.active else None, detail.members)
 with tabs[1]:
     if detail.flows.empty:
         st.info("No transfers.")

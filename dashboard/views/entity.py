@@ -20,6 +20,7 @@ from dashboard.widgets.filters import day_bounds, filter_bar
 from dashboard.widgets.network import network_panel
 from dashboard.widgets.text import md
 from dashboard.widgets.watchlist import closeness_badge
+from engine.queries.filters import Filters
 
 guard("view_entity")
 st.title("Entity")
@@ -70,13 +71,20 @@ if filters.active:
 tabs = st.tabs(
     ["Counterparties", "Holdings", "Trips", "Linked identities", "Clusters", "Transactions"]
 )
-with tabs[0]:
-    picture = f"entity:{entity_id}"
+
+
+@st.fragment
+def network_tab(version: str, entity: str, narrowed: Filters | None) -> None:
+    """The counterparty network and its node actions, rerun alone on a tap or an expand."""
+    picture = f"entity:{entity}"
     net = state.entity_picture(
-        v, entity_id, filters if filters.active else None,
-        tuple(state.expanded(picture)), state.drawn_path(),
-    )  # fmt: skip
-    network_panel(net, picture, key=f"ego-{entity_id}", height=460)
+        version, entity, narrowed, tuple(state.expanded(picture)), state.drawn_path()
+    )
+    network_panel(net, picture, key=f"ego-{entity}", height=460)
+
+
+with tabs[0]:
+    network_tab(v, entity_id, filters if filters.active else None)
     st.dataframe(detail.counterparties, hide_index=True, width="stretch")
 with tabs[1]:
     st.dataframe(detail.holdings, hide_index=True, width="stretch")
