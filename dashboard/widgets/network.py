@@ -63,6 +63,7 @@ def elements(net: Network, roles: dict[str, str] | None = None) -> dict[str, lis
     The node ``label`` (which picks the style) is its kind, or its role when ``roles`` is given.
     """
     top = max((n["amount"] for n in net.nodes), default=0.0) or 1.0
+    named = _labelled(net)
     nodes = []
     for n in net.nodes:
         node: dict[str, Any] = {
@@ -70,7 +71,8 @@ def elements(net: Network, roles: dict[str, str] | None = None) -> dict[str, lis
                 "id": n["id"],
                 "label": (roles.get(n["id"]) or n["kind"]).upper() if roles else n["kind"].upper(),
                 "kind": n["kind"],
-                "name": n["label"][:40],
+                "name": n["label"][:40] if n["id"] in named else "",
+                "full_name": n["label"],
                 "amount": round(n["amount"], 2),
                 "_size": 24 + 36 * (n["amount"] / top) ** 0.5,
                 "_faded": int(bool(n.get("faded"))),
@@ -99,6 +101,29 @@ def elements(net: Network, roles: dict[str, str] | None = None) -> dict[str, lis
         for i, e in enumerate(net.edges)
     ]
     return {"nodes": nodes, "edges": edges}
+
+
+#: Accounts named on the picture (the most money first); the others show their name when tapped.
+NAMED_ACCOUNTS = 40
+#: People are named when the picture holds at most this many.
+NAMED_PEOPLE = 40
+
+
+def _labelled(net: Network) -> set[str]:
+    """Nodes whose name is drawn: the path, expanded and folded nodes, the accounts moving the
+    most money and the people when few, so labels stay legible in a full picture."""
+    accounts = sorted((n for n in net.nodes if n["kind"] == "account" and not n.get("faded")),
+                      key=lambda n: (-n["amount"], n["id"]))  # fmt: skip
+    people = [n for n in net.nodes if n["kind"] == "party"]
+    named = {n["id"] for n in accounts[:NAMED_ACCOUNTS]}
+    named |= {n["id"] for n in net.nodes if n.get("path") or n.get("expanded")}
+    named |= {n["id"] for n in net.nodes if n["kind"] in ("other", "folded")}
+    trips = [n["id"] for n in net.nodes if n["kind"] == "trip"]
+    if len(trips) <= NAMED_PEOPLE // 2:
+        named |= set(trips)
+    if len(people) <= NAMED_PEOPLE:
+        named |= {n["id"] for n in people}
+    return named
 
 
 class _Rule:

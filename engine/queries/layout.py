@@ -26,6 +26,10 @@ import numpy as np
 #: Width and height of the drawing, in Cytoscape's model units (pixels at zoom 1).
 WIDTH, HEIGHT = 1000.0, 700.0
 ITERATIONS = 150
+#: Pull towards the centre (keeps separate pieces on screen), per unit of distance.
+GRAVITY = 0.02
+#: The ideal distance between nodes as a multiple of sqrt(area / n).
+SPREAD = 1.5
 
 
 def spring_layout(
@@ -89,7 +93,7 @@ def spring_layout(
     if n == 1 or pinned.all():
         return _rounded(ids, pos if pinned.all() else np.array([[WIDTH / 2, HEIGHT / 2]]))
 
-    k = np.sqrt(WIDTH * HEIGHT / n)  # the ideal distance between two nodes
+    k = SPREAD * np.sqrt(WIDTH * HEIGHT / n)  # the ideal distance between two nodes
     temperature = WIDTH / 10
     centre = np.array([WIDTH / 2, HEIGHT / 2])
     for step in range(iterations):
@@ -107,7 +111,7 @@ def spring_layout(
             pull = (length / k * strength)[:, None] * d  # attraction along the links
             np.add.at(move, src, -pull)
             np.add.at(move, dst, pull)
-        move += 0.02 * (centre - pos)  # gravity keeps separate pieces on screen
+        move += GRAVITY * (centre - pos)  # gravity keeps separate pieces on screen
         size = np.sqrt((move**2).sum(axis=1)) + 1e-9
         limit = temperature * (1.0 - step / iterations) + 1.0
         pos += np.where(

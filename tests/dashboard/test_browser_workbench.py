@@ -5,6 +5,8 @@ Runs over the tiny world by default. ``MONEYTRAIL_WORKBENCH_HOME`` names a prepa
 instead (for example the medium world of ``moneytrail demo --scale medium --no-serve``), and
 ``MONEYTRAIL_BROWSER_TIMES`` a JSON file the interaction times are written to: the benchmark
 report reads them (:mod:`benchmarks.cases.workbench`); nothing here asserts a time.
+``MONEYTRAIL_SCREENSHOTS`` names a folder for screenshots of each journey (over the demo
+world, ``MONEYTRAIL_SCREENSHOTS=docs/screenshots`` refreshes the README's pictures).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 USER, PASSWORD = "workbench", "a long workbench password"
 TIMES: dict[str, float] = {}
+SHOTS = os.environ.get("MONEYTRAIL_SCREENSHOTS")
 #: Cytoscape, reached from the component's frame (the same handle tests/dashboard/test_browser.py uses).
 CY = "cy => cy._cyreg.cy"
 
@@ -113,6 +116,18 @@ def _tap(page, element, cy, node_id: str) -> None:
     page.mouse.click(box["x"] + where["x"], box["y"] + where["y"])
 
 
+def _shot(page, element, name: str) -> None:
+    """A screenshot of the page with the network in view, when asked for."""
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    if element is not None:
+        element.scroll_into_view_if_needed()
+        page.mouse.wheel(0, -250)
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(Path(SHOTS) / name), full_page=False)
+
+
 def _nodes(cy) -> list[dict]:
     return cy.evaluate(
         "el => el._cyreg.cy.nodes().map(n => ({id: n.id(), kind: n.data('kind'), "
@@ -130,19 +145,27 @@ def test_expand_a_node_in_place(tab, server) -> None:
     assert elements <= 300
     # preset layout: the positions are the server's, the same at the next load
     node = "SY01SEND1" if tiny else _largest_account(cy)
-    _tap(tab, element, cy, node)
+    if tiny:
+        _tap(tab, element, cy, node)  # a real click where the node is drawn
+    else:  # in a full picture another node may lie on top: tap it through Cytoscape
+        element.scroll_into_view_if_needed()
+        cy.evaluate(f"el => el._cyreg.cy.getElementById({json.dumps(node)}).emit('tap')")
     tab.get_by_text(f"Selected: {node}").wait_for()
     _idle(tab)
     tab.get_by_role("button", name="Expand").click()
     count = len(before)
-    TIMES["expand_s"] = _until(tab, cy, f"cy.nodes().length > {count}")
+    flag = f"cy.getElementById({json.dumps(node)}).data('_expanded')"
+    TIMES["expand_s"] = _until(tab, cy, f"{flag} == 1")
     after = {n["id"]: (n["x"], n["y"]) for n in _nodes(cy)}
     if tiny:
         assert "CASH" in after
     moved = [k for k in before if k in after and before[k] != after[k]]
     assert not moved, f"expanding moved {moved[:5]}"
+    _shot(tab, element, "cluster-expanded.png")
     tab.get_by_role("button", name="Collapse").click()
-    TIMES["collapse_s"] = _until(tab, cy, f"cy.nodes().length == {count}")
+    TIMES["collapse_s"] = _until(tab, cy, f"{flag} == 0")
+    if tiny:
+        assert cy.evaluate("el => el._cyreg.cy.nodes().length") == count
 
 
 def test_a_path_is_drawn_in_red(tab, server) -> None:
@@ -168,10 +191,11 @@ def test_a_path_is_drawn_in_red(tab, server) -> None:
         _idle(tab)
     tab.get_by_text("Shortest path", exact=True).wait_for()
     tab.get_by_role("button", name="Draw on the network").first.click()
-    _element, cy = _cy(tab)
+    element, cy = _cy(tab)
     TIMES["draw_path_s"] = _until(tab, cy, "cy.edges('[_path = 1]').length > 0")
     colours = cy.evaluate("el => el._cyreg.cy.edges('[_path = 1]').map(e => e.style('line-color'))")
     assert colours and set(colours) == {"rgb(220,38,38)"}
+    _shot(tab, element, "cluster-path.png")
     if tiny:
         red = cy.evaluate(
             "el => el._cyreg.cy.edges('[_path = 1]').map(e => e.source().id() + '>' + "
@@ -185,7 +209,7 @@ def test_a_path_is_drawn_in_red(tab, server) -> None:
 def test_the_time_range_narrows_the_network(tab, server) -> None:
     url, tiny = server
     _sign_in_at(tab, f"{url}/cluster?id=1")
-    _element, cy = _cy(tab)
+    element, cy = _cy(tab)
     _until(tab, cy, "cy.nodes().length > 0")
     edges = cy.evaluate("el => el._cyreg.cy.edges('[label = \"TRANSFER\"]').length")
     end = tab.get_by_role("slider").nth(1)
@@ -214,8 +238,15 @@ def test_the_time_range_narrows_the_network(tab, server) -> None:
             )
             == 0
         )
+    _shot(tab, element, "cluster.png")
     # the range survives a switch of tab and of page
-    tab.get_by_role("tab", name="Timeline").click()
+    for name, shot in (("Timeline", "cluster-timeline.png"), ("Travel map", "cluster-map.png")):
+        tab.get_by_role("tab", name=name).click()
+        chart = tab.get_by_role("tabpanel").locator(".js-plotly-plot").first
+        if SHOTS and chart.count():
+            chart.scroll_into_view_if_needed()
+            tab.mouse.wheel(0, 120)
+        _shot(tab, None, shot)
     tab.get_by_role("link", name="Entity").click()
     tab.get_by_role("heading", name="Entity").wait_for()
     tab.get_by_role("link", name="Cluster", exact=True).click()
