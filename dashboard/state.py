@@ -24,6 +24,7 @@ import streamlit as st
 
 from dashboard import auth
 from engine.queries import ClusterDetail, EntityDetail, Network, Workbench
+from engine.queries.filters import Filters
 
 if TYPE_CHECKING:
     from engine.core.config import Settings
@@ -39,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "source_id": None,
     "target_id": None,
     "last_upload": None,
+    # nodes whose neighbourhood is drawn, per picture ("cluster:12", "entity:DE01"): a list
+    "expanded": {},
+    # the Follow-the-money path drawn on the network: {"hops": [(from, to, amount)], "title"}
+    "drawn_path": None,
 }
 
 PAGES = {
@@ -147,8 +152,51 @@ def cluster_options(v: str) -> tuple[list[str], list[str]]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def cluster_detail(v: str, cluster_id: int) -> ClusterDetail:
-    return workbench().cluster_detail(cluster_id)
+def cluster_detail(v: str, cluster_id: int, filters: Filters | None = None) -> ClusterDetail:
+    return workbench().cluster_detail(cluster_id, filters)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def case_picture(
+    v: str,
+    cluster_id: int,
+    filters: Filters | None,
+    expanded: tuple[str, ...],
+    path: tuple[tuple[str, str, float], ...],
+) -> Network:
+    """The Cluster page's network: the case filtered, grown, folded and laid out."""
+    wb = workbench()
+    detail = cluster_detail(v, cluster_id, filters)
+    m = detail.members
+    is_account = m["entity_kind"] == "account"
+    return wb.picture(
+        m.loc[is_account & m["core"], "entity_id"].tolist(),
+        m.loc[m["entity_kind"] == "party", "entity_id"].tolist(),
+        detail.trips,
+        context=m.loc[is_account & ~m["core"], "entity_id"].tolist(),
+        expanded=list(expanded),
+        path=list(path),
+        filters=filters,
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def entity_picture(
+    v: str,
+    account_id: str,
+    filters: Filters | None,
+    expanded: tuple[str, ...],
+    path: tuple[tuple[str, str, float], ...],
+) -> Network:
+    """The Entity page's network: an account's largest counterparties, grown and laid out."""
+    return workbench().entity_picture(
+        account_id, expanded=list(expanded), path=list(path), filters=filters
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def time_span(v: str, accounts: tuple[str, ...]) -> tuple[int, int] | None:
+    return workbench().time_span(list(accounts))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -157,8 +205,8 @@ def routes(v: str, trips: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def entity_detail(v: str, entity_id: str) -> EntityDetail:
-    return workbench().entity_detail(entity_id)
+def entity_detail(v: str, entity_id: str, filters: Filters | None = None) -> EntityDetail:
+    return workbench().entity_detail(entity_id, filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -198,6 +246,34 @@ def open_entity(entity_id: str) -> None:
     """Go to the Entity page of ``entity_id`` (its address: ``/entity?id=...``)."""
     st.session_state["entity_id"] = entity_id
     st.switch_page(PAGES["entity"], query_params={"id": str(entity_id)})
+
+
+def expanded(picture: str) -> list[str]:
+    """The nodes expanded in one picture (``cluster:12``, ``entity:DE01``), kept per session."""
+    return list(st.session_state.setdefault("expanded", {}).get(picture, []))
+
+
+def set_expanded(picture: str, nodes: list[str]) -> None:
+    st.session_state.setdefault("expanded", {})[picture] = list(dict.fromkeys(nodes))
+
+
+def drawn_path() -> tuple[tuple[str, str, float], ...]:
+    """The hops of the path Follow the money asked to draw (empty when none)."""
+    chosen = st.session_state.get("drawn_path") or {}
+    return tuple((str(a), str(b), float(x)) for a, b, x in chosen.get("hops", []))
+
+
+def draw_path(hops: pd.DataFrame, title: str) -> None:
+    """Draw a Follow-the-money path on the network: on the current cluster's when one is
+    open, else on the first account's Entity page."""
+    st.session_state["drawn_path"] = {
+        "hops": list(zip(hops["from"], hops["to"], hops["amount"].astype(float), strict=True)),
+        "title": title,
+    }
+    if st.session_state.get("cluster_id") is not None:
+        open_cluster(int(st.session_state["cluster_id"]))
+    else:
+        open_entity(str(hops["from"].iloc[0]))
 
 
 def follow(source: str | None, target: str | None = None) -> None:

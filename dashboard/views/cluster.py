@@ -1,7 +1,12 @@
-"""Cluster: network picture, money flows, timeline, travel map, evidence and members."""
+"""Cluster: network picture, money flows, timeline, travel map, evidence and members.
+
+One time range and filters (:mod:`dashboard.widgets.filters`) narrow every tab together; the
+header figures stay those of the whole case.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
@@ -11,10 +16,12 @@ from dashboard.widgets.case_summary import money, summary_sentence
 from dashboard.widgets.casework import casework_box
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.evidence_cards import evidence_cards, member_tables, red_flags
+from dashboard.widgets.filters import brush, day_bounds, filter_bar
 from dashboard.widgets.lineage import lineage_caption, missing_case, runs_of
-from dashboard.widgets.network import network_picture
+from dashboard.widgets.network import network_panel
 from dashboard.widgets.text import md
 from dashboard.widgets.watchlist import case_badge
+from engine.queries.filters import Filters
 
 guard("view_cluster")
 v = state.version()
@@ -87,29 +94,41 @@ if not detail.reasons.empty:
             head = f"**{md(why['label'].iloc[0])}** · model score {why['model_score'].iloc[0]:.2f}"
             st.markdown(head + "  \n" + " · ".join(parts))
 
+core_accounts = detail.members.loc[
+    detail.members["core"] & (detail.members["entity_kind"] == "account"), "entity_id"
+]
+span = state.time_span(v, tuple(core_accounts))
+bounds = day_bounds(
+    pd.Series(pd.to_datetime(list(span or ()), unit="us", utc=True)), detail.trips["departure"]
+)
+filters = filter_bar(bounds, sorted(info.get("countries") or []), key=f"flt-{cluster_id}")
+whole = detail
+if filters.active:
+    detail = state.cluster_detail(v, int(cluster_id), filters)
+
 tabs = st.tabs(["Network", "Money flow", "Timeline", "Travel map", "Evidence", "Members"])
-with tabs[0]:
+
+
+@st.fragment
+def network_tab(version: str, case: int, narrowed: Filters | None, members: pd.DataFrame) -> None:
+    """The network, its legend and node actions: a fragment, so a tap, an expand or a
+    collapse reruns only this part of the page, not the charts and the map."""
     by_role = st.toggle("Colour by role", key="colour_by_role")
     st.caption(
-        "Colours: roles the analysis suggests (grey-blue: no role)."
+        "Colours: roles the analysis suggests."
         if by_role
-        else "Blue: accounts · orange: people · green: trips · grey: folded accounts."
+        else "Size: money moved. Tap a node to select it, then expand or collapse it here."
     )
-    st.caption("Size: money moved. Tap a node to select it.")
-    roles = dict(zip(detail.members["entity_id"], detail.members["role"], strict=True))
-    tapped = network_picture(
-        detail.network, key=f"net-{cluster_id}-{by_role}", roles=roles if by_role else None
+    roles = dict(zip(members["entity_id"], members["role"], strict=True))
+    picture = f"cluster:{case}"
+    net = state.case_picture(
+        version, case, narrowed, tuple(state.expanded(picture)), state.drawn_path()
     )
-    if tapped:
-        st.session_state["tapped"] = tapped
-    chosen = st.session_state.get("tapped")
-    if chosen:
-        c1, c2, c3 = st.columns([3, 1, 1])
-        c1.markdown(f"Selected: **{md(chosen)}**")
-        if c2.button("Open entity", key="open-tapped"):
-            state.open_entity(chosen)
-        if c3.button("Follow the money", key="follow-tapped"):
-            state.follow(chosen)
+    network_panel(net, picture, key=f"net-{case}-{by_role}", roles=roles if by_role else None)
+
+
+with tabs[0]:
+    network_tab(v, int(cluster_id), filters if filters.active else None, detail.members)
 with tabs[1]:
     if detail.flows.empty:
         st.info("No transfers.")
@@ -117,21 +136,43 @@ with tabs[1]:
         st.caption("Largest sender → receiver flows touching the cluster (senders left).")
         st.plotly_chart(charts.sankey(detail.flows))
 with tabs[2]:
-    st.plotly_chart(charts.timeline(detail.transactions, detail.trips))
+    st.caption("Draw a box on the timeline (box select, top right) to set the time range.")
+    brush(
+        st.plotly_chart(
+            charts.timeline(detail.transactions, detail.trips),
+            on_select="rerun",
+            selection_mode="box",
+            key=f"timeline-{cluster_id}",
+        )
+    )
 with tabs[3]:
     routes, missing = state.routes(v, detail.trips)
     if routes.empty:
-        st.info("No travel records linked to this cluster.")
+        st.info("No travel records linked to this cluster (in the time range and filters).")
     else:
-        st.plotly_chart(geo.route_map(routes))
+        names = sorted(detail.trips["traveller_name"].dropna().unique().tolist())
+        who = st.selectbox("Highlight the trips of", ["(nobody)", *names], key="map_who")
+        mine = detail.trips[detail.trips["traveller_name"] == who] if who != "(nobody)" else None
+        highlight = (
+            set(zip(mine["origin"], mine["destination"], strict=True))
+            if mine is not None
+            else set()
+        )
+        st.caption(md(geo.map_legend(who if mine is not None else "")))
+        st.plotly_chart(geo.route_map(routes, highlight=highlight))
     if missing:
         st.caption(f"Places without coordinates: {md(', '.join(missing))}")
 with tabs[4]:
     labels = dict(zip(detail.members["entity_id"], detail.members["label"], strict=True))
     evidence_cards(detail.evidence, labels, key=f"ev-{cluster_id}")
 with tabs[5]:
-    member_tables(detail.members)
-    members = detail.members[["entity_id", "label"]]
+    shown = detail.members
+    if filters.active:
+        shown = detail.members[detail.members["entity_id"].isin(detail.active)]
+        st.caption(f"{len(shown):,} of {len(detail.members):,} members have a transfer or a "
+                   "trip in the time range and filters.")  # fmt: skip
+    member_tables(shown)
+    members = whole.members[["entity_id", "label"]]
     c1, c2 = st.columns([3, 1])
     member = c1.selectbox(
         "Member",

@@ -1,7 +1,12 @@
-"""Entity: an account or a person with holdings, counterparties, trips, links and clusters."""
+"""Entity: an account or a person with holdings, counterparties, trips, links and clusters.
+
+The time range and filters of the Cluster page (:mod:`dashboard.widgets.filters`) narrow the
+counterparties, their network, the transactions and the trips here too.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
@@ -11,9 +16,11 @@ from dashboard.widgets.attributes import attribute_fields
 from dashboard.widgets.casework import casework_box
 from dashboard.widgets.decision import decision_box
 from dashboard.widgets.entity_picker import entity_picker
-from dashboard.widgets.network import network_picture
+from dashboard.widgets.filters import day_bounds, filter_bar
+from dashboard.widgets.network import network_panel
 from dashboard.widgets.text import md
 from dashboard.widgets.watchlist import closeness_badge
+from engine.queries.filters import Filters
 
 guard("view_entity")
 st.title("Entity")
@@ -49,18 +56,35 @@ casework_box(detail.kind, entity_id, key=f"work-{entity_id}")
 if st.button("Follow the money from here", key="follow-entity"):
     state.follow(entity_id)
 
+held = [entity_id] if detail.kind == "account" else detail.holdings["account_id"].tolist()
+span = state.time_span(v, tuple(held))
+bounds = day_bounds(
+    pd.Series(pd.to_datetime(list(span or ()), unit="us", utc=True)), detail.trips["departure"]
+)
+countries = sorted({c for c in (detail.attributes.get("country"), detail.attributes.get(
+    "nationality")) if c} | set(detail.counterparties.get("counterparty", pd.Series()).map(
+    lambda a: state.workbench().account_country.get(a)).dropna()))  # fmt: skip
+filters = filter_bar(bounds, countries, key=f"flt-{entity_id}")
+if filters.active:
+    detail = state.entity_detail(v, entity_id, filters)
+
 tabs = st.tabs(
     ["Counterparties", "Holdings", "Trips", "Linked identities", "Clusters", "Transactions"]
 )
+
+
+@st.fragment
+def network_tab(version: str, entity: str, narrowed: Filters | None) -> None:
+    """The counterparty network and its node actions, rerun alone on a tap or an expand."""
+    picture = f"entity:{entity}"
+    net = state.entity_picture(
+        version, entity, narrowed, tuple(state.expanded(picture)), state.drawn_path()
+    )
+    network_panel(net, picture, key=f"ego-{entity}", height=460)
+
+
 with tabs[0]:
-    if detail.kind == "account":
-        tapped = network_picture(
-            state.neighbourhood(v, entity_id), key=f"ego-{entity_id}", height=420
-        )
-        if tapped and tapped != entity_id:
-            st.session_state["entity_id"] = tapped
-            address.show_id(tapped)
-            st.rerun()
+    network_tab(v, entity_id, filters if filters.active else None)
     st.dataframe(detail.counterparties, hide_index=True, width="stretch")
 with tabs[1]:
     st.dataframe(detail.holdings, hide_index=True, width="stretch")

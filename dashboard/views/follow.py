@@ -48,6 +48,14 @@ if source and target:
                 st.markdown(
                     f"{len(hops)} hops; at most **{smallest:,.0f}** can have travelled the whole way."
                 )
+                where = "cluster" if st.session_state.get("cluster_id") is not None else "entity"
+                if st.button(
+                    "Draw on the network",
+                    key=f"draw-{name}",
+                    help=f"Show this path in red on the {where} network",
+                ):
+                    first, last = hops["from_label"].iloc[0], hops["to_label"].iloc[-1]
+                    state.draw_path(hops, f"{title.lower()} from {first} to {last}")
 elif source:
     st.caption("Pick a second entity to see the paths between them, or trace from this one.")
 

@@ -10,8 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.core.schema import CONTEXT_ROLE as CONTEXT
+from engine.queries.filters import Filters, filter_evidence, filter_trips
 from engine.queries.models import MAX_FLOWS, MAX_REASON_ACCOUNTS, ClusterDetail
 from engine.queries.networks import NetworkQueries
+from engine.queries.routes import place_countries
 
 
 class ClusterQueries(NetworkQueries):
@@ -48,11 +50,14 @@ class ClusterQueries(NetworkQueries):
         countries = pc.unique(pc.list_flatten(clusters["countries"])).to_pylist()
         return sorted(f for f in flags if f), sorted(c for c in countries if c)
 
-    def cluster_detail(self, cluster_id: int) -> ClusterDetail:
+    def cluster_detail(self, cluster_id: int, filters: Filters | None = None) -> ClusterDetail:
         """Members, evidence, transactions, trips, network and flows of one cluster (a case).
 
         ``members`` has a ``core`` column: False for the case's context accounts (role
-        ``context``), whose transfers are not counted as inside the case.
+        ``context``), whose transfers are not counted as inside the case. With ``filters``
+        (:mod:`engine.queries.filters`) the transactions, trips, flows, evidence and network
+        keep only what passes them; ``members`` stays whole and ``active`` names the members
+        with something left.
 
         Raises
         ------
@@ -78,9 +83,24 @@ class ClusterQueries(NetworkQueries):
         accounts = members.loc[is_account & members["core"], "entity_id"].tolist()
         context = members.loc[is_account & ~members["core"], "entity_id"].tolist()
         parties = members.loc[members["entity_kind"] == "party", "entity_id"].tolist()
-        transactions = self.transactions_where(self._rows(accounts, inside=True))
+        inside = self.filtered_rows(self._rows(accounts, inside=True), filters)
+        touching = self.filtered_rows(self._rows(accounts), filters)
+        transactions = self.transactions_where(inside)
         trips = self.trips_of(parties, accounts)
-        network = self.network(accounts + context, parties, trips)
+        active = set(members["entity_id"])
+        if filters is not None and filters.active:
+            trips = filter_trips(trips, filters, place_countries())
+            tx = self.table("transactions").take(pa.array(touching, pa.int64()))
+            evidence = filter_evidence(
+                evidence, tx["tx_id"].to_pylist(), trips["record_id"].tolist()
+            )
+            moving = set(tx["src_account"].to_pylist()) | set(tx["dst_account"].to_pylist())
+            moving |= set(trips["payer_account"].dropna())
+            holdings = self.frame("holdings")
+            holders = set(holdings.loc[holdings["account_id"].isin(moving), "party_id"])
+            travellers = self._travellers(trips)
+            active = {m for m in active if m in moving or m in holders or m in travellers}
+        network = self.network(accounts + context, parties, trips, filters=filters)
         return ClusterDetail(
             info=info,
             members=members.reset_index(drop=True),
@@ -88,9 +108,21 @@ class ClusterQueries(NetworkQueries):
             transactions=transactions,
             trips=trips,
             network=network,
-            flows=self.flows(self._rows(accounts)),
+            flows=self.flows(touching),
             reasons=self.model_reasons(accounts),
+            filters=filters,
+            active=frozenset(active),
         )
+
+    def _travellers(self, trips: pd.DataFrame) -> set[str]:
+        """Parties linked (``links``) to any of ``trips``."""
+        links = self.frame("links")
+        if links.empty or trips.empty:
+            return set()
+        ids = set(trips["record_id"])
+        left = links.loc[links["right_id"].isin(ids), "left_id"]
+        right = links.loc[links["left_id"].isin(ids), "right_id"]
+        return set(left) | set(right)
 
     def model_reasons(self, accounts: list[str], top: int = 5,
                       limit: int = MAX_REASON_ACCOUNTS) -> pd.DataFrame:  # fmt: skip

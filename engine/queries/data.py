@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from engine.core import schema
 from engine.graph import CSRGraph, TransactionGraph, build_transaction_graph
+from engine.queries.filters import Filters, transaction_mask
 from engine.queries.models import MAX_ROWS
 from engine.store.base import Store
 
@@ -148,6 +149,56 @@ class WorkbenchData:
         frame["src_name"] = frame["src_account"].map(self.label)
         frame["dst_name"] = frame["dst_account"].map(self.label)
         return frame
+
+    @cached_property
+    def account_country(self) -> dict[str, str | None]:
+        """Country per account (from the accounts table; unknown accounts are absent)."""
+        accounts = self.table("accounts")
+        return dict(
+            zip(accounts["account_id"].to_pylist(), accounts["country"].to_pylist(), strict=True)
+        )
+
+    def row_mask(self, rows: np.ndarray, filters: Filters | None) -> np.ndarray:
+        """Which transactions at table ``rows`` pass ``filters`` (all when None or inactive).
+
+        Notes: O(len(rows)): only those rows' columns are read.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if filters is None or not filters.active or not len(rows):
+            return np.ones(len(rows), dtype=bool)
+        taken = pa.array(rows, pa.int64())
+        tx = self.table("transactions")
+
+        def column(name: str) -> np.ndarray:
+            return np.asarray(tx[name].take(taken).to_numpy(zero_copy_only=False))
+
+        country = self.account_country
+        src_country = np.array([country.get(a) for a in column("src_account")], dtype=object)
+        dst_country = np.array([country.get(a) for a in column("dst_account")], dtype=object)
+        return transaction_mask(
+            self._row_ts[rows],
+            column("amount_base").astype(float),
+            column("channel").astype(object),
+            src_country,
+            dst_country,
+            filters,
+        )
+
+    def time_span(self, accounts: list[str]) -> tuple[int, int] | None:
+        """First and last time (epoch µs) of the transactions touching ``accounts``, or None.
+
+        Notes: O(total degree), through the CSR rows.
+        """
+        rows = self._rows(accounts)
+        if not len(rows):
+            return None
+        ts = self._row_ts[rows]
+        return int(ts.min()), int(ts.max())
+
+    def filtered_rows(self, rows: np.ndarray, filters: Filters | None) -> np.ndarray:
+        """The transaction ``rows`` that pass ``filters``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return rows[self.row_mask(rows, filters)]
 
     @cached_property
     def _row_ts(self) -> np.ndarray:

@@ -7,15 +7,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.queries.models import EntityDetail
+from engine.queries.filters import Filters, filter_trips
+from engine.queries.models import MAX_ROWS, EntityDetail
 from engine.queries.networks import NetworkQueries
+from engine.queries.routes import place_countries
 
 
 class EntityQueries(NetworkQueries):
     """The Entity page and the search box."""
 
-    def entity_detail(self, entity_id: str) -> EntityDetail:
+    def entity_detail(self, entity_id: str, filters: Filters | None = None) -> EntityDetail:
         """Holdings, counterparties, trips, linked identities and clusters of an entity.
+
+        With ``filters`` (:mod:`engine.queries.filters`) the counterparties, transactions
+        and trips keep only what passes them.
 
         Raises
         ------
@@ -32,13 +37,12 @@ class EntityQueries(NetworkQueries):
         if kind == "account":
             attrs = self.frame_row("accounts", "account_id", entity_id)
             accounts, parties = [entity_id], holdings["party_id"].tolist()
-            counterparties = self.counterparties(entity_id)
         else:
             attrs = self.frame_row("parties", "party_id", entity_id)
             accounts, parties = holdings["account_id"].tolist(), [entity_id]
-            counterparties = pd.concat(
-                [self.counterparties(a) for a in accounts] or [pd.DataFrame()]
-            )
+        counterparties = pd.concat(
+            [self._filtered_counterparties(a, filters) for a in accounts] or [pd.DataFrame()]
+        )
         links = self.frame("links")
         if not links.empty:
             links = links[(links["left_id"] == entity_id) | (links["right_id"] == entity_id)].copy()
@@ -57,11 +61,22 @@ class EntityQueries(NetworkQueries):
             attributes=attrs,
             holdings=holdings.reset_index(drop=True),
             counterparties=counterparties.reset_index(drop=True),
-            transactions=self.transactions_where(self._rows(accounts)),
-            trips=self.trips_of(parties, accounts),
+            transactions=self.transactions_where(self.filtered_rows(self._rows(accounts), filters)),
+            trips=filter_trips(
+                self.trips_of(parties, accounts), filters or Filters(), place_countries()
+            ),
             links=links.reset_index(drop=True),
             clusters=clusters.reset_index(drop=True),
         )
+
+    def _filtered_counterparties(self, account_id: str, filters: Filters | None) -> pd.DataFrame:
+        """:meth:`counterparties`, or the same sums over the transactions that pass
+        ``filters``."""
+        if filters is None or not filters.active:
+            return self.counterparties(account_id)
+        frame = self._counterparty_sums(account_id, filters).head(MAX_ROWS)
+        frame.insert(1, "label", frame["counterparty"].map(self.label))
+        return frame
 
     def search(self, text: str, limit: int = 20) -> pd.DataFrame:
         """Accounts and parties whose id, name, document or phone contains ``text``."""

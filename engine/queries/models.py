@@ -27,10 +27,16 @@ class Network:
     edges: list[dict[str, Any]] = field(default_factory=list)
     omitted_nodes: int = 0
     omitted_amount: float = 0.0
+    #: Preset positions per node id (:func:`engine.queries.layout.spring_layout`), when laid out.
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: Each fold in words (:func:`engine.queries.folding.fold`), when folded.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def note(self) -> str:
-        """One line saying what the picture leaves out (empty when nothing)."""
+        """What the picture leaves out, in words (empty when nothing)."""
+        if self.notes:
+            return " ".join(self.notes)
         if not self.omitted_nodes:
             return ""
         return (
@@ -50,6 +56,10 @@ class ClusterDetail:
     trips: pd.DataFrame
     network: Network
     flows: pd.DataFrame
+    #: The filters the transactions, trips, flows and evidence were narrowed by (None: all).
+    filters: Any = None
+    #: Member ids with a transaction or trip that passes the filters (all members without).
+    active: frozenset[str] = frozenset()
     #: Per core account with a model score, the triage model's top contributions
     #: (:meth:`engine.queries.clusters.ClusterQueries.model_reasons`); empty without a model.
     reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
