@@ -25,6 +25,8 @@ pytestmark = pytest.mark.browser
 
 USER, PASSWORD = "workbench", "a long workbench password"
 TIMES: dict[str, float] = {}
+#: The server's audit log (set by the ``server`` fixture).
+AUDIT: dict[str, Path] = {}
 SHOTS = os.environ.get("MONEYTRAIL_SCREENSHOTS")
 #: Cytoscape, reached from the component's frame (the same handle tests/dashboard/test_browser.py uses).
 CY = "cy => cy._cyreg.cy"
@@ -44,6 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         "MONEYTRAIL_AUDIT_ANCHOR": str(scratch / "anchor"),
     }
     UserDirectory(env["MONEYTRAIL_USERS_FILE"]).add(USER, "admin", PASSWORD)
+    AUDIT["file"] = Path(env["MONEYTRAIL_AUDIT_FILE"])
     with dashboard_server(home, env, scratch / "streamlit.log") as url:
         yield url, not given
     out = os.environ.get("MONEYTRAIL_BROWSER_TIMES")
@@ -256,3 +259,39 @@ def test_the_time_range_narrows_the_network(tab, server) -> None:
 def _largest_account(cy) -> str:
     nodes = [n for n in _nodes(cy) if n["kind"] == "account" and not n["id"].startswith("__")]
     return max(nodes, key=lambda n: (n["amount"], n["id"]))["id"]
+
+
+def test_a_note_status_and_decision_are_kept_and_audited(tab, server) -> None:
+    url, _tiny = server
+    _sign_in_at(tab, f"{url}/cluster?id=1")
+    note = "Called the bank <b>back</b>: ![x](http://beacon.invalid/x.png) 2 accounts"
+    tab.get_by_role("combobox", name="Status").click()
+    tab.get_by_role("option", name="In review").click()
+    tab.get_by_label("Note").fill(note)
+    start = time.perf_counter()
+    tab.get_by_role("button", name="Save").click()
+    tab.get_by_text("note added").first.wait_for()
+    _idle(tab)
+    TIMES["save_note_s"] = time.perf_counter() - start
+    tab.get_by_role("combobox", name="Decision on this case").click()
+    tab.get_by_role("option", name="Escalated").click()
+    tab.get_by_label("Reason").fill("structured deposits before the crossing")
+    start = time.perf_counter()
+    tab.get_by_role("button", name="Record").click()
+    tab.get_by_text("Recorded: escalated for this case").wait_for()
+    _idle(tab)
+    TIMES["record_decision_s"] = time.perf_counter() - start
+    # a reload (a new session) shows both, the note as text, never as markup
+    tab.reload()
+    tab.get_by_role("button", name="Sign out").wait_for()
+    _idle(tab)
+    tab.get_by_text("structured deposits before the crossing").first.wait_for()
+    tab.get_by_text(note).first.wait_for()
+    assert tab.locator("img[src*='beacon.invalid']").count() == 0
+    assert tab.locator("b", has_text="back").count() == 0
+    # each change is one entry of the server's audit trail, by the signed-in user
+    entries = [json.loads(line) for line in AUDIT["file"].read_text().splitlines() if line]
+    mine = [e for e in entries if e.get("user") == USER]
+    actions = [e.get("action") for e in mine]
+    for action in ("set_status", "add_note", "record_decision"):
+        assert actions.count(action) == 1, (action, actions)
