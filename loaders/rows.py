@@ -5,7 +5,9 @@ account or holding within the file (a customer appears in many transactions), an
 ``chunk`` rows of a table hands them to :class:`loaders.normalise.Converter`, so XML rows go
 through exactly the same validation and quarantine as CSV rows. Converted chunks wait in
 :meth:`RowBuffer.drain` for the stream to yield them (:mod:`loaders.stream`), so memory holds
-at most ``chunk`` raw rows per table plus the keys seen so far, however large the file.
+at most ``chunk`` raw rows per table plus a 64-bit hash per distinct key seen so far (a
+collision, about one in 10^7 files of a million keys, would drop a row as a repeat, the risk
+the store's own key hashes take), however large the file.
 
 Ids derived from row content get their repeat counts from one
 :class:`loaders.repeats.RepeatCounter` per table, so a file converted in many chunks gets the
@@ -43,7 +45,9 @@ class RowBuffer:
         self.numbers: dict[str, list[int]] = {t: [] for t in schema.INPUT_TABLES}
         self.ready: list[tuple[str, pa.Table]] = []
         self.repeats = {t: RepeatCounter() for t in schema.INPUT_TABLES}
-        self.seen: set[tuple[str | None, ...]] = set()
+        #: 64-bit hashes of the keys added (as the store keeps its keys): memory per distinct
+        #: person, account or holding is one int, not the strings of its key.
+        self.seen: set[int] = set()
         self.row = 0
 
     def known(self, table: str, *key: str | None) -> bool:
@@ -52,12 +56,12 @@ class RowBuffer:
         Lets a parser skip building a row (a customer's address, phones, ...) that
         :meth:`add` would drop as a repeat; the first occurrence wins either way.
         """
-        return (table, *key) in self.seen
+        return hash((table, *key)) in self.seen
 
     def add(self, table: str, values: dict[str, str | None]) -> None:
         """Add one raw row to ``table`` under the current row number ``self.row``."""
         if table in KEYED:
-            key = (table, *[values.get(k) for k in schema.KEYS[table]])
+            key = hash((table, *[values.get(k) for k in schema.KEYS[table]]))
             if key in self.seen:
                 return
             self.seen.add(key)
