@@ -38,23 +38,23 @@ from loaders.xmlsafe import Node, check_prolog, child, children, iter_elements, 
 #: Bank transaction codes (family or sub-family) of cash and card bookings.
 CASH_CODES = {"CNTR", "CDPT", "CWDL", "CASH"}
 CARD_CODES = {"CCRD", "DCRD", "POSD", "ICCN"}
+_NONE: dict[str, str | None] = {}
 
 
 def _account_id(acct: Node | None) -> str | None:
     """IBAN, else the other identification (``Othr/Id``) of an ``...Acct`` element."""
-    if acct is None:
+    ident = child(acct, "Id")
+    if ident is None:
         return None
-    return text(acct, "Id", "IBAN") or text(acct, "Id", "Othr", "Id")
+    return ident.texts.get("IBAN") or text(ident, "Othr", "Id")
 
 
 def _bic(agent: Node | None) -> str | None:
-    if agent is None:
+    institution = child(agent, "FinInstnId")
+    if institution is None:
         return None
-    return (
-        text(agent, "FinInstnId", "BICFI")
-        or text(agent, "FinInstnId", "BIC")
-        or text(agent, "FinInstnId", "Nm")
-    )
+    get = institution.texts.get
+    return get("BICFI") or get("BIC") or get("Nm")
 
 
 def _amount(el: Node | None) -> tuple[str | None, str | None]:
@@ -133,31 +133,38 @@ class _Messages:
 
     def entry(self, ntry: Node) -> None:
         entry_amount, entry_ccy = _amount(child(ntry, "Amt"))
-        credit = (text(ntry, "CdtDbtInd") or "").upper()
+        credit = (ntry.texts.get("CdtDbtInd") or "").upper()
         booked = (
             text(ntry, "BookgDt", "DtTm")
             or text(ntry, "BookgDt", "Dt")
             or text(ntry, "ValDt", "DtTm")
             or text(ntry, "ValDt", "Dt")
         )
-        codes = {
-            text(ntry, "BkTxCd", "Domn", "Fmly", "Cd"),
-            text(ntry, "BkTxCd", "Domn", "Fmly", "SubFmlyCd"),
-        }
+        family = child(ntry, "BkTxCd", "Domn", "Fmly")
+        codes = (
+            {None}
+            if family is None
+            else {
+                family.texts.get("Cd"),
+                family.texts.get("SubFmlyCd"),
+            }
+        )
         channel = "cash" if codes & CASH_CODES else "card" if codes & CARD_CODES else "wire"
         details = children(child(ntry, "NtryDtls"), "TxDtls")
-        entry_ref = text(ntry, "AcctSvcrRef") or text(ntry, "NtryRef")
+        entry_ref = ntry.texts.get("AcctSvcrRef") or ntry.texts.get("NtryRef")
         for index, tx in enumerate(details or [None]):
             amount_el = child(tx, "AmtDtls", "TxAmt", "Amt")
             amount, ccy = _amount(amount_el if amount_el is not None else child(tx, "Amt"))
             if amount is None or len(details) == 1:
                 amount, ccy = entry_amount, entry_ccy
+            refs = child(tx, "Refs")
+            ref_of = refs.texts.get if refs is not None else _NONE.get
             ref = (
-                text(tx, "Refs", "UETR")
-                or text(tx, "Refs", "AcctSvcrRef")
-                or text(tx, "Refs", "TxId")
+                ref_of("UETR")
+                or ref_of("AcctSvcrRef")
+                or ref_of("TxId")
                 or (f"{entry_ref}:{index + 1}" if entry_ref and len(details) > 1 else entry_ref)
-                or text(tx, "Refs", "EndToEndId")
+                or ref_of("EndToEndId")
             )
             side = "Dbtr" if credit == "CRDT" else "Cdtr"
             related = child(tx, "RltdPties")
