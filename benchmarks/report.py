@@ -70,7 +70,7 @@ SECTIONS = (
     ),
     Section(
         "3. Loading",
-        ("load_csv", "load_goaml", "neo4j"),
+        ("load_csv", "load_goaml", "load_camt053", "neo4j"),
         "Rows per second from file to store. **pyarrow** is the floor: plain reading of the "
         "same file (or the EmbeddedStore doing the same work as Neo4j) with no validation. "
         "**moneytrail-load** parses, validates and normalises; **moneytrail** also writes "

@@ -102,6 +102,8 @@ class Rejects:
         self._single: list[tuple[int, str, str | None, str]] = []
         self._reasons: Counter[str] = Counter()
         self.count = 0
+        #: Rows rejected since the last :meth:`drain` (a stream yields them when this grows).
+        self.pending = 0
 
     def add(self, rows: np.ndarray | pa.Array, field: str, values: pa.Array, reason: str) -> None:
         """Reject many rows at once (vectorised): ``rows`` 1-based, ``values`` the bad values."""
@@ -126,6 +128,7 @@ class Rejects:
 
     def _count(self, n: int, reason: str) -> None:
         self.count += n
+        self.pending += n
         self._reasons[reason] += n
         if self.count > MAX_REJECTED_ROWS:
             from engine.core.errors import InputError
@@ -147,6 +150,7 @@ class Rejects:
         """The rows rejected since the last drain (sorted by row), forgetting them."""
         table = self.table()
         self._parts, self._single = [], []
+        self.pending = 0
         return table
 
     def table(self) -> pa.Table:

@@ -21,27 +21,46 @@ Mapping to the canonical tables:
 * holdings: ``signatory`` → signatory (``is_primary`` → owner), an account's ``t_entity`` and a
   ``my_client`` side's person → owner.
 
-Parsed streaming (:mod:`loaders.xmlsafe`); rows are validated with the same
+Parsed streaming (:mod:`loaders.xmlsafe`) and yielded in chunks (:func:`stream_goaml`), so a
+report larger than memory goes to the store as CSV does; rows are validated with the same
 :class:`loaders.normalise.Converter` as the tabular formats, row = transaction index.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+from engine.core.errors import InputError
 from loaders.base import LoadResult, Progress, Rejects, kind_of
 from loaders.mapping import Mapping
 from loaders.normalise import Converter, iban_country
 from loaders.partyid import keyed_id, resolve_key
-from loaders.rows import RowBuffer
-from loaders.xmlsafe import Node, child, children, iter_elements, local, text, tree
+from loaders.rows import RowBuffer, pending
+from loaders.stream import Chunk, LoadStream, collect
+from loaders.xmlsafe import (
+    Node,
+    check_prolog,
+    child,
+    children,
+    iter_elements,
+    local,
+    mentions,
+    text,
+    tree,
+)
 
 CHUNK = 20_000
 #: ``transmode_code`` values meaning cash (each FIU has its own code list; words are common).
 CASH_MODES = {"cash", "k", "cash deposit", "cash withdrawal"}
 #: Where a transaction's ``means_of_transport`` may sit: on it, or on one of its sides.
 SIDES = ("t_from", "t_from_my_client", "t_to", "t_to_my_client")
+#: Per direction: the my-client side, the plain side, its person, entity, account, country.
+_SIDE_NAMES = {
+    d: (f"t_{d}_my_client", f"t_{d}", f"{d}_person", f"{d}_entity", f"{d}_account", f"{d}_country")
+    for d in ("from", "to")
+}
 
 
 def _digest(id_key: bytes, *parts: str | None) -> str:
@@ -60,6 +79,7 @@ class _Report:
     def __init__(self, buffer: RowBuffer, id_key: bytes) -> None:
         self.buffer = buffer
         self.add = buffer.add
+        self.known = buffer.known
         self.id_key = id_key
 
     # -- elements ------------------------------------------------------------------------------
@@ -67,18 +87,21 @@ class _Report:
     def person(self, el: Node | None) -> str | None:
         if el is None:
             return None
-        names = [text(el, k) for k in ("first_name", "middle_name", "last_name")]
-        name = " ".join(n for n in names if n) or text(el, "alias")
-        birth = text(el, "birthdate")
+        get = el.texts.get  # the hot path: one C-level look-up per field
+        names = (get("first_name"), get("middle_name"), get("last_name"))
+        name = " ".join(n for n in names if n) or get("alias")
+        birth = get("birthdate")
         ident = child(el, "identification")
         doc_type, doc_number = None, None
-        if text(el, "passport_number"):
-            doc_type, doc_number = "passport", text(el, "passport_number")
+        if get("passport_number"):
+            doc_type, doc_number = "passport", get("passport_number")
         elif ident is not None and text(ident, "number"):
             doc_type, doc_number = text(ident, "type") or "id", text(ident, "number")
-        elif text(el, "id_number"):
-            doc_type, doc_number = "id_card", text(el, "id_number")
+        elif get("id_number"):
+            doc_type, doc_number = "id_card", get("id_number")
         party_id = "p-" + _digest(self.id_key, name, (birth or "")[:10], doc_number)
+        if self.known("parties", party_id):  # a repeat: the first occurrence's row stands
+            return party_id
         phone_el = child(el, "phones", "phone")
         phone = None
         if phone_el is not None and text(phone_el, "tph_number"):
@@ -109,6 +132,8 @@ class _Report:
             return None
         name = text(el, "name") or text(el, "commercial_name")
         party_id = "e-" + _digest(self.id_key, name, text(el, "incorporation_number"))
+        if self.known("parties", party_id):
+            return party_id
         address_el = child(el, "addresses", "address")
         self.add(
             "parties",
@@ -129,32 +154,34 @@ class _Report:
     def account(self, el: Node | None, my_client_person: str | None) -> str | None:
         if el is None:
             return None
-        institution = text(el, "institution_code") or text(el, "swift")
-        name = text(el, "institution_name")
-        number = text(el, "account")
+        get = el.texts.get
+        institution = get("institution_code") or get("swift")
+        name = get("institution_name")
+        number = get("account")
         qualifier = institution or name
-        account_id = text(el, "iban") or (
+        account_id = get("iban") or (
             f"{qualifier}:{number}" if qualifier and number and qualifier != number else number
         )
         if account_id is None:
             return None
-        self.add(
-            "accounts",
-            {
-                "account_id": account_id,
-                "institution": name or institution,
-                "country": iban_country(text(el, "iban")),
-                "opened": text(el, "opened"),
-                "kind": "business" if child(el, "t_entity") is not None else "personal",
-            },
-        )
-        for signatory in children(el, "signatory"):
+        if not self.known("accounts", account_id):
+            self.add(
+                "accounts",
+                {
+                    "account_id": account_id,
+                    "institution": name or institution,
+                    "country": iban_country(get("iban")),
+                    "opened": get("opened"),
+                    "kind": "business" if "t_entity" in el.kids else "personal",
+                },
+            )
+        for signatory in el.kids.get("signatory", ()):
             party = self.person(child(signatory, "t_person"))
-            primary = (text(signatory, "is_primary") or "").lower() in ("true", "1")
+            primary = (signatory.texts.get("is_primary") or "").lower() in ("true", "1")
             role = "owner" if primary else "signatory"
             if party:
                 self.add("holdings", {"party_id": party, "account_id": account_id, "role": role})
-        owner = self.entity(child(el, "t_entity"))
+        owner = self.entity(child(el, "t_entity")) if "t_entity" in el.kids else None
         if owner:
             self.add("holdings", {"party_id": owner, "account_id": account_id, "role": "owner"})
         if my_client_person:
@@ -170,29 +197,34 @@ class _Report:
         A side with a person or entity but no account is the placeholder ``CASH`` when the
         transaction is cash (over the counter), else the account ``party:<party_id>``.
         """
-        el = child(tx, f"t_{direction}_my_client")
+        names = _SIDE_NAMES[direction]
+        el = child(tx, names[0])
         my_client = el is not None
         if el is None:
-            el = child(tx, f"t_{direction}")
+            el = child(tx, names[1])
         if el is None:
             return None, None
-        person = self.person(child(el, f"{direction}_person"))
-        entity = self.entity(child(el, f"{direction}_entity"))
-        self.person(child(el, "t_conductor"))
+        kids = el.kids
+        person = self.person(child(el, names[2])) if names[2] in kids else None
+        entity = self.entity(child(el, names[3])) if names[3] in kids else None
+        if "t_conductor" in kids:
+            self.person(child(el, "t_conductor"))
         holder = person if my_client else None
-        account = self.account(child(el, f"{direction}_account"), holder)
+        account = self.account(child(el, names[4]), holder) if names[4] in kids else None
         if account is None and (person or entity):
             account = "CASH" if cash else f"party:{person or entity}"
-        return account, text(el, f"{direction}_country")
+        return account, el.texts.get(names[5])
 
     def involved(self, tx: Node) -> None:
+        if "involved_parties" not in tx.kids:
+            return
         for party in children(child(tx, "involved_parties"), "party"):
             self.person(child(party, "person"))
             self.entity(child(party, "entity"))
             self.account(child(party, "account"), None)
 
     def travel(self, tx: Node, tx_id: str | None, payer: str | None) -> None:
-        holders = [tx, *(child(tx, side) for side in SIDES)]
+        holders = [tx, *(child(tx, side) for side in SIDES if side in tx.kids)]
         transports = [
             t for h in holders if h is not None for t in children(h, "means_of_transport")
         ]
@@ -242,8 +274,9 @@ class _Report:
                 )
 
     def transaction(self, tx: Node, currency: str | None) -> None:
-        tx_id = text(tx, "transactionnumber")
-        mode = (text(tx, "transmode_code") or "").lower()
+        get = tx.texts.get
+        tx_id = get("transactionnumber")
+        mode = (get("transmode_code") or "").lower()
         cash = mode in CASH_MODES
         src, src_country = self.side(tx, "from", cash)
         dst, _ = self.side(tx, "to", cash)
@@ -252,18 +285,74 @@ class _Report:
             "transactions",
             {
                 "tx_id": tx_id,
-                "ts": text(tx, "date_transaction"),
+                "ts": get("date_transaction"),
                 "src_account": src,
                 "dst_account": dst,
-                "amount": text(tx, "amount_local"),
+                "amount": get("amount_local"),
                 "currency": currency,
-                "channel": text(tx, "transmode_code"),
-                "reference": text(tx, "transaction_description"),
-                "location": text(tx, "transaction_location"),
+                "channel": get("transmode_code"),
+                "reference": get("transaction_description"),
+                "location": get("transaction_location"),
                 "location_country": src_country,
             },
         )
         self.travel(tx, tx_id, None if src == "CASH" else src)
+
+
+def stream_goaml(
+    path: str | os.PathLike[str],
+    *,
+    name: str,
+    batch_id: str,
+    mapping: Mapping | None = None,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+    id_key: bytes | None = None,
+) -> LoadStream:
+    """Stream one goAML XML report (see the module docstring) in chunks of ``chunk`` rows.
+
+    ``id_key`` keys the derived party ids (:mod:`loaders.partyid`; default the pseudonym key).
+
+    Nothing is read but the prolog (to refuse a DOCTYPE) and, for the batch kind, a scan for
+    ``means_of_transport`` (a report with travel is ``mixed``); iterating the stream parses
+    the file and yields each table's rows every ``chunk`` rows, with the rows it rejected.
+
+    Raises
+    ------
+    InputError
+        If the file is not well-formed XML, declares a DOCTYPE, or has no transactions (here
+        or while the stream is iterated).
+    """
+    source = Path(path)
+    check_prolog(source, name)
+    travel = mentions(source, b"means_of_transport", name)
+    tables = ("accounts", "parties", "holdings", "transactions", *(("travel",) if travel else ()))
+    options = mapping or Mapping(name="goaml")
+    rejects = Rejects(name, batch_id)
+    converter = Converter(options, rejects)
+    buffer = RowBuffer(converter, chunk)
+    key = resolve_key(id_key)
+
+    def chunks() -> Iterator[Chunk]:
+        report = _Report(buffer, key)
+        currency = options.currency
+        tags = {"transaction", "currency_code_local"}
+        for _, element in iter_elements(source, name, tags, progress):
+            if local(element.tag) == "currency_code_local":
+                currency = currency or (element.text or "").strip() or None
+                continue
+            buffer.row += 1
+            report.transaction(tree(element, name, buffer.row), currency)
+            if buffer.ready or rejects.pending >= chunk:
+                yield from pending(buffer, rejects, every=chunk)
+        if buffer.row == 0:
+            raise InputError("a goAML report with no transaction elements", file=name)
+        buffer.flush_all()
+        yield from pending(buffer, rejects)
+        notes.extend(sorted(converter.notes))
+
+    notes: list[str] = []
+    return LoadStream("goaml", kind_of(list(tables)), tables, chunks(), notes)
 
 
 def load_goaml(
@@ -275,7 +364,7 @@ def load_goaml(
     progress: Progress | None = None,
     id_key: bytes | None = None,
 ) -> LoadResult:
-    """Load one goAML XML report (see the module docstring).
+    """Load one goAML XML report into memory (:func:`stream_goaml`, collected).
 
     ``id_key`` keys the derived party ids (:mod:`loaders.partyid`; default the pseudonym key).
 
@@ -284,23 +373,7 @@ def load_goaml(
     InputError
         If the file is not well-formed XML, declares a DOCTYPE, or has no transactions.
     """
-    options = mapping or Mapping(name="goaml")
-    rejects = Rejects(name, batch_id)
-    converter = Converter(options, rejects)
-    buffer = RowBuffer(converter, CHUNK)
-    report = _Report(buffer, resolve_key(id_key))
-    currency = options.currency
-    tags = {"transaction", "currency_code_local"}
-    for _, element in iter_elements(Path(path), name, tags, progress):
-        if local(element.tag) == "currency_code_local":
-            currency = currency or (element.text or "").strip() or None
-            continue
-        buffer.row += 1
-        report.transaction(tree(element, name, buffer.row), currency)
-    if buffer.row == 0:
-        from engine.core.errors import InputError
-
-        raise InputError("a goAML report with no transaction elements", file=name)
-    tables = buffer.finish()
-    notes = sorted(converter.notes)
-    return LoadResult(tables, rejects.table(), "goaml", kind_of(list(tables)), notes)
+    stream = stream_goaml(
+        path, name=name, batch_id=batch_id, mapping=mapping, progress=progress, id_key=id_key
+    )
+    return collect(stream)

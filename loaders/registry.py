@@ -16,7 +16,7 @@ from typing import Any
 from engine.core.errors import InputError
 from loaders.base import LoadResult, Progress
 from loaders.mapping import Mapping, as_mapping
-from loaders.stream import LoadStream, collect, stream_of
+from loaders.stream import LoadStream, collect
 
 XML_FORMATS = ("goaml", "camt053", "pacs008")
 TABULAR_FORMATS = ("canonical", "csv", "parquet", "jsonl", "amlworld", "samld", "amlsim",
@@ -70,17 +70,17 @@ def _head(path: Path, name: str) -> bytes:
         raise InputError(f"cannot open: {exc.strerror}", file=name) from exc
 
 
-def _load_xml(fmt: str, path: Path, name: str, batch_id: str, mapping: Mapping | None,
-              progress: Progress | None, id_key: bytes | None) -> LoadResult:  # fmt: skip
+def _stream_xml(fmt: str, path: Path, name: str, batch_id: str, mapping: Mapping | None,
+                progress: Progress | None, id_key: bytes | None) -> LoadStream:  # fmt: skip
     if fmt == "goaml":
-        from loaders.goaml import load_goaml
+        from loaders.goaml import stream_goaml
 
-        return load_goaml(path, name=name, batch_id=batch_id, mapping=mapping, progress=progress,
-                          id_key=id_key)  # fmt: skip
-    from loaders.iso20022 import load_iso20022
+        return stream_goaml(path, name=name, batch_id=batch_id, mapping=mapping, progress=progress,
+                            id_key=id_key)  # fmt: skip
+    from loaders.iso20022 import stream_iso20022
 
-    return load_iso20022(path, fmt, name=name, batch_id=batch_id, mapping=mapping,
-                         progress=progress, id_key=id_key)  # fmt: skip
+    return stream_iso20022(path, fmt, name=name, batch_id=batch_id, mapping=mapping,
+                           progress=progress, id_key=id_key)  # fmt: skip
 
 
 def load_file(
@@ -132,8 +132,8 @@ def open_stream(
     """Detect one file's format and return its rows as a stream of chunks.
 
     Only the head of the file is read here (the header, the Parquet schema, the XML root);
-    iterating the stream reads the rows (see :mod:`loaders.stream`). XML formats are parsed
-    whole at this point and streamed from memory.
+    iterating the stream reads the rows (see :mod:`loaders.stream`), XML included: goAML and
+    ISO 20022 files are parsed as the stream is iterated and yielded in chunks.
 
     Parameters
     ----------
@@ -186,7 +186,7 @@ def open_stream(
         raise InputError("no such file", file=name)
     head = _head(path, name)
     if format in XML_FORMATS:
-        return stream_of(_load_xml(format, path, name, batch_id, options, progress, id_key))
+        return _stream_xml(format, path, name, batch_id, options, progress, id_key)
     container = detect_container(path, head)
     if format in ("csv", "parquet", "jsonl"):
         container = format
@@ -202,7 +202,7 @@ def open_stream(
                 "XML that is neither a goAML report nor an ISO 20022 camt.053/pacs.008 Document",
                 file=name,
             )
-        return stream_of(_load_xml(xml_format, path, name, batch_id, options, progress, id_key))
+        return _stream_xml(xml_format, path, name, batch_id, options, progress, id_key)
     tf = open_tabular(
         path,
         container,

@@ -64,14 +64,3 @@ def collect(stream: LoadStream) -> LoadResult:
     if len(rejected) > 1:
         quarantine = quarantine.sort_by([("row", "ascending")])
     return LoadResult(tables, quarantine, stream.format, stream.kind, list(stream.notes))
-
-
-def stream_of(result: LoadResult) -> LoadStream:
-    """A stream over an already loaded result (formats parsed whole, such as XML)."""
-
-    def chunks() -> Iterator[Chunk]:
-        yield from result.tables.items()
-        if result.rejected.num_rows:
-            yield REJECTED, result.rejected
-
-    return LoadStream(result.format, result.kind, tuple(result.tables), chunks(), result.notes)

@@ -85,6 +85,29 @@ def check_prolog(path: Path, name: str) -> None:
             at = close + len(ends[0])
 
 
+_SCAN_BYTES = 4 << 20
+
+
+def mentions(path: Path, needle: bytes, name: str) -> bool:
+    """Whether the bytes ``needle`` occur anywhere in the file (read in blocks, flat memory).
+
+    A stream has to say which tables and which batch kind it carries before its rows are
+    parsed; this scan, at memory speed, answers such questions (does a goAML report carry
+    travel?) without a second parse.
+    """
+    keep = len(needle) - 1
+    tail = b""
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(_SCAN_BYTES):
+                if needle in tail + block[: keep * 2] or needle in block:
+                    return True
+                tail = block[-keep:] if keep else b""
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", file=name) from exc
+    return False
+
+
 class _Counting:
     """A file wrapper that reports progress as lxml reads it."""
 
@@ -163,15 +186,27 @@ class Node:
     """A parsed element as plain Python: text, attributes and children by local name.
 
     Built once per record (:func:`tree`), so the many field look-ups a record needs are dict
-    look-ups rather than tree searches.
+    look-ups rather than tree searches. ``text`` is the element's own text with surrounding
+    white space removed, None when that leaves nothing (every caller wants it so, and doing it
+    once here is cheaper than at each look-up). ``kids`` maps each local name to the children
+    of that name, ``texts`` to the ``text`` of the first of them, so a field is one C-level
+    ``node.texts.get(name)``. ``attrib``, ``kids`` and ``texts`` of elements without
+    attributes or children are one shared empty dict: treat all three as read-only.
     """
 
-    __slots__ = ("attrib", "kids", "text")
+    __slots__ = ("attrib", "kids", "text", "texts")
 
-    def __init__(self, text: str | None, attrib: dict[str, str], kids: dict[str, list[Node]]):
+    def __init__(
+        self,
+        text: str | None,
+        attrib: dict[str, str],
+        kids: dict[str, list[Node]],
+        texts: dict[str, str | None],
+    ):
         self.text = text
         self.attrib = attrib
         self.kids = kids
+        self.texts = texts
 
     def get(self, name: str) -> str | None:
         """An attribute value (``Ccy`` of an ``Amt``)."""
@@ -181,10 +216,26 @@ class Node:
 #: Most attributes one element may carry. goAML and ISO 20022 elements have a handful; lxml
 #: copies attributes in time quadratic in their number (100k attributes took minutes).
 MAX_ATTRIBUTES = 256
+#: Distinct tags whose local names are remembered (a hostile file may invent millions).
+_MAX_NAMES = 4096
+_NAMES: dict[str, str] = {}
+_EMPTY: dict = {}  # type: ignore[type-arg]  # shared by every leaf; never written to
+
+
+def _local_name(tag: str) -> str:
+    name = tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
+    if len(_NAMES) < _MAX_NAMES:
+        _NAMES[tag] = name
+    return name
 
 
 def tree(element: etree._Element, file: str | None = None, row: int | None = None) -> Node:
     """Convert ``element`` and its descendants into :class:`Node` objects (namespaces dropped).
+
+    This runs for every element of every record, so it is written for speed: local names
+    come from a small cache, leaves without attributes are built inline (no recursive call)
+    and share one empty dict, and attributes are read with one ``keys()``/``values()`` pair
+    (one pass each; ``attrib.items()`` is quadratic in lxml).
 
     Raises
     ------
@@ -192,25 +243,46 @@ def tree(element: etree._Element, file: str | None = None, row: int | None = Non
         If an element has more than :data:`MAX_ATTRIBUTES` attributes (``file`` and ``row``
         name where).
     """
-    kids: dict[str, list[Node]] = {}
+    kids = texts = _EMPTY
     for item in element:
         tag = item.tag
-        if not isinstance(tag, str):  # comments, processing instructions, entity references
-            continue
-        name = tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
-        kids.setdefault(name, []).append(tree(item, file, row))
-    attrib: dict[str, str] = {}
-    if element.attrib:
-        count = len(element.keys())  # one pass; items() is quadratic in lxml
-        if count > MAX_ATTRIBUTES:
+        name = _NAMES.get(tag)  # type: ignore[call-overload]
+        if name is None:
+            if not isinstance(tag, str):  # comments, processing instructions, entities
+                continue
+            name = _local_name(tag)
+        if len(item) or item.keys():  # children or attributes: the general case
+            sub = tree(item, file, row)
+        else:  # a leaf without attributes (most elements): no call
+            value = item.text
+            if value is not None:
+                value = value.strip() or None
+            sub = Node(value, _EMPTY, _EMPTY, _EMPTY)
+        if kids is _EMPTY:
+            kids = {name: [sub]}
+            texts = {name: sub.text}
+        else:
+            same = kids.get(name)
+            if same is None:
+                kids[name] = [sub]
+                texts[name] = sub.text
+            else:
+                same.append(sub)
+    keys = element.keys()
+    attrib = _EMPTY
+    if keys:
+        if len(keys) > MAX_ATTRIBUTES:
             raise InputError(
-                f"an element <{local(element.tag)}> with {count:,} attributes "
+                f"an element <{local(element.tag)}> with {len(keys):,} attributes "
                 f"(at most {MAX_ATTRIBUTES})",
                 file=file,
                 row=row,
             )
-        attrib = dict(element.attrib)
-    return Node(element.text, attrib, kids)
+        attrib = dict(zip(keys, element.values(), strict=True))
+    value = element.text
+    if value is not None:
+        value = value.strip() or None
+    return Node(value, attrib, kids, texts)
 
 
 def child(node: Node | None, *path: str) -> Node | None:
@@ -225,15 +297,12 @@ def child(node: Node | None, *path: str) -> Node | None:
 
 def text(node: Node | None, *path: str) -> str | None:
     """Text of the first descendant reached by local names ``path`` (None when absent/empty)."""
-    for step in path:  # child(), inlined: this runs for every field of every record
+    for step in path[:-1]:  # child(), inlined: this runs for every field of every record
         if node is None:
             return None
         found = node.kids.get(step)
         node = found[0] if found else None
-    if node is None or node.text is None:
-        return None
-    value = node.text.strip()
-    return value or None
+    return None if node is None else node.texts.get(path[-1])
 
 
 def children(node: Node | None, name: str) -> list[Node]:
