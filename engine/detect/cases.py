@@ -7,9 +7,11 @@ community of the combined graph (:mod:`engine.detect.clusters`: the one holding 
 finding's entities; connected components of the finding–entity graph,
 :mod:`algorithms.components`). A finding too small to be a case (fewer entities than
 ``DetectionConfig.min_cluster_accounts``: a structuring account, a funnel) joins the others
-of its community and the strongest case there; larger findings of one community that share
-nothing stay apart (on the random worlds, joining every finding of a community made cases of
-400 accounts around ordinary fans). Hubs never join findings, nor do busy accounts (more
+of its community and the strongest case there. Where findings of two or more families (money,
+travel, identity) agree on one community, all its findings are one case: independent layers
+of evidence say it is one operation. Elsewhere, larger findings of one community that share
+nothing stay apart (on the random worlds, which have money findings only, joining every
+finding of a community made cases of 400 accounts around ordinary fans). Hubs never join findings, nor do busy accounts (more
 than ``BUSY_DEGREE`` distinct counterparties: a shop or hotel serves everyone); busy accounts
 are context, not core; an account may be core to two cases. Only findings whose q-value
 (:mod:`engine.detect.significance`) is at most ``DetectionConfig.significance_fdr`` build cases,
@@ -156,8 +158,9 @@ def build_cases(
     base = int(ent.max(initial=-1)) + 1  # community nodes come after the shared entities
     m_all_inst, m_all_ent = np.concatenate(m_inst), np.concatenate(m_ent)
     f_size = np.bincount(np.unique(m_all_inst * n_ent + m_all_ent) // n_ent, minlength=offset)
-    ent, inst = _attach_small(ent, inst, base, offset, f_com, f_size, contrib,
-                              cfg.min_cluster_accounts)  # fmt: skip
+    fam = np.array([FAMILIES.index(typology(h.pattern).family) for h in hits])  # per hit
+    joins = (f_size < cfg.min_cluster_accounts) | _agreeing_communities(f_com, fam[hit_of])
+    ent, inst = _community_joins(ent, inst, base, offset, f_com, joins, contrib)
     # renumber the components that hold findings 0..k-1
     labels, f_comp = np.unique(_components(ent, inst, offset), return_inverse=True)
     k = len(labels)
@@ -165,7 +168,6 @@ def build_cases(
     m_key = np.unique(f_comp[m_all_inst] * n_ent + m_all_ent)
     m_comp, m_entity = m_key // n_ent, m_key % n_ent
     # --- score per component --------------------------------------------------------------
-    fam = np.array([FAMILIES.index(typology(h.pattern).family) for h in hits])
     n_pat = len(hits)
     per: np.ndarray = np.zeros(k * n_pat)  # flat for np.add.at, then (case, pattern)
     np.add.at(per, f_comp * n_pat + hit_of, sig_l)
@@ -258,34 +260,47 @@ def _components(ent: np.ndarray, inst: np.ndarray, offset: int) -> np.ndarray:
     return weakly_connected_components(und.indptr, und.indices)[base:]
 
 
-def _attach_small(
+def _agreeing_communities(f_com: np.ndarray, f_family: np.ndarray) -> np.ndarray:
+    """Per finding: whether its community holds significant findings of two or more families
+    (money, travel, identity).
+
+    Independent layers of evidence agreeing on one community (payments and travel of the same
+    people) make it one operation, as the score counts them (``families``); money findings
+    alone do not (a community around ordinary fans).
+    """
+    ok = f_com >= 0
+    if not ok.any():
+        return ok
+    seen = np.zeros((int(f_com.max()) + 1, len(FAMILIES)), bool)
+    seen[f_com[ok], f_family[ok]] = True
+    return ok & (seen.sum(axis=1)[np.maximum(f_com, 0)] >= 2)
+
+
+def _community_joins(
     ent: np.ndarray,
     inst: np.ndarray,
     base: int,
     offset: int,
     f_com: np.ndarray,
-    f_size: np.ndarray,
+    joins: np.ndarray,
     strength: np.ndarray,
-    min_size: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The join pairs (entity, finding) with the community joins of small findings added.
+    """The join pairs (entity, finding) with the community joins added.
 
-    A finding with fewer entities than the smallest case (``min_size``: a structuring account,
-    a funnel and its counterparty) cannot stand as a case; it joins the others of its
-    community and the strongest case there (the component of larger findings, joined by what
-    they share, with the most evidence). Larger findings join only by what they share: a
-    community around many ordinary fans is not one case (measured on the random worlds, where
-    community joins made cases of 400 accounts).
+    The findings marked ``joins`` (too small to be a case, or in a community where families
+    agree) join the others so marked in their community and its strongest case (the component
+    of the other findings, joined by what they share, with the most evidence, ``strength``).
+    Other findings join only by what they share.
     """
     if not offset:
         return ent, inst
     comp = _components(ent, inst, offset)
     power = np.bincount(comp, weights=strength, minlength=int(comp.max(initial=-1)) + 1)
-    small = (f_size < min_size) & (f_com >= 0)
-    large = np.flatnonzero((f_size >= min_size) & (f_com >= 0))
+    small = joins & (f_com >= 0)
+    large = np.flatnonzero(~joins & (f_com >= 0))
     picks = [np.flatnonzero(small)]
     if len(large) and small.any():
-        # per community, the large finding whose component has the most evidence
+        # per community, the finding whose component has the most evidence
         order = large[np.lexsort((large, -power[comp[large]], f_com[large]))]
         first = np.unique(f_com[order], return_index=True)[1]
         rep = order[first]

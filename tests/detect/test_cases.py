@@ -113,3 +113,15 @@ def test_a_finding_too_small_for_a_case_joins_the_strongest_case_of_its_communit
     assert first == {"b1", "b2", "b3", "c1"}
     assert cases.flags[0] == ["structuring", "temporal_cycle"]
     assert far not in set(cases.member_entity.tolist())
+
+
+def test_money_and_travel_findings_of_one_community_are_one_case(world):
+    frame, (a, b) = _triangles(world)
+    com = _communities(frame, [[*a, *b]])
+    cycle = _finding("temporal_cycle", [a], [1e-4])
+    travel = _finding("third_party_payer", [b], [1e-4])  # shares no account with the cycle
+    cases = build_cases(frame, [cycle, travel], com)
+    assert len(cases) == 1  # two layers of evidence agree on the community: one operation
+    assert cases.flags == [["temporal_cycle", "third_party_payer"]]
+    apart = build_cases(frame, [cycle, travel], _communities(frame, [a, b]))
+    assert len(apart) == 2  # in two communities they stay two

@@ -51,14 +51,15 @@ def test_operations_rank_in_the_top_clusters(run):
     world, analysis = run
     ranking = ranking_quality(analysis, world, 20)
     assert ranking["share_operations_in_top"] >= 0.8, ranking
-    # Cases hold their findings' own accounts, not whole communities, and only findings too
-    # small to stand alone join their community's strongest case (engine/detect/cases.py).
-    # Measured at tiny: account precision 0.91, recall 0.72, every top-20 cluster planted;
-    # with community joins it was 0.83 / 0.85 with 17 of 20 planted (and at small top-100 F1
-    # 0.51, now 0.72; on the random worlds the community joins made cases of 400 accounts).
-    assert ranking["account_recall"] >= 0.70, ranking  # ~25 planted operations, 20 clusters
-    assert ranking["account_precision"] >= 0.88, ranking
-    assert ranking["share_top_planted"] >= 0.95, ranking
+    # Cases hold their findings' own accounts, not whole communities: findings join by what
+    # they share, small ones and those of a community where money and travel evidence agree
+    # join their community's case (engine/detect/cases.py). Measured at tiny: account
+    # precision 0.85, recall 0.81, 18 of the top 20 planted; joining every finding of a
+    # community, as before, gave 0.83 / 0.85 and 17 of 20, and made cases of 400 accounts on
+    # the random worlds.
+    assert ranking["account_recall"] >= 0.78, ranking  # ~25 planted operations, 20 clusters
+    assert ranking["account_precision"] >= 0.82, ranking
+    assert ranking["share_top_planted"] >= 0.85, ranking
     clusters = analysis.results["clusters"].to_pylist()
     assert [c["rank"] for c in clusters] == list(range(1, len(clusters) + 1))
     assert all(0.0 <= c["score"] <= 1.0 for c in clusters)
