@@ -36,7 +36,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -395,6 +395,40 @@ class EmbeddedStore(Store):
             return schema.empty(name)
         return pq.read_table(self.home / results["dir"] / f"{name}.parquet")
 
+    # -- append-only logs (decisions, the watch list) ----------------------------------------
+
+    def _append_log(
+        self, table: pa.Table, folder: str, id_column: str, what: str, known: Callable[[], pa.Table]
+    ) -> int:
+        """Write ``table`` to a new Parquet file under ``folder``, then name it in the manifest
+        (the commit); rows whose ``id_column`` repeats another row or one of ``known()`` (read
+        under the writer's lock) are refused."""
+        with self._writing(what):
+            manifest = self._manifest()
+            ids = table[id_column]
+            stored = known()[id_column]
+            if len(pc.unique(ids)) != len(ids) or pc.any(pc.is_in(ids, stored)).as_py():
+                raise StoreError(f"{self.home}: the rows of {what} repeat a {id_column}")
+            name = f"{folder}/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+            path = self.home / name
+            path.parent.mkdir(exist_ok=True)
+            try:
+                _write_parquet(table, path)
+                _fsync_dir(path.parent)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            manifest[folder] = [*manifest.get(folder, []), name]
+            self._commit(manifest)
+        return table.num_rows
+
+    def _read_log(self, folder: str, empty: pa.Table) -> pa.Table:
+        """Every file of the log ``folder`` the manifest names, in order (``empty`` if none)."""
+        files = self._manifest().get(folder, [])
+        if not files:
+            return empty
+        return pa.concat_tables([pq.read_table(self.home / f) for f in files])
+
     # -- investigators' decisions ------------------------------------------------------------
 
     def write_dispositions(self, rows: pa.Table) -> int:
@@ -404,32 +438,13 @@ class EmbeddedStore(Store):
         table = dispositions.conform(rows)
         if table.num_rows == 0:
             return 0
-        ids = table["disposition_id"]
-        with self._writing("the decisions"):
-            manifest = self._manifest()
-            known = self.read_dispositions()["disposition_id"]
-            if len(pc.unique(ids)) != len(ids) or pc.any(pc.is_in(ids, known)).as_py():
-                raise StoreError(f"{self.home}: the decisions repeat a disposition_id")
-            name = f"dispositions/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
-            path = self.home / name
-            path.parent.mkdir(exist_ok=True)
-            try:
-                _write_parquet(table, path)
-                _fsync_dir(path.parent)
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-            manifest["dispositions"] = [*manifest.get("dispositions", []), name]
-            self._commit(manifest)
-        return table.num_rows
+        return self._append_log(table, "dispositions", "disposition_id", "the decisions",
+                                self.read_dispositions)  # fmt: skip
 
     def read_dispositions(self) -> pa.Table:
         from engine.store import dispositions
 
-        files = self._manifest().get("dispositions", [])
-        if not files:
-            return dispositions.empty()
-        return pa.concat_tables([pq.read_table(self.home / f) for f in files])
+        return self._read_log("dispositions", dispositions.empty())
 
     # -- ledgers and case ids ----------------------------------------------------------------
 
@@ -496,32 +511,13 @@ class EmbeddedStore(Store):
         table = watchlist.conform(rows)
         if table.num_rows == 0:
             return 0
-        with self._writing("the watch list"):
-            manifest = self._manifest()
-            known = self.read_watchlist()["entry_id"]
-            ids = table["entry_id"]
-            if len(pc.unique(ids)) != len(ids) or pc.any(pc.is_in(ids, known)).as_py():
-                raise StoreError(f"{self.home}: the watch-list rows repeat an entry_id")
-            name = f"watchlist/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
-            path = self.home / name
-            path.parent.mkdir(exist_ok=True)
-            try:
-                _write_parquet(table, path)
-                _fsync_dir(path.parent)
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-            manifest["watchlist"] = [*manifest.get("watchlist", []), name]
-            self._commit(manifest)
-        return table.num_rows
+        return self._append_log(table, "watchlist", "entry_id", "the watch list",
+                                self.read_watchlist)  # fmt: skip
 
     def read_watchlist(self) -> pa.Table:
         from engine.store import watchlist
 
-        files = self._manifest().get("watchlist", [])
-        if not files:
-            return watchlist.empty()
-        return pa.concat_tables([pq.read_table(self.home / f) for f in files])
+        return self._read_log("watchlist", watchlist.empty())
 
 
 def _conflicts(entry: dict[str, Any]) -> int:
