@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from engine.store.base import Batch
 from engine.store.neo4j_import import write_import_files
 from tests.store.test_contract import batch
 
@@ -55,9 +56,9 @@ def test_relationships_name_their_ends_by_the_row_number_of_the_node(tmp_path: P
 
 
 def test_multiline_fields_only_when_a_value_holds_a_line_break(tmp_path: Path) -> None:
-    sent = batch("b", [("t1", "A", "B", 1.0, 0)])
-    tx = sent.tables["transactions"]
+    tx = batch("b", [("t1", "A", "B", 1.0, 0)]).tables["transactions"]
     at = tx.schema.get_field_index("reference")
-    sent.tables["transactions"] = tx.set_column(at, "reference", pa.array(["one\ntwo"]))
+    tx = tx.set_column(at, "reference", pa.array(["one\ntwo"]))
+    sent = Batch("b", "b.csv", "transactions", "csv", {"transactions": tx})
     args, _ = write_import_files(sent, tmp_path)
     assert "--multiline-fields=true" in args
