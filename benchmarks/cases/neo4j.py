@@ -2,8 +2,9 @@
 
 Runs against the project's real server (``make neo4j-start``); the bulk import stops it,
 imports into the ``neo4j`` database (replacing its contents) and starts it again, so do not
-point this at a database you care about. The pyarrow floor is the EmbeddedStore doing the
-same work with Parquet files: what the data costs without a database in the way.
+point this at a database you care about. The floor is the EmbeddedStore doing the
+same work with Parquet files (subject ``embedded``, the reference of every loading figure):
+what the data costs without a database in the way.
 """
 
 from __future__ import annotations
@@ -53,48 +54,80 @@ def batches(table: pa.Table, prefix: str) -> list[Batch]:
 
 @case("neo4j", quick=True)
 def neo4j_store(ctx: BenchContext) -> list[Measurement]:
-    """Neo4j: UNWIND loading, projection into CSR (packed and plain Cypher), bulk import, and
-    the same end-to-end analysis on the EmbeddedStore and on Neo4j, with a pyarrow floor."""
-    from benchmarks.neo4j_server import neo4j_settings, wipe
-    from engine.store.neo4j import Neo4jStore
+    """Neo4j: UNWIND loading and bulk import at 100k and 1M (each beside the EmbeddedStore
+    doing the same work), projection into CSR (packed and plain Cypher), and the same
+    end-to-end analysis on the EmbeddedStore and on Neo4j."""
+    from benchmarks.neo4j_server import neo4j_settings
 
-    n_inc, n_bulk = (20_000, 0) if ctx.quick else (300_000, 1_000_000)
+    inc_sizes = [20_000] if ctx.quick else [100_000, 1_000_000]
     settings = neo4j_settings()
     out: list[Measurement] = []
+    for n_inc in inc_sizes:
+        out.extend(_incremental(ctx, settings, n_inc, project=n_inc == inc_sizes[-1]))
+    out.extend(_side_by_side(ctx, settings, "tiny" if ctx.quick else "small"))
+    if ctx.quick:  # the bulk path stops and restarts the server: full runs only
+        out.append(Measurement("neo4j_bulk", "moneytrail", "", None, {}, "full runs only"))
+    else:
+        for n_bulk in (100_000, 1_000_000):
+            out.extend(_bulk(ctx, n_bulk, settings))
+    return out
 
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:g}M tx" if n >= 1_000_000 else f"{n / 1e3:g}k tx"
+
+
+def _incremental(ctx: BenchContext, settings, n_inc: int, project: bool) -> list[Measurement]:  # type: ignore[no-untyped-def]
+    """write_batch of ``n_inc`` transfers in batches of BATCH_ROWS into an empty database,
+    then (``project``) the projection reads; the EmbeddedStore writes the same batches."""
+    from benchmarks.neo4j_server import wipe
+    from engine.store.neo4j import Neo4jStore
+
+    out: list[Measurement] = []
     table = transactions(n_inc, ctx.seed)
-    size = f"{n_inc / 1e3:g}k tx"
+    size = _size(n_inc)
     wipe(settings)
     with Neo4jStore(settings) as store:
         _, m = metered(lambda: [store.write_batch(b) for b in batches(table, "inc")])
         out.append(m.rate("neo4j_load", size, n_inc, "tx_per_s",
                           f"write_batch, {BATCH_ROWS} rows per batch, one transaction each"))  # fmt: skip
-        reads = []
-        for packed in (False, True) if store.packed_projection else (False,):
-            store.packed_projection = packed
-            how = "packed procedure" if packed else "plain Cypher"
-            projected, m = metered(lambda: store.read_table("transactions", PROJECTION))
-            reads.append(m.wall)
-            out.append(m.rate(f"neo4j_projection/{'packed' if packed else 'cypher'}", size,
-                              n_inc, "rel_per_s", f"{how}: src, dst, amount_base, ts"))  # fmt: skip
-        _, build = timed(build_transaction_graph, projected)
-        out.append(Measurement("neo4j_projection_csr", "moneytrail", size, reads[-1] + build,
-                               {"rel_per_s": n_inc / (reads[-1] + build)},
-                               "read (the faster way the server offers) + CSR build"))  # fmt: skip
-        _, m = metered(lambda: store.read_table("transactions"))
-        out.append(m.rate("neo4j_read_all", size, n_inc, "rows_per_s", "every canonical column"))
+        _, again = metered(lambda: store.write_batch(batches(table, "again")[0]))
+        out.append(again.rate("neo4j_load_repeat", size, min(n_inc, BATCH_ROWS), "tx_per_s",
+                              "the first batch's rows again under another batch id: all "
+                              "duplicates (read back and compared for conflicts)"))  # fmt: skip
+        if project:
+            out.extend(_projection(store, n_inc, size))
     floor = EmbeddedStore(ctx.workdir / f"neo4j-floor-{time.time_ns()}")
-    _, seconds = timed(lambda: [floor.write_batch(b) for b in batches(table, "inc")])
-    out.append(_rate("neo4j_load", "pyarrow", size, seconds, n_inc, "tx_per_s",
-                     "EmbeddedStore (Parquet) with the same batches: the floor"))  # fmt: skip
-    _, seconds = timed(lambda: floor.read_table("transactions", PROJECTION))
-    out.append(_rate("neo4j_projection", "pyarrow", size, seconds, n_inc, "rel_per_s",
-                     "EmbeddedStore Parquet read of the same columns"))  # fmt: skip
-    out.extend(_side_by_side(ctx, settings, "tiny" if ctx.quick else "small"))
-    if ctx.quick:  # the bulk path stops and restarts the server: full runs only
-        out.append(Measurement("neo4j_bulk", "moneytrail", "", None, {}, "full runs only"))
-    else:
-        out.extend(_bulk(ctx, n_bulk, settings))
+    _, m = metered(lambda: [floor.write_batch(b) for b in batches(table, "inc")])
+    embedded = m.rate("neo4j_load", size, n_inc, "tx_per_s",
+                      "EmbeddedStore (Parquet) with the same batches: the reference")  # fmt: skip
+    embedded.subject = "embedded"
+    embedded.metrics.pop("server_cpu_s", None)  # the idle server's, not the store's
+    out.append(embedded)
+    if project:
+        _, seconds = timed(lambda: floor.read_table("transactions", PROJECTION))
+        out.append(_rate("neo4j_projection", "embedded", size, seconds, n_inc, "rel_per_s",
+                         "EmbeddedStore Parquet read of the same columns"))  # fmt: skip
+    return out
+
+
+def _projection(store, n_inc: int, size: str) -> list[Measurement]:  # type: ignore[no-untyped-def]
+    """The graph projection (packed and plain Cypher), the CSR build and a full read."""
+    out: list[Measurement] = []
+    reads = []
+    for packed in (False, True) if store.packed_projection else (False,):
+        store.packed_projection = packed
+        how = "packed procedure" if packed else "plain Cypher"
+        projected, m = metered(lambda: store.read_table("transactions", PROJECTION))
+        reads.append(m.wall)
+        out.append(m.rate(f"neo4j_projection/{'packed' if packed else 'cypher'}", size,
+                          n_inc, "rel_per_s", f"{how}: src, dst, amount_base, ts"))  # fmt: skip
+    _, build = timed(build_transaction_graph, projected)
+    out.append(Measurement("neo4j_projection_csr", "moneytrail", size, reads[-1] + build,
+                           {"rel_per_s": n_inc / (reads[-1] + build)},
+                           "read (the faster way the server offers) + CSR build"))  # fmt: skip
+    _, m = metered(lambda: store.read_table("transactions"))
+    out.append(m.rate("neo4j_read_all", size, n_inc, "rows_per_s", "every canonical column"))
     return out
 
 
@@ -211,19 +244,21 @@ def _members(members: pa.Table) -> set[frozenset[tuple[str, str]]]:
 
 
 def _bulk(ctx: BenchContext, n_tx: int, settings) -> list[Measurement]:  # type: ignore[no-untyped-def]
-    """neo4j-admin import of one batch into the stopped server, split into its stages."""
+    """neo4j-admin import of one batch into the stopped server, split into its stages, and
+    the EmbeddedStore writing the same batch (one write_batch) as the reference."""
     from engine.store.neo4j import Neo4jStore
     from engine.store.neo4j_import import SCRIPT, run_import, write_import_files
 
-    size = f"{n_tx / 1e6:g}M tx"
+    size = _size(n_tx)
     if "127.0.0.1" not in settings.uri and "localhost" not in settings.uri:
         return [Measurement("neo4j_bulk", "moneytrail", size, None, {}, "not the local server")]
     table = transactions(n_tx, ctx.seed + 1)
     batch = Batch("bulk", "bulk.csv", "transactions", "csv", {"transactions": table})
-    folder = ctx.workdir / "neo4j-import"
+    folder = ctx.workdir / f"neo4j-import-{n_tx}"
     (args, receipt), csv = metered(lambda: write_import_files(batch, folder))
     subprocess.run(["bash", str(SCRIPT), "stop"], check=True)
     try:
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         run_import(args, batch.source)
         imported = time.perf_counter() - started
@@ -236,11 +271,18 @@ def _bulk(ctx: BenchContext, n_tx: int, settings) -> list[Measurement]:  # type:
         assert store.count("transactions") == receipt.written["transactions"]
     indexed = time.perf_counter() - started
     total = csv.wall + imported
+    floor = EmbeddedStore(ctx.workdir / f"neo4j-bulk-floor-{time.time_ns()}")
+    _, m = metered(lambda: floor.write_batch(batch))
+    embedded = m.rate("neo4j_bulk", size, n_tx, "tx_per_s",
+                      "EmbeddedStore (Parquet), the same batch in one write_batch: the reference")  # fmt: skip
+    embedded.subject = "embedded"
+    embedded.metrics.pop("server_cpu_s", None)  # the idle server's, not the store's
     return [
         Measurement("neo4j_bulk", "moneytrail", size, total,
                     {"tx_per_s": n_tx / total, "csv_s": csv.wall, "csv_cpu_s": csv.cpu,
-                     "import_s": imported, "load": csv.load},
+                     "import_s": imported, "load": csv.load, "load_import": load},
                     "CSV written by pyarrow + neo4j-admin database import full (offline)"),
+        embedded,
         Measurement("neo4j_bulk_online", "moneytrail", size, total + start + indexed,
                     {"tx_per_s": n_tx / (total + start + indexed), "start_s": start,
                      "constraints_s": indexed},

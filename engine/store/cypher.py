@@ -253,23 +253,44 @@ MERGE (a:Account {account_id: $account_id[i]})
 CREATE (p)-[:HOLDS {role: $role[i], batch_id: $batch_id}]->(a)
 """
 
-#: Endpoints first (one MERGE per distinct account), then the transfers with plain CREATE: the
-#: tx_ids were checked against the store in the same transaction, and the uniqueness
-#: constraint refuses a concurrent writer's copy at commit.
+#: Kept for the holdings and trips, whose rows are few: one MERGE per distinct account.
 MERGE_ACCOUNT_REFS = """
 UNWIND $keys AS key
 MERGE (:Account {account_id: key})
 """
 
+#: Transfers are written in three statements per batch, none of them a MERGE: the node ids of
+#: the distinct accounts the batch names, read once (an index seek per account, not per
+#: transfer); the accounts not stored yet, created as bare references; then the transfers,
+#: each a CREATE between two nodes found by id. The tx_ids were proved new in the same
+#: transaction (KNOWN_TRANSFERS), and the uniqueness constraints on tx_id and account_id
+#: refuse a concurrent writer's copy at commit (the whole batch is then retried and sees it).
+#: ``i`` comes back with each id so the caller can place it without relying on row order.
+ACCOUNT_NODES = """
+UNWIND range(0, size($keys) - 1) AS i
+MATCH (a:Account {account_id: $keys[i]}) USING INDEX SEEK a:Account(account_id)
+RETURN collect(i) AS at, collect(id(a)) AS node
+"""
+
+CREATE_ACCOUNT_REFS = """
+UNWIND range(0, size($keys) - 1) AS i
+CREATE (a:Account {account_id: $keys[i]})
+RETURN collect(i) AS at, collect(id(a)) AS node
+"""
+
+#: ``$src``/``$dst``: node ids from ACCOUNT_NODES / CREATE_ACCOUNT_REFS in the same
+#: transaction. Returns how many were created: fewer than the rows means an endpoint vanished
+#: (deleted by a concurrent writer), and the caller rolls the batch back.
 WRITE_TRANSFERS = """
 UNWIND range(0, size($tx_id) - 1) AS i
-MATCH (s:Account {account_id: $src_account[i]}) USING INDEX SEEK s:Account(account_id)
-MATCH (d:Account {account_id: $dst_account[i]}) USING INDEX SEEK d:Account(account_id)
-CREATE (s)-[r:TRANSFER {tx_id: $tx_id[i]}]->(d)
-SET r.ts = datetime({epochSeconds: $ts_s[i], nanosecond: $ts_ns[i]}),
-    r.amount = $amount[i], r.currency = $currency[i], r.amount_base = $amount_base[i],
-    r.channel = $channel[i], r.reference = $reference[i], r.location = $location[i],
-    r.location_country = $location_country[i], r.batch_id = $batch_id
+MATCH (s) WHERE id(s) = $src[i]
+MATCH (d) WHERE id(d) = $dst[i]
+CREATE (s)-[r:TRANSFER {tx_id: $tx_id[i],
+    ts: datetime({epochSeconds: $ts_s[i], nanosecond: $ts_ns[i]}),
+    amount: $amount[i], currency: $currency[i], amount_base: $amount_base[i],
+    channel: $channel[i], reference: $reference[i], location: $location[i],
+    location_country: $location_country[i], batch_id: $batch_id}]->(d)
+RETURN count(r) AS n
 """
 
 WRITE_TRIPS = """

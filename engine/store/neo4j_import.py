@@ -19,6 +19,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -40,9 +41,10 @@ _TYPES = {
 }
 
 
-def _header(table: pa.Table, renames: dict[str, str]) -> list[str]:
+def _header(fields: pa.Schema, renames: dict[str, str]) -> list[str]:
+    """The tool's column names: ``renames`` where given, else the name and its ``:type``."""
     names = []
-    for field in table.schema:
+    for field in fields:
         if field.name in renames:
             names.append(renames[field.name])
         else:
@@ -50,31 +52,61 @@ def _header(table: pa.Table, renames: dict[str, str]) -> list[str]:
     return names
 
 
-def _write(table: pa.Table, path: Path, header: list[str]) -> str:
+def _write(table: pa.Table, path: Path, renames: dict[str, str]) -> str:
     """Write ``table`` as CSV plus a header file; return the tool's ``header,data`` argument.
 
-    Timestamps are written in ISO-8601 with ``Z`` (microseconds kept).
+    Columns named in ``renames`` (the tool's ``:ID``, ``:START_ID`` and ``:END_ID`` columns)
+    get that header; columns that are null in every row are left out, since the tool stores no
+    property for an empty field either and parsing them costs time. Timestamps are written in
+    ISO-8601 with ``Z`` (microseconds kept).
     """
-    columns = []
+    columns, fields = [], []
     for field in table.schema:
         column = table[field.name]
+        if field.name not in renames and column.null_count == len(column):
+            continue
         if field.type == schema.TS:
             column = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
             column = pc.binary_join_element_wise(column, pa.scalar("Z"), "")
         columns.append(column)
-    out = pa.Table.from_arrays(columns, names=header).combine_chunks()
+        fields.append(field)
+    header = _header(pa.schema(fields), renames)
+    out = pa.Table.from_arrays(columns, names=header)
     pacsv.write_csv(out, path, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     head = path.with_name(path.stem + "-header.csv")
     head.write_text(",".join(header) + "\n", encoding="utf-8")
     return f"{head},{path}"
 
 
+def _ids(keys: pa.Array, of: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The integer import id (position in ``keys``) of every value of ``of``."""
+    return pc.index_in(of, value_set=keys).cast(pa.int64())
+
+
+def _has_line_breaks(tables: list[pa.Table]) -> bool:
+    """Whether any string value holds a line break (the tool then needs ``--multiline-fields``,
+    which makes it parse every file in one thread)."""
+    for table in tables:
+        for field in table.schema:
+            if (
+                pa.types.is_string(field.type)
+                and pc.any(pc.match_substring_regex(table[field.name], "[\\r\\n]")).as_py()
+            ):
+                return True
+    return False
+
+
 def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchReceipt]:
     """Write the CSV files of ``batch`` and return the import tool's arguments and a receipt.
 
     Rows repeated inside the batch are dropped (first kept), as :meth:`Neo4jStore.write_batch`
-    does, and conflicting repeats become ``:Conflict`` nodes; accounts and parties that only a transfer or holding names become reference nodes
-    without ``batch_id``.
+    does, and conflicting repeats become ``:Conflict`` nodes; accounts and parties that only a
+    transfer or holding names become reference nodes without ``batch_id``.
+
+    Nodes get integer import ids (their row number; ``--id-type=integer``, not stored in the
+    graph) and relationships name their ends by those numbers, computed here with one
+    vectorised lookup per column: the tool then needs no string id map, which was the largest
+    part of its relationship stage. The keys (``account_id``, ...) are ordinary properties.
     """
     extra = set(batch.tables) - set(BULK_TABLES)
     if extra:
@@ -88,40 +120,57 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
         if within.num_rows:
             conflicts[name] = within.num_rows
             found.append(within)
-    args: list[str] = []
+    files: list[tuple[str, pa.Table, Path, dict[str, str]]] = []
+    keys: dict[str, pa.Array] = {}
     for name, key, label, refs in (
         ("accounts", "account_id", "Account", _account_refs(tables)),
         ("parties", "party_id", "Party", _party_refs(tables)),
+        ("travel", "record_id", "Trip", None),
     ):
         rows = tables.get(name, schema.empty(name))
-        stubs = pc.unique(refs) if refs is not None else pa.array([], pa.string())
-        stubs = stubs.filter(pc.invert(pc.is_in(stubs, value_set=rows[key].combine_chunks())))
-        parts = [t for t in (rows, schema.conform(pa.table({key: stubs}), name)) if t.num_rows]
-        rows = pa.concat_tables(parts).combine_chunks() if parts else rows
+        if refs is not None:
+            stubs = pc.unique(refs)
+            stubs = stubs.filter(pc.invert(pc.is_in(stubs, value_set=rows[key].combine_chunks())))
+            parts = [t for t in (rows, schema.conform(pa.table({key: stubs}), name)) if t.num_rows]
+            rows = pa.concat_tables(parts).combine_chunks() if parts else rows
+        keys[name] = rows[key].combine_chunks()
         if rows.num_rows:
-            head = _header(rows, {key: f"{key}:ID({label})"})
-            args.append(f"--nodes={label}={_write(rows, folder / f'{name}.csv', head)}")
+            rows = rows.add_column(0, "_id", pa.array(np.arange(rows.num_rows, dtype=np.int64)))
+            files.append(
+                (f"--nodes={label}", rows, folder / f"{name}.csv", {"_id": f":ID({label})"})
+            )
     if "transactions" in tables:
         tx = tables["transactions"]
-        tx = tx.select([c for c in tx.column_names if c not in ("src_account", "dst_account")])
-        tx = tx.add_column(0, "src", tables["transactions"]["src_account"])
-        tx = tx.add_column(1, "dst", tables["transactions"]["dst_account"])
-        head = _header(tx, {"src": ":START_ID(Account)", "dst": ":END_ID(Account)"})
-        args.append(f"--relationships=TRANSFER={_write(tx, folder / 'transfers.csv', head)}")
+        ends = {
+            "src": _ids(keys["accounts"], tx["src_account"]),
+            "dst": _ids(keys["accounts"], tx["dst_account"]),
+        }
+        tx = tx.drop_columns(["src_account", "dst_account"])
+        tx = tx.add_column(0, "src", ends["src"]).add_column(1, "dst", ends["dst"])
+        head = {"src": ":START_ID(Account)", "dst": ":END_ID(Account)"}
+        files.append(("--relationships=TRANSFER", tx, folder / "transfers.csv", head))
     if "travel" in tables:
         trips = tables["travel"]
-        head = _header(trips, {"record_id": "record_id:ID(Trip)"})
-        args.append(f"--nodes=Trip={_write(trips, folder / 'travel.csv', head)}")
-        paid = trips.select(["payer_account", "record_id"]).filter(
-            pc.is_valid(trips["payer_account"])
+        payer = pc.is_valid(trips["payer_account"])
+        paid = pa.table(
+            {
+                "payer": _ids(keys["accounts"], trips["payer_account"].filter(payer)),
+                "trip": pa.array(np.flatnonzero(payer.to_numpy(zero_copy_only=False))),
+            }
         )
         if paid.num_rows:
-            head = [":START_ID(Account)", ":END_ID(Trip)"]
-            args.append(f"--relationships=PAID={_write(paid, folder / 'paid.csv', head)}")
+            head = {"payer": ":START_ID(Account)", "trip": ":END_ID(Trip)"}
+            files.append(("--relationships=PAID", paid, folder / "paid.csv", head))
     if "holdings" in tables:
         hold = tables["holdings"]
-        head = _header(hold, {"party_id": ":START_ID(Party)", "account_id": ":END_ID(Account)"})
-        args.append(f"--relationships=HOLDS={_write(hold, folder / 'holdings.csv', head)}")
+        ends = {
+            "party": _ids(keys["parties"], hold["party_id"]),
+            "account": _ids(keys["accounts"], hold["account_id"]),
+        }
+        hold = hold.drop_columns(["party_id", "account_id"])
+        hold = hold.add_column(0, "party", ends["party"]).add_column(1, "account", ends["account"])
+        head = {"party": ":START_ID(Party)", "account": ":END_ID(Account)"}
+        files.append(("--relationships=HOLDS", hold, folder / "holdings.csv", head))
     meta = pa.table(
         {
             "batch_id": [batch.batch_id],
@@ -137,16 +186,15 @@ def write_import_files(batch: Batch, folder: Path) -> tuple[list[str], BatchRece
             "reasons": [json.dumps(_reason_counts(batch.rejected), sort_keys=True)],
         }
     )
-    head = _header(meta, {"batch_id": "batch_id:ID(Batch)"})
-    args.append(f"--nodes=Batch={_write(meta, folder / 'batch.csv', head)}")
+    files.append(("--nodes=Batch", meta, folder / "batch.csv", {}))
     if batch.rejected.num_rows:
         rejected = schema.conform(batch.rejected, "rejected")
-        head = _header(rejected, {})
-        args.append(f"--nodes=Rejected={_write(rejected, folder / 'rejected.csv', head)}")
+        files.append(("--nodes=Rejected", rejected, folder / "rejected.csv", {}))
     if found:
-        quarantined = pa.concat_tables(found)
-        head = _header(quarantined, {})
-        args.append(f"--nodes=Conflict={_write(quarantined, folder / 'conflicts.csv', head)}")
+        files.append(("--nodes=Conflict", pa.concat_tables(found), folder / "conflicts.csv", {}))
+    args = [f"{option}={_write(table, path, head)}" for option, table, path, head in files]
+    if _has_line_breaks([table for _, table, _, _ in files]):
+        args.insert(0, "--multiline-fields=true")
     receipt = BatchReceipt(
         batch.batch_id, "written", written, duplicates, batch.rejected.num_rows, conflicts
     )
@@ -181,7 +229,7 @@ def run_import(
     """
     # The database comes first: the file options take any number of values.
     command = ["bash", str(script), "import", database, "--overwrite-destination=true"]
-    command += ["--multiline-fields=true", "--id-type=string", *args]
+    command += ["--id-type=integer", *args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-8:])
